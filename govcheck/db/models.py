@@ -1,0 +1,224 @@
+"""The store: typed SQLAlchemy 2 models. The Alembic chain in ``migrations/`` creates exactly these.
+
+Identity is encoded in unique constraints, so every write can be an idempotent upsert:
+a site by host (and 网站标识码), a crawl by (round, site), a column by (site, URL), an entry by
+(column, URL), a fetched page / link / link check by crawl and URL(s), an evaluation by
+(site, as_of, round).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    TIMESTAMP,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: TIMESTAMP(timezone=True), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_code: Mapped[str | None] = mapped_column(String(16), unique=True)  # 网站标识码
+    name: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    homepage: Mapped[str] = mapped_column(String(1000))
+    is_portal: Mapped[bool] = mapped_column(Boolean, default=False)
+    region: Mapped[str | None] = mapped_column(String(100))
+    org: Mapped[str | None] = mapped_column(String(200))  # 主办单位
+    in_registry: Mapped[bool] = mapped_column(Boolean, default=True)  # False: crawled ad hoc
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class Crawl(Base):
+    """One row per (round, site), however many processes worked on it."""
+
+    __tablename__ = "crawls"
+    __table_args__ = (UniqueConstraint("round", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round: Mapped[str] = mapped_column(String(100))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | finished | failed
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    reference_at: Mapped[dt.datetime]  # "now" for relative and year-less dates
+    started_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[dt.datetime | None]
+    homepage_url: Mapped[str | None] = mapped_column(String(1000))  # the URL actually fetched
+    homepage_status: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # ok | unreachable | blocked | unparseable
+    health: Mapped[dict[str, Any] | None]  # what was found, what failed, the homepage attempts
+    stats: Mapped[dict[str, Any] | None]  # Scrapy stats at close
+
+
+class Column(Base):
+    __tablename__ = "columns"
+    __table_args__ = (UniqueConstraint("site_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    name: Mapped[str | None] = mapped_column(String(200))
+    breadcrumb: Mapped[list[Any] | None]
+    parent_url: Mapped[str | None] = mapped_column(String(1000))
+    depth: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # discovery (navigation) order
+    source: Mapped[str | None] = mapped_column(String(20))  # nav | more | block | …
+    column_type: Mapped[str | None] = mapped_column(String(50))  # ColumnType meta as seen
+    category: Mapped[str | None] = mapped_column(String(20))  # set by the evaluator's classifier
+    is_homepage: Mapped[bool] = mapped_column(Boolean, default=False)  # the homepage's own items
+    first_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+    last_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+
+
+class ColumnCheck(Base):
+    """What one crawl saw on a column's list page."""
+
+    __tablename__ = "column_checks"
+    __table_args__ = (UniqueConstraint("crawl_id", "column_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # ok | blank | unparseable | broken
+    reason: Mapped[str | None] = mapped_column(String(200))
+    http_status: Mapped[int | None]
+    entry_count: Mapped[int] = mapped_column(Integer, default=0)
+    extractor: Mapped[str | None] = mapped_column(String(30))
+    encoding: Mapped[str | None] = mapped_column(String(30))
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+    __table_args__ = (UniqueConstraint("column_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    date_text: Mapped[str | None] = mapped_column(String(100))  # as seen on the page
+    date_source: Mapped[str | None] = mapped_column(String(20))  # row | detail | url
+    date_error: Mapped[str | None] = mapped_column(String(50))
+    first_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+    last_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class Page(Base):
+    """Every response (or failure) a crawl got."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("crawl_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(20))  # homepage | column | article | link
+    status: Mapped[int | None]
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(String(200))
+    encoding: Mapped[str | None] = mapped_column(String(30))
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class Link(Base):
+    """A link from a crawled page; its target's status is in ``link_checks``."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("crawl_id", "source_url", "target_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
+    source_url: Mapped[str] = mapped_column(String(1000))
+    target_url: Mapped[str] = mapped_column(String(1000))
+    tag: Mapped[str | None] = mapped_column(String(10))  # a | img | script | iframe | link
+    on_homepage: Mapped[bool] = mapped_column(Boolean, default=False)
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LinkCheck(Base):
+    """One check of one target URL per crawl."""
+
+    __tablename__ = "link_checks"
+    __table_args__ = (UniqueConstraint("crawl_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    outcome: Mapped[str] = mapped_column(String(20))  # ok | broken | inconclusive
+    status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str | None] = mapped_column(String(10))
+
+
+class Evaluation(Base):
+    __tablename__ = "evaluations"
+    __table_args__ = (UniqueConstraint("site_id", "as_of", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    round: Mapped[str] = mapped_column(String(100), default="")
+    verdict: Mapped[str] = mapped_column(String(10))  # pass | fail | unknown
+    reason: Mapped[str | None] = mapped_column(String(100))  # why unknown
+    score: Mapped[float | None] = mapped_column(Float)
+    rulebook: Mapped[str] = mapped_column(String(40))
+    thresholds: Mapped[dict[str, Any]]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    evaluated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    veto: Mapped[bool] = mapped_column(Boolean, default=False)
+    column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id", ondelete="SET NULL"))
+    column_name: Mapped[str | None] = mapped_column(String(200))
+    column_url: Mapped[str | None] = mapped_column(String(1000))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    threshold_days: Mapped[int | None]
+    newest: Mapped[dt.date | None] = mapped_column(Date)
+    scope: Mapped[str | None] = mapped_column(String(20))
+    external: Mapped[bool | None] = mapped_column(Boolean)
+    item: Mapped[str | None] = mapped_column(String(30))
+    urls: Mapped[list[Any] | None]
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]]
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the evaluation

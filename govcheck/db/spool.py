@@ -1,0 +1,86 @@
+"""A JSON-lines spool for items the database could not take, and its replay.
+
+Line 1 holds the crawl context, then one item per line, then (when the crawl ended) its finish.
+Replaying goes through the same idempotent writer as a live crawl, so a spool can be replayed twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+
+ITEM_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (SiteItem, ColumnItem, EntryItem, PageItem, LinkItem, LinkCheckItem)
+}
+REPLAY_BATCH = 500
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=_json_default))
+
+
+class Spool:
+    def __init__(self, directory: Path, context: CrawlContext) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{context.host}-{stamp}.jsonl"
+        self._handle = self.path.open("a", encoding="utf-8")
+        self._write({"context": dataclasses.asdict(context)})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        self._handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+        self._handle.flush()
+
+    def add(self, items: list[CrawlItem]) -> None:
+        for item in items:
+            self._write({"type": type(item).__name__, "item": dataclasses.asdict(item)})
+
+    def close(self, status: str, stats: dict[str, Any]) -> None:
+        self._write({"finish": {"status": status, "stats": stats}})
+        self._handle.close()
+
+
+def _item(record: dict[str, Any]) -> CrawlItem:
+    cls = ITEM_TYPES[record["type"]]
+    values = dict(record["item"])
+    if cls is EntryItem and values.get("published"):
+        values["published"] = dt.date.fromisoformat(values["published"])
+    return cls(**values)  # type: ignore[no-any-return]
+
+
+def replay(engine: Engine, path: Path) -> int:
+    """Load one spool file; returns how many items it held."""
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines or "context" not in lines[0]:
+        raise ValueError(f"{path}: not a govcheck spool (no context line)")
+    raw = lines[0]["context"]
+    context = CrawlContext(
+        host=raw["host"],
+        homepage=raw["homepage"],
+        round=raw["round"],
+        as_of=dt.date.fromisoformat(raw["as_of"]),
+        reference_at=dt.datetime.fromisoformat(raw["reference_at"]),
+    )
+    writer = CrawlWriter(engine, context)
+    writer.begin()
+    items = [_item(record) for record in lines[1:] if "type" in record]
+    for start in range(0, len(items), REPLAY_BATCH):
+        writer.write(items[start : start + REPLAY_BATCH])
+    finish = next((record["finish"] for record in lines if "finish" in record), None)
+    if finish is not None:
+        writer.finish(finish["status"], finish["stats"])
+    return len(items)

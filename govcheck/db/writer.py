@@ -1,0 +1,298 @@
+"""Idempotent, batched writes of one crawl's items. Used by the storage pipeline and by spool replay.
+
+Every table write is an upsert on its identity key, so re-crawling a site (or replaying a spool
+twice) duplicates nothing; a second crawl only moves ``last_seen``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Site, utc_now
+from govcheck.db.session import with_retry
+from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+
+logger = logging.getLogger(__name__)
+ROWS_PER_STATEMENT = 400
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlContext:
+    """Who is being crawled, for which round and date; everything a row needs beyond the item."""
+
+    host: str
+    homepage: str
+    round: str
+    as_of: dt.date
+    reference_at: dt.datetime
+
+
+def _upsert(
+    session: Session,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    keys: Sequence[str],
+    update_cols: Sequence[str],
+) -> None:
+    if not rows:
+        return
+    # One INSERT … ON CONFLICT may not touch a row twice (PostgreSQL): keep the last version of each key.
+    unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(unique), ROWS_PER_STATEMENT):
+        statement = insert(model).values(unique[start : start + ROWS_PER_STATEMENT])
+        if update_cols:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(keys), set_={c: statement.excluded[c] for c in update_cols}
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+        session.execute(statement)
+
+
+class CrawlWriter:
+    def __init__(self, engine: Engine, context: CrawlContext) -> None:
+        self.engine = engine
+        self.context = context
+        self.site_id: int | None = None
+        self.crawl_id: int | None = None
+        self._column_ids: dict[str, int] = {}
+
+    def begin(self) -> None:
+        """Register the site (ad hoc if it is not in the registry) and open the (round, site) crawl row."""
+
+        def work(session: Session) -> tuple[int, int]:
+            site = session.scalar(select(Site).where(Site.host == self.context.host))
+            if site is None:
+                site = Site(host=self.context.host, homepage=self.context.homepage, in_registry=False)
+                session.add(site)
+                session.flush()
+            crawl = session.scalar(
+                select(Crawl).where(Crawl.round == self.context.round, Crawl.site_id == site.id)
+            )
+            if crawl is None:
+                crawl = Crawl(round=self.context.round, site_id=site.id)
+                session.add(crawl)
+            crawl.status = "running"
+            crawl.as_of = self.context.as_of
+            crawl.reference_at = self.context.reference_at
+            crawl.started_at = utc_now()
+            crawl.finished_at = None
+            session.flush()
+            return site.id, crawl.id
+
+        self.site_id, self.crawl_id = with_retry(self.engine, work)
+
+    def write(self, items: Iterable[CrawlItem]) -> None:
+        batch = list(items)
+        if batch:
+            with_retry(self.engine, lambda session: self._write(session, batch))
+
+    def finish(self, status: str, stats: dict[str, Any]) -> None:
+        def work(session: Session) -> None:
+            crawl = session.get(Crawl, self.crawl_id)
+            assert crawl is not None
+            crawl.status = status
+            crawl.finished_at = utc_now()
+            crawl.stats = stats
+            crawl.health = {**(crawl.health or {}), **self._health(session)}
+
+        with_retry(self.engine, work)
+
+    def _health(self, session: Session) -> dict[str, Any]:
+        checks = session.execute(
+            select(ColumnCheck.status, func.count())
+            .where(ColumnCheck.crawl_id == self.crawl_id)
+            .group_by(ColumnCheck.status)
+        ).all()
+        column_ids = select(ColumnCheck.column_id).where(ColumnCheck.crawl_id == self.crawl_id)
+        entries, dated = session.execute(
+            select(func.count(), func.count(Entry.published)).where(
+                Entry.column_id.in_(column_ids), Entry.last_seen_crawl_id == self.crawl_id
+            )
+        ).one()
+        unparseable = session.execute(
+            select(Column.url, ColumnCheck.reason)
+            .join(ColumnCheck, ColumnCheck.column_id == Column.id)
+            .where(ColumnCheck.crawl_id == self.crawl_id, ColumnCheck.status == "unparseable")
+        ).all()
+        pages, page_errors = session.execute(
+            select(func.count(), func.count(Page.error)).where(Page.crawl_id == self.crawl_id)
+        ).one()
+        return {
+            "columns": {status: count for status, count in checks},
+            "entries": entries,
+            "dated_share": round(dated / entries, 3) if entries else None,
+            "pages": pages,
+            "page_errors": page_errors,
+            "unparseable_columns": [{"url": url, "reason": reason} for url, reason in unparseable],
+        }
+
+    def _write(self, session: Session, batch: list[CrawlItem]) -> None:
+        crawl_id, site_id, now = self.crawl_id, self.site_id, utc_now()
+        by_kind: dict[type[Any], list[Any]] = {}
+        for item in batch:
+            by_kind.setdefault(type(item), []).append(item)
+
+        for site_item in by_kind.get(SiteItem, []):
+            self._write_site(session, site_item)
+
+        columns: list[ColumnItem] = by_kind.get(ColumnItem, [])
+        _upsert(
+            session,
+            Column,
+            [
+                {
+                    "site_id": site_id,
+                    "url": c.url,
+                    "name": c.name,
+                    "breadcrumb": c.breadcrumb or None,
+                    "parent_url": c.parent_url,
+                    "depth": c.depth,
+                    "position": c.position,
+                    "source": c.source,
+                    "column_type": c.column_type,
+                    "is_homepage": c.is_homepage,
+                    "first_seen_crawl_id": crawl_id,
+                    "last_seen_crawl_id": crawl_id,
+                }
+                for c in columns
+            ],
+            ("site_id", "url"),
+            (
+                "name",
+                "breadcrumb",
+                "parent_url",
+                "depth",
+                "position",
+                "source",
+                "column_type",
+                "is_homepage",
+                "last_seen_crawl_id",
+            ),
+        )
+        entries: list[EntryItem] = by_kind.get(EntryItem, [])
+        self._resolve_column_ids(session, {c.url for c in columns} | {e.column_url for e in entries})
+        _upsert(
+            session,
+            ColumnCheck,
+            [
+                {
+                    "crawl_id": crawl_id,
+                    "column_id": self._column_ids[c.url],
+                    "status": c.status,
+                    "reason": c.reason,
+                    "http_status": c.http_status,
+                    "entry_count": c.entry_count,
+                    "extractor": c.extractor,
+                    "encoding": c.encoding,
+                }
+                for c in columns
+            ],
+            ("crawl_id", "column_id"),
+            ("status", "reason", "http_status", "entry_count", "extractor", "encoding"),
+        )
+        orphans = [e for e in entries if e.column_url not in self._column_ids]
+        if orphans:
+            logger.warning(
+                "%d entries name a column that was never stored; first: %s", len(orphans), orphans[0]
+            )
+        _upsert(
+            session,
+            Entry,
+            [
+                {
+                    "column_id": self._column_ids[e.column_url],
+                    "url": e.url,
+                    "title": e.title,
+                    "published": e.published,
+                    "date_text": e.date_text,
+                    "date_source": e.date_source,
+                    "date_error": e.date_error,
+                    "first_seen_crawl_id": crawl_id,
+                    "last_seen_crawl_id": crawl_id,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+                for e in entries
+                if e.column_url in self._column_ids
+            ],
+            ("column_id", "url"),
+            (
+                "title",
+                "published",
+                "date_text",
+                "date_source",
+                "date_error",
+                "last_seen_crawl_id",
+                "last_seen_at",
+            ),
+        )
+        pages: list[PageItem] = by_kind.get(PageItem, [])
+        _upsert(
+            session,
+            Page,
+            [{"crawl_id": crawl_id, **dataclasses.asdict(p), "fetched_at": now} for p in pages],
+            ("crawl_id", "url"),
+            ("kind", "status", "latency_ms", "error", "encoding", "fetched_at"),
+        )
+        links: list[LinkItem] = by_kind.get(LinkItem, [])
+        _upsert(
+            session,
+            Link,
+            [{"crawl_id": crawl_id, **dataclasses.asdict(link)} for link in links],
+            ("crawl_id", "source_url", "target_url"),
+            (),
+        )
+        checks: list[LinkCheckItem] = by_kind.get(LinkCheckItem, [])
+        _upsert(
+            session,
+            LinkCheck,
+            [{"crawl_id": crawl_id, **dataclasses.asdict(check)} for check in checks],
+            ("crawl_id", "url"),
+            ("outcome", "status", "error", "method"),
+        )
+
+    def _write_site(self, session: Session, item: SiteItem) -> None:
+        site = session.get(Site, self.site_id)
+        assert site is not None
+        if not site.name and item.name:
+            site.name = item.name
+        if not site.site_code and item.site_code:
+            taken = session.scalar(
+                select(Site.id).where(Site.site_code == item.site_code, Site.id != site.id)
+            )
+            if taken is None:
+                site.site_code = item.site_code
+        session.execute(
+            update(Crawl)
+            .where(Crawl.id == self.crawl_id)
+            .values(
+                homepage_url=item.homepage_url,
+                homepage_status=item.status,
+                health={
+                    "homepage_attempts": item.attempts,
+                    "homepage_encoding": item.encoding,
+                    "footer": item.footer,
+                },
+            )
+        )
+
+    def _resolve_column_ids(self, session: Session, urls: set[str]) -> None:
+        missing = [u for u in urls if u not in self._column_ids]
+        for start in range(0, len(missing), ROWS_PER_STATEMENT):
+            chunk = missing[start : start + ROWS_PER_STATEMENT]
+            for url, column_id in session.execute(
+                select(Column.url, Column.id).where(Column.site_id == self.site_id, Column.url.in_(chunk))
+            ):
+                self._column_ids[url] = column_id

@@ -1,0 +1,279 @@
+"""Apply the rule table to what the database holds, at an as-of date (监测时间点).
+
+Never imports Scrapy: it reads crawls, columns, entries and links, and writes one evaluation per
+(site, as_of, round) with its findings, replacing any earlier one, so it can re-run at any date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Evaluation, Finding, Link, LinkCheck, Site
+from govcheck.db.session import with_retry
+from govcheck.evaluator.categories import classify, threshold_days
+from govcheck.evaluator.rules import RULES, BrokenLink, ColumnState, Draft, Rule, SiteSnapshot, rulebook_for
+from govcheck.evaluator.summary import summarize
+
+logger = logging.getLogger(__name__)
+SCORE_FLOOR = 0.0
+RULES_CAP = {rule.code: rule.cap for rule in RULES if rule.cap}
+THRESHOLD_KEYS = (
+    "GOVCHECK_HOMEPAGE_STALE_DAYS",
+    "GOVCHECK_THRESHOLD_NEWS_DAYS",
+    "GOVCHECK_THRESHOLD_NOTICE_DAYS",
+    "GOVCHECK_THRESHOLD_OTHER_DAYS",
+    "GOVCHECK_VETO_BLANK_COLUMNS",
+    "GOVCHECK_VETO_KEY_STALE_COLUMNS",
+    "GOVCHECK_VETO_STALE_COLUMNS",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationResult:
+    site_id: int
+    evaluation_id: int
+    verdict: str
+    score: float
+    finding_count: int
+
+
+def latest_crawl(session: Session, site_id: int, as_of: dt.date, round_name: str = "") -> Crawl | None:
+    """The newest finished crawl of the site whose as_of is on or before ``as_of`` (within the round, if named)."""
+    query = select(Crawl).where(Crawl.site_id == site_id, Crawl.status == "finished", Crawl.as_of <= as_of)
+    if round_name:
+        query = query.where(Crawl.round == round_name)
+    return session.scalars(query.order_by(Crawl.as_of.desc(), Crawl.finished_at.desc()).limit(1)).first()
+
+
+def _columns(
+    session: Session, crawl: Crawl, as_of: dt.date, settings: dict[str, Any]
+) -> tuple[list[ColumnState], ColumnState | None]:
+    rows = session.execute(
+        select(Column, ColumnCheck)
+        .join(ColumnCheck, ColumnCheck.column_id == Column.id)
+        .where(ColumnCheck.crawl_id == crawl.id)
+        .order_by(Column.position, Column.id)
+    ).all()
+    states: dict[int, ColumnState] = {}
+    homepage: ColumnState | None = None
+    for column, check in rows:
+        category = classify(column.name, column.url, column.column_type)
+        state = ColumnState(
+            id=column.id,
+            url=column.url,
+            name=column.name or column.url,
+            depth=column.depth,
+            position=column.position,
+            status=check.status,
+            reason=check.reason,
+            http_status=check.http_status,
+            category=category,
+            threshold_days=threshold_days(category, settings),
+        )
+        if column.is_homepage:
+            homepage = state
+        else:
+            states[column.id] = state
+    ids = [*states, *([homepage.id] if homepage else [])]
+    entries = session.execute(
+        select(Entry.column_id, Entry.url, Entry.published, Entry.date_text, Entry.date_source).where(
+            Entry.column_id.in_(ids), Entry.first_seen_crawl_id <= crawl.id
+        )
+    ).all()
+    for column_id, url, published, date_text, date_source in entries:
+        state = homepage if homepage is not None and column_id == homepage.id else states[column_id]
+        if published is not None and published > as_of:
+            continue  # published after the as-of date: not part of this evaluation
+        state.entry_count += 1
+        if published is None:
+            state.undated_count += 1
+            state.undated_urls.append(url)
+            continue
+        state.dated_count += 1
+        if state.newest is None or published > state.newest:
+            state.newest, state.newest_text, state.newest_url, state.newest_source = (
+                published,
+                date_text,
+                url,
+                date_source,
+            )
+    return list(states.values()), homepage
+
+
+def _broken_links(session: Session, crawl: Crawl) -> list[BrokenLink]:
+    rows = session.execute(
+        select(
+            Link.target_url,
+            Link.source_url,
+            Link.on_homepage,
+            Link.external,
+            LinkCheck.status,
+            LinkCheck.error,
+        )
+        .join(LinkCheck, (LinkCheck.crawl_id == Link.crawl_id) & (LinkCheck.url == Link.target_url))
+        .where(Link.crawl_id == crawl.id, LinkCheck.outcome == "broken")
+        .order_by(Link.id)
+    ).all()
+    links: dict[str, BrokenLink] = {}
+    for target, source, on_homepage, external, status, error in rows:
+        link = links.setdefault(target, BrokenLink(target, [], False, external, status, error))
+        if source not in link.sources:
+            link.sources.append(source)
+        link.on_homepage = link.on_homepage or on_homepage
+    return list(links.values())
+
+
+def snapshot_of(
+    session: Session, site: Site, crawl: Crawl, as_of: dt.date, settings: dict[str, Any]
+) -> SiteSnapshot:
+    columns, homepage = _columns(session, crawl, as_of, settings)
+    health = crawl.health or {}
+    return SiteSnapshot(
+        host=site.host,
+        as_of=as_of,
+        rulebook=rulebook_for(as_of),
+        settings=settings,
+        homepage_url=crawl.homepage_url,
+        homepage_status=crawl.homepage_status,
+        homepage_attempts=health.get("homepage_attempts", []),
+        homepage_newest=homepage.newest if homepage else None,
+        homepage_newest_text=homepage.newest_text if homepage else None,
+        homepage_newest_url=homepage.newest_url if homepage else None,
+        columns=columns,
+        broken_links=_broken_links(session, crawl),
+    )
+
+
+def unknown_reason(snapshot: SiteSnapshot) -> str | None:
+    """Why the site cannot be judged, or None. An unknown verdict never carries a veto."""
+    if snapshot.homepage_status in {"blocked", "unparseable"}:
+        return snapshot.homepage_status
+    if (
+        snapshot.homepage_status == "ok"
+        and not any(c.status in {"ok", "blank"} for c in snapshot.columns)
+        and snapshot.homepage_newest is None
+    ):
+        return "unparseable"
+    return None
+
+
+def _run_rule(rule: Rule, snapshot: SiteSnapshot) -> list[Draft]:
+    try:
+        return list(rule.check(snapshot))
+    except Exception:  # a broken rule is recorded, never fatal to the round
+        logger.error("Rule %s failed on %s:\n%s", rule.code, snapshot.host, traceback.format_exc())
+        return [
+            Draft(message=f"规则 {rule.code} 执行出错", evidence={"error": traceback.format_exc(limit=3)})
+        ]
+
+
+def judge(snapshot: SiteSnapshot) -> tuple[str, str | None, float, list[tuple[Rule, Draft]]]:
+    """Verdict, unknown-reason, score and findings for one snapshot."""
+    reason = unknown_reason(snapshot)
+    findings: list[tuple[Rule, Draft]] = []
+    for rule in RULES:
+        if reason is not None and (rule.veto or not rule.applies_when_unknown):
+            continue
+        findings.extend((rule, draft) for draft in _run_rule(rule, snapshot))
+    deductions: dict[str, float] = {}
+    for rule, draft in findings:
+        deductions[rule.code] = deductions.get(rule.code, 0.0) + draft.points
+    score = max(
+        SCORE_FLOOR, 100.0 - sum(min(total, RULES_CAP.get(code, total)) for code, total in deductions.items())
+    )
+    if reason is not None:
+        verdict = "unknown"
+    elif any(rule.veto for rule, _ in findings):
+        verdict = "fail"
+    else:
+        verdict = "pass"
+    return verdict, reason, round(score, 1), findings
+
+
+def _store(
+    session: Session, site: Site, crawl: Crawl, snapshot: SiteSnapshot, round_name: str
+) -> EvaluationResult:
+    verdict, reason, score, findings = judge(snapshot)
+    session.execute(
+        delete(Evaluation).where(
+            Evaluation.site_id == site.id, Evaluation.as_of == snapshot.as_of, Evaluation.round == round_name
+        )
+    )
+    evaluation = Evaluation(
+        site_id=site.id,
+        crawl_id=crawl.id,
+        as_of=snapshot.as_of,
+        round=round_name,
+        verdict=verdict,
+        reason=reason,
+        score=score,
+        rulebook=snapshot.rulebook,
+        thresholds={key: snapshot.settings[key] for key in THRESHOLD_KEYS},
+        summary=summarize([(rule.code, draft) for rule, draft in findings]),
+    )
+    session.add(evaluation)
+    session.flush()
+    for position, (rule, draft) in enumerate(findings):
+        session.add(
+            Finding(
+                evaluation_id=evaluation.id,
+                code=rule.code,
+                veto=rule.veto,
+                column_id=draft.column.id if draft.column else None,
+                column_name=draft.column.name if draft.column else None,
+                column_url=draft.column.url if draft.column else None,
+                url=draft.url,
+                source_url=draft.source_url,
+                threshold_days=draft.threshold_days,
+                newest=draft.newest,
+                scope=draft.scope,
+                external=draft.external,
+                item=draft.item,
+                urls=draft.urls,
+                message=draft.message,
+                evidence={"rule_source": rule.source, **draft.evidence},
+                position=position,
+            )
+        )
+    return EvaluationResult(site.id, evaluation.id, verdict, score, len(findings))
+
+
+def evaluate(
+    engine: Engine,
+    as_of: dt.date,
+    *,
+    settings: dict[str, Any],
+    site_ids: Iterable[int] | None = None,
+    round_name: str = "",
+) -> list[EvaluationResult]:
+    """Evaluate every site (or the given ones) that has a finished crawl on or before ``as_of``."""
+
+    def sites(session: Session) -> list[int]:
+        query = select(Site.id).order_by(Site.id)
+        if site_ids is not None:
+            query = query.where(Site.id.in_(list(site_ids)))
+        return list(session.scalars(query))
+
+    results: list[EvaluationResult] = []
+    for site_id in with_retry(engine, sites):
+
+        def work(session: Session, site_id: int = site_id) -> EvaluationResult | None:
+            site = session.get(Site, site_id)
+            crawl = latest_crawl(session, site_id, as_of, round_name)
+            if site is None or crawl is None:
+                return None
+            snapshot = snapshot_of(session, site, crawl, as_of, settings)
+            return _store(session, site, crawl, snapshot, round_name)
+
+        result = with_retry(engine, work)
+        if result is not None:
+            results.append(result)
+    return results

@@ -1,0 +1,370 @@
+"""The rule table: every check govcheck applies, with its official source, veto or points, and wording.
+
+A rule is a small class: declarative attributes, and ``check(snapshot)`` returning finding drafts.
+Rules never touch the database or Scrapy; the engine loads a :class:`SiteSnapshot` and stores
+what the rules return. Point values are UNCONFIRMED defaults (indicators.md a.3) and only matter
+for the score, which fails a site only when GOVCHECK_SCORE_VERDICT is on (a later issue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from govcheck.evaluator.categories import Category, period_words
+
+RULEBOOK_2019 = "国办秘函〔2019〕19号"
+RULEBOOK_2015 = "国办函〔2015〕15号"
+RULEBOOK_2019_FROM = dt.date(2019, 4, 18)
+
+
+def rulebook_for(as_of: dt.date) -> str:
+    return RULEBOOK_2019 if as_of >= RULEBOOK_2019_FROM else RULEBOOK_2015
+
+
+def quoted(names: list[str]) -> str:
+    return "、".join(f"“{name}”" for name in names)
+
+
+@dataclass(slots=True)
+class ColumnState:
+    """One column as the crawl saw it, with its entries reduced to what the rules need."""
+
+    id: int
+    url: str
+    name: str
+    depth: int
+    position: int
+    status: str  # ok | blank | unparseable | broken
+    reason: str | None
+    http_status: int | None
+    category: Category
+    threshold_days: int | None
+    entry_count: int = 0
+    dated_count: int = 0
+    undated_count: int = 0
+    newest: dt.date | None = None
+    newest_text: str | None = None
+    newest_url: str | None = None
+    newest_source: str | None = None
+    undated_urls: list[str] = field(default_factory=list)
+
+    def is_stale(self, as_of: dt.date) -> bool:
+        if self.status != "ok" or not self.category.judged or self.threshold_days is None:
+            return False
+        if self.newest is None:  # 未注明信息发布时间的视为不更新
+            return self.dated_count == 0
+        return (as_of - self.newest).days > self.threshold_days
+
+    def evidence(self, as_of: dt.date) -> dict[str, Any]:
+        return {
+            "column_url": self.url,
+            "http_status": self.http_status,
+            "category": self.category.key,
+            "threshold_days": self.threshold_days,
+            "as_of": as_of.isoformat(),
+            "newest": self.newest.isoformat() if self.newest else None,
+            "newest_text": self.newest_text,
+            "newest_url": self.newest_url,
+            "newest_date_source": self.newest_source,
+            "days_since_newest": (as_of - self.newest).days if self.newest else None,
+            "entries": self.entry_count,
+            "dated_entries": self.dated_count,
+            "undated_entries": self.undated_count,
+        }
+
+
+@dataclass(slots=True)
+class BrokenLink:
+    url: str
+    sources: list[str]
+    on_homepage: bool
+    external: bool
+    status: int | None
+    error: str | None
+
+
+@dataclass(slots=True)
+class SiteSnapshot:
+    host: str
+    as_of: dt.date
+    rulebook: str
+    settings: dict[str, Any]
+    homepage_url: str | None
+    homepage_status: str | None
+    homepage_attempts: list[dict[str, Any]]
+    homepage_newest: dt.date | None
+    homepage_newest_text: str | None
+    homepage_newest_url: str | None
+    columns: list[ColumnState]
+    broken_links: list[BrokenLink]
+
+    def stale_columns(self) -> list[ColumnState]:
+        return [c for c in self.columns if c.is_stale(self.as_of)]
+
+    def blank_columns(self) -> list[ColumnState]:
+        return [c for c in self.columns if c.status == "blank"]
+
+
+@dataclass(slots=True)
+class Draft:
+    """A finding before it is stored; the engine adds the rule's code and veto."""
+
+    message: str
+    evidence: dict[str, Any]
+    column: ColumnState | None = None
+    url: str | None = None
+    source_url: str | None = None
+    threshold_days: int | None = None
+    newest: dt.date | None = None
+    scope: str | None = None
+    external: bool | None = None
+    item: str | None = None
+    urls: list[str] | None = None
+    points: float = 0.0
+
+
+class Rule:
+    code: ClassVar[str]
+    title: ClassVar[str]  # the report title of the rule
+    source: ClassVar[str]  # where the rule is written
+    veto: ClassVar[bool] = False
+    points: ClassVar[float] = 0.0  # deduction per finding (UNCONFIRMED defaults)
+    cap: ClassVar[float] = 0.0  # most points this indicator can cost
+    applies_when_unknown: ClassVar[bool] = False
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        raise NotImplementedError
+
+
+class SiteUnreachable(Rule):
+    code = "site_unreachable"
+    title = "站点无法访问"
+    source = f"{RULEBOOK_2019} 单项否决 1 (监测1周，超过（含）15秒打不开的次数占比超过（含）5%)"
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        if snapshot.homepage_status != "unreachable":
+            return
+        failed = [
+            a for a in snapshot.homepage_attempts if a.get("status") is None or not 200 <= a["status"] < 300
+        ]
+        yield Draft(
+            message="网站检查期间存在多次长时间无法访问的情况",
+            url=snapshot.homepage_url,
+            evidence={
+                "partial": True,
+                "basis": "crawl homepage attempts",
+                "attempts": snapshot.homepage_attempts,
+                "failed": len(failed),
+            },
+        )
+
+
+class HomepageStale(Rule):
+    code = "homepage_stale"
+    title = "首页不更新"
+    source = f"{RULEBOOK_2019} 单项否决 2 (监测2周，首页无信息更新)"
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        if snapshot.homepage_status != "ok":
+            return
+        days = int(snapshot.settings["GOVCHECK_HOMEPAGE_STALE_DAYS"])
+        newest, text, url, basis = (
+            snapshot.homepage_newest,
+            snapshot.homepage_newest_text,
+            snapshot.homepage_newest_url,
+            "homepage",
+        )
+        if newest is None:
+            # A navigation-shell homepage: its second-level pages stand in for it.
+            second_level = [c for c in snapshot.columns if c.depth == 1 and c.newest is not None]
+            if second_level:
+                best = max(second_level, key=lambda c: c.newest or dt.date.min)
+                newest, text, url, basis = (
+                    best.newest,
+                    best.newest_text,
+                    best.newest_url,
+                    "second_level_pages",
+                )
+        if newest is not None and (snapshot.as_of - newest).days <= days:
+            return
+        yield Draft(
+            message=f"首页监测时间点前{period_words(days)}内无信息更新",
+            url=snapshot.homepage_url,
+            threshold_days=days,
+            newest=newest,
+            evidence={
+                "basis": basis,
+                "newest": newest.isoformat() if newest else None,
+                "newest_text": text,
+                "newest_url": url,
+                "as_of": snapshot.as_of.isoformat(),
+            },
+        )
+
+
+class ColumnStale(Rule):
+    code = "column_stale"
+    title = "栏目不更新"
+    source = f"{RULEBOOK_2019} 扣分指标 信息发布 (动态要闻2周、通知公告政策文件6个月、其他1年)"
+    points = 3.0
+    cap = 30.0
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        for column in snapshot.stale_columns():
+            assert column.threshold_days is not None
+            yield Draft(
+                message=f"{quoted([column.name])}栏目超{period_words(column.threshold_days)}未更新",
+                column=column,
+                url=column.url,
+                threshold_days=column.threshold_days,
+                newest=column.newest,
+                evidence=column.evidence(snapshot.as_of),
+                points=self.points,
+            )
+
+
+class ColumnBlank(Rule):
+    code = "column_blank"
+    title = "空白栏目"
+    source = f"{RULEBOOK_2019} 单项否决 3 (空白栏目：自栏目开设之日起就没有提供过任何信息资源)"
+    points = 2.0
+    cap = 20.0
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        for column in snapshot.blank_columns():
+            yield Draft(
+                message=f"{quoted([column.name])}栏目为空白栏目",
+                column=column,
+                url=column.url,
+                evidence={**column.evidence(snapshot.as_of), "reason": column.reason},
+                points=self.points,
+            )
+
+
+class UndatedEntries(Rule):
+    code = "undated_entries"
+    title = "信息未注明发布时间"
+    source = f"{RULEBOOK_2015} 普查评分表 注 (未注明信息发布时间的视为不更新)"
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        for column in snapshot.columns:
+            if column.status == "ok" and column.undated_count:
+                yield Draft(
+                    message=f"{quoted([column.name])}栏目有{column.undated_count}条信息未注明发布时间",
+                    column=column,
+                    url=column.url,
+                    urls=column.undated_urls[:50],
+                    evidence={**column.evidence(snapshot.as_of), "undated_urls": column.undated_urls[:50]},
+                )
+
+
+class LinkBroken(Rule):
+    code = "link_broken"
+    title = "链接不可用"
+    source = f"{RULEBOOK_2019} 扣分指标 链接可用性 (首页及其他页面不能正常访问的链接)"
+    points = 1.0
+    cap = 10.0
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        for link in snapshot.broken_links:
+            scope = "homepage" if link.on_homepage else "page"
+            where = "首页" if link.on_homepage else "网站页面"
+            yield Draft(
+                message=f"{where}链接“{link.url}”无法正常访问",
+                url=link.url,
+                source_url=link.sources[0] if link.sources else None,
+                scope=scope,
+                external=link.external,
+                urls=link.sources,
+                evidence={"status": link.status, "error": link.error, "sources": link.sources},
+                points=self.points if link.on_homepage else 0.1,
+            )
+
+
+class VetoBlankColumns(Rule):
+    code = "veto_blank_columns"
+    title = "空白栏目过多"
+    source = f"{RULEBOOK_2019} 单项否决 3 (空白栏目数量超过（含）5个)"
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        blank = snapshot.blank_columns()
+        limit = int(snapshot.settings["GOVCHECK_VETO_BLANK_COLUMNS"])
+        if len(blank) >= limit:
+            yield Draft(
+                message=f"网站空白栏目达{len(blank)}个（超过（含）{limit}个）",
+                urls=[c.url for c in blank],
+                evidence={"count": len(blank), "limit": limit, "columns": [c.name for c in blank]},
+            )
+
+
+class VetoStaleKeyColumns(Rule):
+    code = "veto_stale_key_columns"
+    title = "动态要闻、通知公告政策文件类栏目不更新"
+    source = (
+        f"{RULEBOOK_2019} 单项否决 3 (2周内动态要闻类栏目及6个月内通知公告、政策文件类一级栏目累计超过（含）5个未更新；"
+        f"{RULEBOOK_2015} 无“一级”限制)"
+    )
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        top_level_only = snapshot.rulebook == RULEBOOK_2019
+        key = [
+            c
+            for c in snapshot.stale_columns()
+            if c.category.key == "news"
+            or (c.category.key == "notice" and (c.depth <= 1 or not top_level_only))
+        ]
+        limit = int(snapshot.settings["GOVCHECK_VETO_KEY_STALE_COLUMNS"])
+        if len(key) >= limit:
+            yield Draft(
+                message=f"动态要闻类、通知公告政策文件类栏目累计{len(key)}个未按要求更新（超过（含）{limit}个）",
+                urls=[c.url for c in key],
+                evidence={
+                    "count": len(key),
+                    "limit": limit,
+                    "columns": [c.name for c in key],
+                    "top_level_only": top_level_only,
+                },
+            )
+
+
+class VetoStaleColumns(Rule):
+    code = "veto_stale_columns"
+    title = "应更新但长期未更新栏目过多"
+    source = f"{RULEBOOK_2019} 单项否决 3 (应更新但长期未更新的栏目数量超过（含）10个)"
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        columns = snapshot.stale_columns() + snapshot.blank_columns()
+        limit = int(snapshot.settings["GOVCHECK_VETO_STALE_COLUMNS"])
+        if len(columns) >= limit:
+            yield Draft(
+                message=f"应更新但长期未更新栏目达{len(columns)}个（超过（含）{limit}个）",
+                urls=[c.url for c in columns],
+                evidence={"count": len(columns), "limit": limit, "columns": [c.name for c in columns]},
+            )
+
+
+# The one table of rules, in report order.
+RULES: tuple[Rule, ...] = (
+    SiteUnreachable(),
+    HomepageStale(),
+    VetoStaleKeyColumns(),
+    VetoStaleColumns(),
+    VetoBlankColumns(),
+    ColumnStale(),
+    ColumnBlank(),
+    UndatedEntries(),
+    LinkBroken(),
+)
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -1,0 +1,55 @@
+"""Plain results of the parsing layer: no Scrapy, no database, so every extractor is testable on a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ListingStatus = Literal["ok", "blank", "unparseable"]
+
+
+@dataclass(slots=True)
+class ListingEntry:
+    """One row of a column's list, as seen on the page (dates are normalized later, in a pipeline)."""
+
+    title: str
+    url: str  # absolute
+    date_text: str | None  # the date exactly as printed in the row, None if the row shows none
+
+
+@dataclass(slots=True)
+class ListingPage:
+    """What one column page holds."""
+
+    status: ListingStatus
+    entries: list[ListingEntry] = field(default_factory=list)
+    extractor: str = ""  # which layer read it: "trs", "trs_fujian", "hanweb", "kaipuyun", "generic"
+    reason: str | None = None  # why blank/unparseable ("placeholder:暂无信息", "js_shell", "no_list_area")
+    total_records: int | None = None  # declared by the page (recordCount, totalRecord)
+    page_count: int | None = None  # declared or derived page count
+    next_page_urls: list[str] = field(default_factory=list)  # absolute URLs of further list pages
+
+
+@dataclass(slots=True)
+class ColumnLink:
+    """A candidate column found on a page."""
+
+    name: str
+    url: str  # absolute
+    source: str  # "nav", "more", "block", "sidebar", "dropdown", "sitemap", "xxgk"
+    parent_url: str | None = None
+
+
+@dataclass(slots=True)
+class PageFacts:
+    """Site- and column-level facts any page carries (design-standard meta tags, breadcrumb, title)."""
+
+    title: str | None = None
+    site_name: str | None = None  # meta SiteName
+    site_code: str | None = None  # meta SiteIDCode, else the footer's 网站标识码
+    column_name: str | None = None  # meta ColumnName
+    column_type: str | None = None  # meta ColumnType
+    pub_date_text: str | None = None  # meta PubDate, else 发布时间/发布日期/成文日期 text
+    breadcrumb: list[str] = field(
+        default_factory=list
+    )  # crumbs after 当前位置, last plain-text crumb included

@@ -1,0 +1,81 @@
+"""What the ``portal`` spider yields. Pipelines normalize, validate and store these; nothing else writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SiteItem:
+    """The homepage outcome of a crawl: reachable or not, and what the homepage says about the site."""
+
+    homepage_url: str  # the URL actually fetched (after the https→http fallback and redirects)
+    status: str  # ok | unreachable | blocked | unparseable
+    name: str | None = None
+    site_code: str | None = None
+    encoding: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # url, status, error, latency_ms
+    footer: dict[str, Any] = field(default_factory=dict)  # facts the footer rules read later
+
+
+@dataclass
+class ColumnItem:
+    url: str
+    name: str | None
+    status: str  # ok | blank | unparseable | broken
+    depth: int = 1
+    position: int = 0
+    source: str | None = None
+    parent_url: str | None = None
+    breadcrumb: list[str] = field(default_factory=list)
+    column_type: str | None = None
+    reason: str | None = None
+    http_status: int | None = None
+    entry_count: int = 0
+    extractor: str | None = None
+    encoding: str | None = None
+    is_homepage: bool = False
+
+
+@dataclass
+class EntryItem:
+    column_url: str
+    url: str
+    title: str | None
+    date_text: str | None  # exactly as seen; normalized into ``published`` by DateNormalizationPipeline
+    published: dt.date | None = None
+    date_source: str | None = None  # row | detail | url
+    date_error: str | None = None
+
+
+@dataclass
+class PageItem:
+    url: str
+    kind: str  # homepage | column | article | link
+    status: int | None
+    latency_ms: float | None = None
+    error: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class LinkItem:
+    source_url: str
+    target_url: str
+    tag: str | None
+    on_homepage: bool
+    external: bool
+
+
+@dataclass
+class LinkCheckItem:
+    url: str
+    outcome: str  # ok | broken | inconclusive
+    status: int | None = None
+    error: str | None = None
+    method: str | None = None
+
+
+CrawlItem = SiteItem | ColumnItem | EntryItem | PageItem | LinkItem | LinkCheckItem

@@ -1,0 +1,53 @@
+"""Scrapy settings for govcheck. GOVCHECK_* keys: defaults in govcheck.config, then the environment,
+then ``scrapy crawl … -s KEY=VALUE`` (Scrapy's own precedence does the last step)."""
+
+from __future__ import annotations
+
+from govcheck import __version__
+from govcheck.config import defaults, environment_overrides
+
+BOT_NAME = "govcheck"
+SPIDER_MODULES = ["govcheck.spiders"]
+NEWSPIDER_MODULE = "govcheck.spiders"
+
+# Identify ourselves to the webmasters we inspect.
+USER_AGENT = f"govcheck/{__version__} (+https://github.com/govcheck/govcheck; government website inspection)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: a government server sees few parallel requests; AutoThrottle backs off when it slows.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# The official availability check gives a homepage 15 s.
+DOWNLOAD_TIMEOUT = 15
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+# A local endpoint that runs Python has no place on a shared crawl node.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "govcheck.middlewares.RequestDelayMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "govcheck.pipelines.validation.ValidationPipeline": 100,
+    "govcheck.pipelines.dates.DateNormalizationPipeline": 200,
+    "govcheck.pipelines.storage.StoragePipeline": 900,
+}
+EXTENSIONS = {
+    "govcheck.extensions.EvaluateOnClose": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+globals().update(defaults())
+globals().update(environment_overrides())

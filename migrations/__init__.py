@@ -1,0 +1,1 @@
+"""Alembic migration chain (installed as ``govcheck.migrations``)."""

@@ -1,0 +1,54 @@
+"""Drop items that cannot be stored meaningfully, counting each reason."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import DropItem
+
+from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+MAX_URL_LENGTH = 1000
+
+
+def _url_problem(url: str | None) -> str | None:
+    if not url:
+        return "missing_url"
+    if len(url) > MAX_URL_LENGTH:
+        return "url_too_long"
+    if urlsplit(url).scheme not in {"http", "https"}:
+        return "url_not_http"
+    return None
+
+
+class ValidationPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: CrawlItem) -> CrawlItem:
+        problem = self._problem(item)
+        if problem:
+            self.crawler.stats.inc_value(f"govcheck/items/dropped/{problem}")
+            raise DropItem(f"{type(item).__name__}: {problem}")
+        return item
+
+    @staticmethod
+    def _problem(item: Any) -> str | None:
+        match item:
+            case EntryItem():
+                return _url_problem(item.url) or _url_problem(item.column_url)
+            case ColumnItem() | PageItem() | LinkCheckItem():
+                return _url_problem(item.url)
+            case LinkItem():
+                return _url_problem(item.target_url) or _url_problem(item.source_url)
+        return None
