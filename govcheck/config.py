@@ -89,6 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Where everything is stored: sqlite:///PATH or postgresql+psycopg2://USER:PASS@HOST/DB.",
     ),
     Setting(
+        "GOVCHECK_DISCOVERY_DEPTH",
+        2,
+        _positive(int),
+        "Column levels to discover: 1 = homepage only, 2 = also channel pages' side menus.",
+    ),
+    Setting(
         "GOVCHECK_EVALUATE_ON_CLOSE",
         True,
         _parse_bool,

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from govcheck.dates import SHANGHAI
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.internet.error import (
@@ -31,7 +30,9 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from govcheck import config
+from govcheck.dates import SHANGHAI
 from govcheck.extract import discover_columns, extract_listing, homepage_entries, page_facts, page_links
+from govcheck.extract.types import ColumnLink
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from govcheck.loaders import ColumnLoader
 
@@ -61,6 +62,7 @@ STRICT_POLITENESS = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 0.5,
 }
 LINK_SCOPES = ("homepage", "all", "none")
+POSITION_STEP = 1000
 
 
 def classify_failure(failure: Failure) -> str:
@@ -149,6 +151,7 @@ class PortalSpider(Spider):
         self.link_scope = links
         self.site_hosts: set[str] = {self.site_host}
         self.homepage_url: str | None = None
+        self.homepage_urls: set[str] = set()  # the homepage under every URL it answered to
         self.attempts: list[dict[str, Any]] = []
         self.column_urls: set[str] = set()
         self.checked_links: set[str] = set()
@@ -171,6 +174,7 @@ class PortalSpider(Spider):
         spider.page_budget = settings.getint("GOVCHECK_SITE_PAGE_BUDGET")
         spider.time_budget = settings.getfloat("GOVCHECK_SITE_TIME_BUDGET")
         spider.check_links = settings.getbool("GOVCHECK_LINK_CHECK") and spider.link_scope != "none"
+        spider.discovery_depth = settings.getint("GOVCHECK_DISCOVERY_DEPTH")
         spider.started_monotonic = time.monotonic()
         return spider
 
@@ -249,6 +253,9 @@ class PortalSpider(Spider):
 
     def _homepage_ok(self, response: Response) -> Iterator[Any]:
         self.homepage_url = response.url
+        self.homepage_urls.update(
+            {response.url, response.request.url, f"{response.url.split('://')[0]}://{self.site_host}/"}
+        )
         self.site_hosts.add(urlsplit(response.url).hostname or self.site_host)
         if not isinstance(response, TextResponse):
             yield SiteItem(homepage_url=response.url, status="unparseable", attempts=self.attempts)
@@ -282,10 +289,32 @@ class PortalSpider(Spider):
                 column_url=response.url, url=entry.url, title=entry.title, date_text=entry.date_text
             )
         self.crawler.stats.set_value("govcheck/columns/discovered", len(columns))
-        for position, column in enumerate(columns, start=1):
-            if column.url in self.column_urls or not self._within_budget():
+        yield from self._column_requests(columns, discovered_on=None, base_position=0)
+        if self.check_links:
+            yield from self._links(response.url, page_links(html, response.url), on_homepage=True)
+
+    # -- columns ----------------------------------------------------------------------------
+
+    def _column_requests(
+        self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
+    ) -> Iterator[Request]:
+        """Requests for newly found columns. Positions keep navigation (tree) order whatever order
+        responses arrive in: homepage columns are 1000, 2000, …; a channel page's sub-columns follow
+        their channel (1001, 1002, …)."""
+        step = POSITION_STEP if discovered_on is None else 1
+        for index, column in enumerate(columns, start=1):
+            if (
+                column.url in self.column_urls
+                or column.url in self.homepage_urls
+                or not self._within_budget()
+            ):
                 continue
             self.column_urls.add(column.url)
+            if discovered_on is None:
+                depth, parent_url = (2, column.parent_url) if column.parent_url else (1, None)
+            else:
+                depth, parent_url = discovered_on["depth"] + 1, column.parent_url or discovered_on["url"]
+            self.requests_made += 1
             yield Request(
                 column.url,
                 callback=self.parse_column,
@@ -295,17 +324,12 @@ class PortalSpider(Spider):
                     "column": {
                         "name": column.name,
                         "source": column.source,
-                        "parent_url": column.parent_url,
-                        "depth": 2 if column.parent_url else 1,
-                        "position": position,
+                        "parent_url": parent_url,
+                        "depth": depth,
+                        "position": base_position + index * step,
                     },
                 },
             )
-            self.requests_made += 1
-        if self.check_links:
-            yield from self._links(response.url, page_links(html, response.url), on_homepage=True)
-
-    # -- columns ----------------------------------------------------------------------------
 
     def parse_column(self, response: Response) -> Iterator[Any]:
         meta = response.meta["column"]
@@ -334,6 +358,10 @@ class PortalSpider(Spider):
             response=response,
             stats=self.crawler.stats,
         )
+        own_name = facts.column_name or (facts.breadcrumb[-1] if facts.breadcrumb else None)
+        if meta["source"] == "nav" and meta["depth"] == 1 and own_name:
+            # A top-level channel link often opens its first sub-column: the page names itself.
+            loader.add_value("name", own_name)
         loader.add_value("name", meta["name"])
         loader.add_value("name", facts.column_name)
         loader.add_value("name", facts.breadcrumb[-1:])
@@ -350,6 +378,12 @@ class PortalSpider(Spider):
         for entry in listing.entries:
             yield EntryItem(
                 column_url=column.url, url=entry.url, title=entry.title, date_text=entry.date_text
+            )
+        if meta["depth"] < self.discovery_depth:
+            # Channel pages' side menus and 更多栏目 lists lead to columns the homepage does not show.
+            found_here = {**meta, "url": response.request.url}
+            yield from self._column_requests(
+                discover_columns(html, response.url), discovered_on=found_here, base_position=meta["position"]
             )
         if self.check_links:
             yield from self._links(response.url, page_links(html, response.url), on_homepage=False)
