@@ -40,7 +40,11 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: TIMESTAMP(timezone=True), dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: TIMESTAMP(timezone=True),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Site(Base):

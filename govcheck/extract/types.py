@@ -24,7 +24,8 @@ class ListingPage:
     status: ListingStatus
     entries: list[ListingEntry] = field(default_factory=list)
     extractor: str = ""  # which layer read it: "trs", "trs_fujian", "hanweb", "kaipuyun", "generic"
-    reason: str | None = None  # why blank/unparseable ("placeholder:暂无信息", "js_shell", "no_list_area")
+    # why blank/unparseable: "placeholder:暂无信息", "empty_list", "js_shell", "js_list", "no_list_area"
+    reason: str | None = None
     total_records: int | None = None  # declared by the page (recordCount, totalRecord)
     page_count: int | None = None  # declared or derived page count
     next_page_urls: list[str] = field(default_factory=list)  # absolute URLs of further list pages
@@ -50,6 +51,7 @@ class PageFacts:
     column_name: str | None = None  # meta ColumnName
     column_type: str | None = None  # meta ColumnType
     pub_date_text: str | None = None  # meta PubDate, else 发布时间/发布日期/成文日期 text
-    breadcrumb: list[str] = field(
-        default_factory=list
-    )  # crumbs after 当前位置, last plain-text crumb included
+    # crumbs after 当前位置, last plain-text crumb included
+    breadcrumb: list[str] = field(default_factory=list)
+    # when the CMS generated the page (meta others "页面生成时间 …"): the year of year-less dates on it
+    generated_text: str | None = None

@@ -1,0 +1,26 @@
+"""The parsing layer: plain functions from (html, url) to result types; no Scrapy, no database.
+
+``extract_listing`` reads a column list page, ``page_facts`` what any page says about itself,
+``page_links`` every link on a page, ``homepage_entries`` the dated items of a homepage and
+``discover_columns`` the columns a homepage links to.
+"""
+
+from __future__ import annotations
+
+from govcheck.extract.columns import discover_columns
+from govcheck.extract.listing import extract_listing
+from govcheck.extract.page import homepage_entries, page_facts, page_links, title_column_name
+from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage, PageFacts
+
+__all__ = [
+    "ColumnLink",
+    "ListingEntry",
+    "ListingPage",
+    "PageFacts",
+    "discover_columns",
+    "extract_listing",
+    "homepage_entries",
+    "page_facts",
+    "page_links",
+    "title_column_name",
+]

@@ -1,0 +1,221 @@
+"""Read a column's list page: its entries, its pagination, or why it could not be read.
+
+Layers, most specific first: Hanweb XML islands, TRS on the Fujian platform, TRS classic,
+开普云 UCAP, then a generic reader of repeated link+date rows. A page is called "blank" only when
+its list area was found empty or it shows nothing but a placeholder (暂无信息 …); a page whose list
+could not be located is "unparseable", never blank.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+from govcheck.dates import date_from_url
+from govcheck.extract import cms
+from govcheck.extract.dom import (
+    Document,
+    HtmlElement,
+    clean,
+    is_chrome,
+    is_template_controlled,
+    join_url,
+    tokens,
+    visible_text,
+)
+from govcheck.extract.rows import is_article_url
+from govcheck.extract.types import ListingPage
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = re.compile(
+    r"暂无(?:相关)?(?:信息|数据|内容|记录|文章|新闻|公告|文件|资料)|(?:栏目)?正在建设中?|栏目建设中|建设中"
+    r"|没有(?:相关|任何|找到)?(?:记录|信息|数据|内容|文章)|无相关(?:信息|记录|数据|内容)|^无记录$|^暂无$"
+)
+MAX_PLACEHOLDER_TEXT = 40  # a longer text merely mentions the words
+
+_NEXT_TEXT = re.compile(r"^(?:下一页|下页|后一页|下一頁|next|next page|nextpage)\s*[>›»]*$", re.I)
+_NEXT_SYMBOL = re.compile(r"^[>›»]{1,2}$")
+_PAGER_TOKEN = re.compile(r"pag|fenye|pgbar", re.I)
+_PAGE_COUNT = re.compile(r"共\s*(\d+)\s*页|第?\s*\d+\s*/\s*(\d+)\s*页?")
+_RECORD_COUNT = re.compile(r"共\s*(\d+)\s*条")
+
+JS_SHELL_TEXT = 200  # visible characters below which a script-heavy page is an empty shell
+MAX_SHELL_LINKS = 10  # a page with its navigation in HTML is not a shell, however short
+MAX_LIST_PAGE_PROSE = 300  # characters of <p> text beyond which a page is a document, not a list
+_DOCUMENT_METAS = frozenset({"articletitle", "pubdate", "contentsource"})  # metas only articles carry
+_DOCUMENT_WORDS = frozenset({"article", "detail", "editor", "zoom", "wzxq", "xxxq"})  # containers of a text
+_JS_APP = re.compile(r"\bng-app\b|id=['\"](?:app|root)['\"]|__NUXT__|data-v-app|ng-version", re.I)
+
+Extractor = Callable[[cms.Context], ListingPage | None]
+
+
+def extract_listing(html: str, url: str) -> ListingPage:
+    """Entries, pagination and status of one column list page."""
+    doc = Document.parse(html, url)
+    ctx = cms.Context(doc)
+    layers: tuple[Extractor, ...] = (cms.hanweb, cms.trs_fujian, cms.trs_classic, cms.kaipuyun, generic)
+    for layer in layers:
+        page = layer(ctx)
+        if page is not None:
+            if page.status == "ok" and not page.next_page_urls:
+                page.next_page_urls, count, total = static_pager(doc)
+                page.page_count = page.page_count or count
+                page.total_records = page.total_records if page.total_records is not None else total
+            logger.debug("%s: %s by %s, %d entries", url, page.status, page.extractor, len(page.entries))
+            return page
+    return _without_list(doc)
+
+
+def generic(ctx: cms.Context) -> ListingPage | None:
+    """The best repeated group of link+date rows outside the page chrome, else of undated doc links."""
+    for group in ctx.groups:
+        if group.chrome:
+            continue
+        # One dated row is a list only if it links to a document: a page's own "发布日期" beside a
+        # share button is not a list.
+        lone = group.rows[0]
+        if group.dated >= 2 or (group.dated == 1 and (is_article_url(lone.url) or date_from_url(lone.url))):
+            return ListingPage(status="ok", entries=group.entries(), extractor="generic")
+        break
+    for group in ctx.finder.undated_groups():
+        if not group.chrome:
+            return ListingPage(status="ok", entries=group.entries(), extractor="generic")
+    return None
+
+
+def static_pager(doc: Document) -> tuple[list[str], int | None, int | None]:
+    """Next-page links written as plain <a> (下一页), and the page/record counts the pager prints."""
+    next_urls: list[str] = []
+    page_count: int | None = None
+    total: int | None = None
+    current = doc.url.split("#", 1)[0]
+    for a in doc.body.iter("a"):
+        text = clean(a.text_content()) or clean(a.get("title"))
+        in_pager = _in_pager(a)
+        if not (_NEXT_TEXT.match(text) or (in_pager and _NEXT_SYMBOL.match(text))):
+            continue
+        url = join_url(doc.base, a.get("href"))
+        if url and url != current and url not in next_urls:
+            next_urls.append(url)
+    for el in doc.body.iter():
+        if not isinstance(el.tag, str) or not any(_PAGER_TOKEN.search(t) for t in tokens(el)):
+            continue
+        text = visible_text(el)
+        if len(text) > 600:
+            continue
+        match = _PAGE_COUNT.search(text)
+        if match and page_count is None:
+            page_count = int(match.group(1) or match.group(2))
+        match = _RECORD_COUNT.search(text)
+        if match and total is None:
+            total = int(match.group(1))
+    return next_urls, page_count, total
+
+
+def _in_pager(a: HtmlElement) -> bool:
+    for i, node in enumerate(a.iterancestors()):
+        if i >= 4:
+            return False
+        if any(_PAGER_TOKEN.search(t) for t in tokens(node)):
+            return True
+    return False
+
+
+def _without_list(doc: Document) -> ListingPage:
+    """No list found: a placeholder or an empty list container, an empty JS shell, or a list we cannot see."""
+    # On a document page an empty box is its "related articles", not the column: never blank there.
+    found = None if _is_document(doc) else _placeholder(doc) or _empty_list(doc)
+    if found is not None:
+        el, reason = found
+        if _filled_by_script(doc, el):
+            # A loading default or an empty container that a script fills: the real content is unknown.
+            return ListingPage(status="unparseable", extractor="", reason="js_list")
+        return ListingPage(status="blank", extractor="placeholder", reason=reason)
+    if _is_js_shell(doc):
+        return ListingPage(status="unparseable", extractor="", reason="js_shell")
+    return ListingPage(status="unparseable", extractor="", reason="no_list_area")
+
+
+def _is_document(doc: Document) -> bool:
+    """An article rather than a list: article metas, or paragraphs of body text outside the chrome."""
+    for meta in doc.root.iter("meta"):
+        if (meta.get("name") or "").lower() in _DOCUMENT_METAS and (meta.get("content") or "").strip():
+            return True
+    if any(True for _ in doc.body.iter("ucapcontent", "UCAPCONTENT")):
+        return True
+    text = 0
+    for p in doc.body.iter("p"):
+        if is_chrome(p):
+            continue
+        size = len(visible_text(p))
+        text += size
+        in_article = any(_DOCUMENT_WORDS & set(_word_parts(a)) for a in list(p.iterancestors())[:4])
+        if text > MAX_LIST_PAGE_PROSE or (in_article and size > 80):
+            return True
+    return False
+
+
+def _is_js_shell(doc: Document) -> bool:
+    """An almost empty body, few links, and scripts that are meant to draw the page."""
+    text = len(visible_text(doc.body))
+    links = sum(1 for _ in doc.body.iter("a"))
+    script_chars = sum(len(s) for s in doc.scripts)
+    if (
+        text < JS_SHELL_TEXT
+        and links < MAX_SHELL_LINKS
+        and (doc.script_count >= 1 or _JS_APP.search(doc.raw))
+    ):
+        return True
+    return text < 3 * JS_SHELL_TEXT and script_chars > 20 * max(text, 1)
+
+
+def _empty_list(doc: Document) -> tuple[HtmlElement, str] | None:
+    """A list container in the page content (<ul class="list">) with nothing in it."""
+    for el in doc.body.iter("ul", "ol", "tbody", "table", "div", "dl"):
+        if any(isinstance(c.tag, str) and c.tag != "br" for c in el):
+            continue
+        if clean(el.text_content()) or not any("list" in part for part in _word_parts(el)):
+            continue
+        if is_template_controlled(el) or is_chrome(el):
+            continue
+        return el, "empty_list"
+    return None
+
+
+def _word_parts(el: HtmlElement) -> list[str]:
+    return [p.lower() for t in tokens(el) for p in re.split(r"[-_\s]+|(?<=[a-z])(?=[A-Z])", t) if p]
+
+
+def _placeholder(doc: Document) -> tuple[HtmlElement, str] | None:
+    """The element whose own text is a placeholder (暂无信息), if it is visible page content."""
+    for el in doc.body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        own = " ".join(t for t in (el.text, *(child.tail for child in el)) if t)
+        match = PLACEHOLDER.search(clean(own))
+        if match is None or len(visible_text(el)) > MAX_PLACEHOLDER_TEXT:
+            continue
+        if is_template_controlled(el) or is_chrome(el):
+            continue  # an avalon/Vue error branch, or a widget in the header/footer
+        return el, f"placeholder:{match.group(0)}"
+    return None
+
+
+def _filled_by_script(doc: Document, el: HtmlElement) -> bool:
+    """True if an inline script names the element or a close ancestor by id or class."""
+    scripts = "\n".join(doc.scripts)
+    if not scripts:
+        return False
+    node: HtmlElement | None = el
+    for level in range(4):
+        if node is None:
+            break
+        # Ids are unique; class names only count on the element and its parent ("main" is everywhere).
+        names = [node.get("id") or ""] + ((node.get("class") or "").split() if level < 2 else [])
+        for name in names:
+            if name and re.search(r"[#.'\"]" + re.escape(name) + r"['\"\s).:\[]", scripts):
+                return True
+        node = node.getparent()
+    return False
