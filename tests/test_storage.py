@@ -109,3 +109,14 @@ def test_a_spool_replays_into_the_database_idempotently(database_url: str, tmp_p
         assert session.scalars(select(Crawl.status)).one() == "finished"
         assert session.scalars(select(Entry.published).where(Entry.published.is_not(None))).one() == dt.date(2024, 1, 10)
     engine.dispose()
+
+
+def test_models_and_migrations_do_not_drift(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = open_database(database_url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert diff == []
