@@ -1,0 +1,190 @@
+"""The farm: a forward HTTP proxy on 127.0.0.1 that answers for the replica hosts itself.
+
+Clients send absolute-URI requests (``GET http://host/path HTTP/1.1``) as they do to any proxy; the host
+picks a replica site, a healthy third-party stub, a dead or blocked host, or a DNS failure. Origin-form
+requests to the farm's own address are control endpoints (``/_farm/stats``, ``/_farm/reset``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, urlsplit
+
+from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
+from tests.farm.truth import BLOCKED_HOSTS, DEAD_HOSTS
+
+
+class Stats:
+    """Per-host request counts, peak concurrency (for politeness tests) and a request log."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight: Counter[str] = Counter()  # survives reset: requests may be running across it
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests: Counter[str] = Counter()
+            self._max: dict[str, int] = {}
+            self._log: list[tuple[str, str, int | None]] = []
+
+    @contextmanager
+    def track(self, host: str) -> Iterator[None]:
+        with self._lock:
+            self._requests[host] += 1
+            self._in_flight[host] += 1
+            self._max[host] = max(self._max.get(host, 0), self._in_flight[host])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[host] -= 1
+
+    def record(self, method: str, url: str, status: int | None) -> None:
+        with self._lock:
+            self._log.append((method, url, status))
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "requests": dict(self._requests),
+                "max_concurrent": dict(self._max),
+                "log": [list(entry) for entry in self._log],  # status null: connection dropped
+            }
+
+
+def _error(status: int, error: str) -> Resource:
+    """A proxy-generated error with an RFC 9209 Proxy-Status header."""
+    phrase = HTTPStatus(status).phrase
+    body = (
+        f"<html><head><title>{status} {phrase}</title></head><body><h1>{status} {phrase}</h1></body></html>\n"
+    )
+    headers = (("Proxy-Status", f"govcheck-farm; error={error}"),)
+    return Resource(status, "text/html; charset=utf-8", body.encode(), headers)
+
+
+_WAF_PAGE = Resource(
+    403,
+    "text/html; charset=utf-8",
+    "<html><head><title>访问被拦截</title></head><body><h1>您的访问请求可能对网站造成安全威胁，已被拦截。</h1>"
+    "</body></html>\n".encode(),
+)
+_BUSY_PAGE = Resource(
+    429,
+    "text/html; charset=utf-8",
+    b"<html><head><title>429 Too Many Requests</title></head><body><h1>429 Too Many Requests</h1></body></html>\n",
+    (("Retry-After", "1"),),
+)
+
+
+class FarmHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real sites and Scrapy's pool expect
+    server: FarmServer
+
+    def version_string(self) -> str:
+        return "nginx"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: /_farm/stats holds the request log."""
+
+    def do_GET(self) -> None:
+        body = self._read_body()
+        if self.path.startswith("/"):
+            self._control()
+            return
+        url = urlsplit(self.path)
+        host = (url.hostname or "").lower()
+        if url.scheme != "http" or not host:
+            self._send(_error(400, "http_request_error"))
+            return
+        status: int | None = None
+        with self.server.stats.track(host):
+            try:
+                status = self._serve(host, url, body)
+            finally:
+                self.server.stats.record(self.command, self.path, status)
+
+    do_HEAD = do_GET
+    do_POST = do_GET
+
+    def do_CONNECT(self) -> None:
+        """The farm is http-only: tunnels are refused, so clients fall back from https to http."""
+        host = self.path.rsplit(":", 1)[0].lower()
+        with self.server.stats.track(host):
+            self._send(_error(405, "http_request_denied"), (("Allow", "GET, HEAD, POST"),))
+            self.server.stats.record(self.command, self.path, 405)
+        self.close_connection = True
+
+    def _serve(self, host: str, url: SplitResult, body: bytes) -> int | None:
+        dead = DEAD_HOSTS.get(host)
+        if dead == "dropped":
+            self.close_connection = True  # close without a status line
+            return None
+        if dead == "connection_timeout":
+            time.sleep(self.server.timeout_delay)
+            return self._send(_error(504, dead))
+        if dead:
+            return self._send(_error(502, dead))
+        if host in BLOCKED_HOSTS:
+            return self._send(_WAF_PAGE if BLOCKED_HOSTS[host] == 403 else _BUSY_PAGE)
+        site = self.server.sites.get(host)
+        if site:
+            params = dict(parse_qsl(url.query))
+            if self.command == "POST" and "form-urlencoded" in self.headers.get("Content-Type", ""):
+                params |= dict(parse_qsl(body.decode("latin-1")))
+            return self._send(site.get(url.path or "/", params))
+        if host in STUB_HOSTS:
+            return self._send(stub_resource(host, url.path or "/"))
+        return self._send(_error(502, "dns_error"))
+
+    def _control(self) -> None:
+        stats = self.server.stats
+        if self.path == "/_farm/stats" and self.command in ("GET", "HEAD"):
+            payload: dict[str, Any] = stats.snapshot()
+            status = 200
+        elif self.path == "/_farm/reset" and self.command == "POST":
+            stats.reset()
+            payload, status = {"status": "ok"}, 200
+        else:
+            payload, status = {"status": "error", "message": "not a proxy request"}, 404
+        self._send(Resource(status, "application/json", json.dumps(payload, ensure_ascii=False).encode()))
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, res: Resource, extra: tuple[tuple[str, str], ...] = ()) -> int:
+        self.send_response(res.status)
+        self.send_header("Content-Type", res.content_type)
+        self.send_header("Content-Length", str(len(res.body)))
+        for name, value in (*res.headers, *extra):
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(res.body)
+        return res.status
+
+
+class FarmServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # crawlers open many connections at once
+
+    def __init__(self, address: tuple[str, int], timeout_delay: float) -> None:
+        self.timeout_delay = timeout_delay
+        self.sites = build_all()
+        self.stats = Stats()
+        super().__init__(address, FarmHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # clients hanging up early are normal
+            return
+        super().handle_error(request, client_address)
