@@ -11,9 +11,17 @@ from govcheck import config
 
 def test_defaults_environment_and_set_in_that_order() -> None:
     assert config.load(environ={})["GOVCHECK_DATABASE_URL"] == "sqlite:///./var/govcheck.db"
-    environ = {"GOVCHECK_HOMEPAGE_ATTEMPTS": "5", "GOVCHECK_LINK_CHECK": "false", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    environ = {
+        "GOVCHECK_HOMEPAGE_ATTEMPTS": "5",
+        "GOVCHECK_LINK_CHECK": "false",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
     loaded = config.load(environ=environ)
-    assert (loaded["GOVCHECK_HOMEPAGE_ATTEMPTS"], loaded["GOVCHECK_LINK_CHECK"], loaded["REDIS_URL"]) == (5, False, "redis://127.0.0.1:6379/0")
+    assert (loaded["GOVCHECK_HOMEPAGE_ATTEMPTS"], loaded["GOVCHECK_LINK_CHECK"], loaded["REDIS_URL"]) == (
+        5,
+        False,
+        "redis://127.0.0.1:6379/0",
+    )
     assert config.load(["GOVCHECK_HOMEPAGE_ATTEMPTS=2"], environ=environ)["GOVCHECK_HOMEPAGE_ATTEMPTS"] == 2
 
 
@@ -23,7 +31,10 @@ def test_defaults_environment_and_set_in_that_order() -> None:
         ("GOVCHECK_HOMEPAGE_ATTEMPTS=zero", "GOVCHECK_HOMEPAGE_ATTEMPTS: invalid literal"),
         ("GOVCHECK_HOMEPAGE_ATTEMPTS=0", "GOVCHECK_HOMEPAGE_ATTEMPTS: must be positive"),
         ("GOVCHECK_LINK_CHECK=maybe", "GOVCHECK_LINK_CHECK: expected true/false"),
-        ("GOVCHECK_DATABASE_URL=postgresql://u@h/db", r"GOVCHECK_DATABASE_URL: write postgresql\+psycopg2://"),
+        (
+            "GOVCHECK_DATABASE_URL=postgresql://u@h/db",
+            r"GOVCHECK_DATABASE_URL: write postgresql\+psycopg2://",
+        ),
         ("GOVCHECK_DATABASE_URL=mysql://u@h/db", "GOVCHECK_DATABASE_URL: unsupported database scheme"),
         ("GOVCHECK_POLITENESS=rude", "GOVCHECK_POLITENESS: expected one of default, strict"),
         ("GOVCHECK_NO_SUCH_THING=1", "GOVCHECK_NO_SUCH_THING: unknown setting"),

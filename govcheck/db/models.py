@@ -226,3 +226,18 @@ class Finding(Base):
     message: Mapped[str] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]]
     position: Mapped[int] = mapped_column(Integer, default=0)  # order within the evaluation
+
+
+class Probe(Base):
+    """One availability probe of a homepage (the official rule: ≥ 20 a day over 7 days, 15 s each)."""
+
+    __tablename__ = "probes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    probed_at: Mapped[dt.datetime] = mapped_column(default=utc_now, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
