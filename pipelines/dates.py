@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govcheck.dates import DateNormalizer, date_from_url
-
 from govcheck.items import CrawlItem, EntryItem
 
 if TYPE_CHECKING:
