@@ -16,7 +16,15 @@ AS_OF = dt.date(2024, 2, 28)
 SETTINGS = config.defaults()
 
 
-def column(name: str, newest: dt.date | None, *, position: int = 0, status: str = "ok", depth: int = 1, url: str | None = None) -> ColumnState:
+def column(
+    name: str,
+    newest: dt.date | None,
+    *,
+    position: int = 0,
+    status: str = "ok",
+    depth: int = 1,
+    url: str | None = None,
+) -> ColumnState:
     category = classify(name, url or f"http://example.gov.cn/{position}/")
     return ColumnState(
         id=position,
@@ -36,7 +44,13 @@ def column(name: str, newest: dt.date | None, *, position: int = 0, status: str 
     )
 
 
-def snapshot(columns: list[ColumnState], *, homepage_newest: dt.date | None = AS_OF, as_of: dt.date = AS_OF, **overrides: Any) -> SiteSnapshot:
+def snapshot(
+    columns: list[ColumnState],
+    *,
+    homepage_newest: dt.date | None = AS_OF,
+    as_of: dt.date = AS_OF,
+    **overrides: Any,
+) -> SiteSnapshot:
     values: dict[str, Any] = {
         "host": "example.gov.cn",
         "as_of": as_of,
@@ -138,8 +152,26 @@ def test_all_undated_column_is_stale_never_blank() -> None:
 
 
 def test_bulletin_summary_for_sjj() -> None:
-    names = ["图片新闻", "审计动态", "通知公告", "疫情防控", "复工复产服务", "三大攻坚战", "党史学习教育", "人事信息"]
-    dates = [days_ago(40), days_ago(20), days_ago(10), days_ago(800), days_ago(700), days_ago(900), days_ago(500), days_ago(30)]
+    names = [
+        "图片新闻",
+        "审计动态",
+        "通知公告",
+        "疫情防控",
+        "复工复产服务",
+        "三大攻坚战",
+        "党史学习教育",
+        "人事信息",
+    ]
+    dates = [
+        days_ago(40),
+        days_ago(20),
+        days_ago(10),
+        days_ago(800),
+        days_ago(700),
+        days_ago(900),
+        days_ago(500),
+        days_ago(30),
+    ]
     columns = [column(n, d, position=i) for i, (n, d) in enumerate(zip(names, dates, strict=True))]
     verdict, reason, score, findings = judge(snapshot(columns))
     from govcheck.evaluator.summary import summarize
@@ -159,7 +191,9 @@ def test_unknown_never_carries_a_veto() -> None:
 
 def test_unreachable_site_fails_with_partial_evidence() -> None:
     attempts = [{"url": "http://example.gov.cn/", "status": None, "error": "timeout"}] * 3
-    verdict, _, _, findings = judge(snapshot([], homepage_status="unreachable", homepage_attempts=attempts, homepage_newest=None))
+    verdict, _, _, findings = judge(
+        snapshot([], homepage_status="unreachable", homepage_attempts=attempts, homepage_newest=None)
+    )
     assert verdict == "fail"
     assert [f.code for f, _ in findings] == ["site_unreachable"]
     assert findings[0][1].evidence["partial"] is True

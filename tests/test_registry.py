@@ -29,7 +29,11 @@ def test_chinese_headers_hosts_and_urls(tmp_path: Path) -> None:
 
 def test_gb18030_and_english_aliases(tmp_path: Path) -> None:
     path = tmp_path / "sites.csv"
-    path.write_bytes("site_code,name,homepage,region,org\n4213000012,随州市交通运输局,jtj.suizhou.gov.cn,随州市,随州市交通运输局\n".encode("gb18030"))
+    path.write_bytes(
+        "site_code,name,homepage,region,org\n4213000012,随州市交通运输局,jtj.suizhou.gov.cn,随州市,随州市交通运输局\n".encode(
+            "gb18030"
+        )
+    )
     rows, errors = read_sites(path)
     assert errors == [] and rows[0].name == "随州市交通运输局" and rows[0].region == "随州市"
 
@@ -56,7 +60,11 @@ def test_import_reports_the_bad_row_keeps_the_good_ones_and_reimports_without_du
     database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "sites.csv"
-    path.write_text(SUIZHOU_CSV + "42130000XX,坏行,jtj.suizhou.gov.cn,否\n4213000040,随州市应急管理局,yjglj.suizhou.gov.cn,否\n", encoding="utf-8")
+    path.write_text(
+        SUIZHOU_CSV
+        + "42130000XX,坏行,jtj.suizhou.gov.cn,否\n4213000040,随州市应急管理局,yjglj.suizhou.gov.cn,否\n",
+        encoding="utf-8",
+    )
     settings = ["--set", f"GOVCHECK_DATABASE_URL={database_url}"]
     assert main([*settings, "sites", "import", str(path)]) == 1
     err = capsys.readouterr().err

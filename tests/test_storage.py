@@ -32,12 +32,29 @@ def context(round_name: str = "2024-02-28") -> CrawlContext:
 def crawl_items(title_suffix: str = "") -> list[object]:
     column = "http://sjj.suizhou.gov.cn/xwzx/tpxw/"
     return [
-        SiteItem(homepage_url="http://sjj.suizhou.gov.cn/", status="ok", name="随州市审计局", site_code="4213000045"),
+        SiteItem(
+            homepage_url="http://sjj.suizhou.gov.cn/",
+            status="ok",
+            name="随州市审计局",
+            site_code="4213000045",
+        ),
         PageItem(url="http://sjj.suizhou.gov.cn/", kind="homepage", status=200, latency_ms=12.0),
         ColumnItem(url=column, name="图片新闻", status="ok", entry_count=2, position=1),
-        EntryItem(column_url=column, url=f"{column}202401/t20240110_1.html", title="a" + title_suffix, date_text="2024-01-10", published=dt.date(2024, 1, 10)),
+        EntryItem(
+            column_url=column,
+            url=f"{column}202401/t20240110_1.html",
+            title="a" + title_suffix,
+            date_text="2024-01-10",
+            published=dt.date(2024, 1, 10),
+        ),
         EntryItem(column_url=column, url=f"{column}202401/t20240105_2.html", title="b", date_text=None),
-        LinkItem(source_url="http://sjj.suizhou.gov.cn/", target_url=column, tag="a", on_homepage=True, external=False),
+        LinkItem(
+            source_url="http://sjj.suizhou.gov.cn/",
+            target_url=column,
+            tag="a",
+            on_homepage=True,
+            external=False,
+        ),
         LinkCheckItem(url=column, outcome="ok", status=200, method="GET"),
     ]
 
@@ -45,7 +62,10 @@ def crawl_items(title_suffix: str = "") -> list[object]:
 def counts(url: str) -> dict[str, int]:
     engine = open_database(url)
     with session_factory(engine)() as session:
-        result = {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0 for model in (Site, Crawl, Column, ColumnCheck, Entry, Page, Link, LinkCheck)}
+        result = {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Site, Crawl, Column, ColumnCheck, Entry, Page, Link, LinkCheck)
+        }
     engine.dispose()
     return result
 
@@ -70,7 +90,16 @@ def test_writing_a_crawl_twice_duplicates_nothing_and_moves_last_seen(database_u
     first.write(crawl_items())  # type: ignore[arg-type]  # a repeated batch is harmless
     first.finish("finished", {"item_scraped_count": 7})
     once = counts(database_url)
-    assert once == {"sites": 1, "crawls": 1, "columns": 1, "column_checks": 1, "entries": 2, "pages": 1, "links": 1, "link_checks": 1}
+    assert once == {
+        "sites": 1,
+        "crawls": 1,
+        "columns": 1,
+        "column_checks": 1,
+        "entries": 2,
+        "pages": 1,
+        "links": 1,
+        "link_checks": 1,
+    }
 
     second = CrawlWriter(engine, context("2024-03-15"))
     second.begin()
@@ -88,12 +117,16 @@ def test_writing_a_crawl_twice_duplicates_nothing_and_moves_last_seen(database_u
         assert (site.name, site.site_code, site.in_registry) == ("随州市审计局", "4213000045", False)
         crawl = session.get(Crawl, first.crawl_id)
         assert crawl is not None and crawl.status == "finished"
-        assert crawl.health is not None and crawl.health["entries"] == 2 and crawl.health["dated_share"] == 0.5
+        assert (
+            crawl.health is not None and crawl.health["entries"] == 2 and crawl.health["dated_share"] == 0.5
+        )
     engine.dispose()
 
 
 def test_an_unreachable_database_is_a_clear_error() -> None:
-    with pytest.raises(DatabaseError, match=r"cannot open database postgresql\+psycopg2://govcheck:\*\*\*@127\.0\.0\.1:9/x"):
+    with pytest.raises(
+        DatabaseError, match=r"cannot open database postgresql\+psycopg2://govcheck:\*\*\*@127\.0\.0\.1:9/x"
+    ):
         open_database("postgresql+psycopg2://govcheck:secret@127.0.0.1:9/x")
 
 
@@ -107,7 +140,9 @@ def test_a_spool_replays_into_the_database_idempotently(database_url: str, tmp_p
     assert counts(database_url)["entries"] == 2
     with session_factory(engine)() as session:
         assert session.scalars(select(Crawl.status)).one() == "finished"
-        assert session.scalars(select(Entry.published).where(Entry.published.is_not(None))).one() == dt.date(2024, 1, 10)
+        assert session.scalars(select(Entry.published).where(Entry.published.is_not(None))).one() == dt.date(
+            2024, 1, 10
+        )
     engine.dispose()
 
 
@@ -117,6 +152,8 @@ def test_models_and_migrations_do_not_drift(database_url: str) -> None:
 
     engine = open_database(database_url)
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
     engine.dispose()
     assert diff == []
