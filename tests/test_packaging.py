@@ -1,0 +1,38 @@
+"""Packaging: an installed govcheck or a Scrapyd egg ships only the ``govcheck`` package.
+
+``scrapyd-deploy`` builds the egg with ``setup.py bdist_egg``; our own setup.py keeps it from
+writing one that would put generic top-level packages (``spiders``, ``tests``) into site-packages.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_scrapyd_egg_holds_only_govcheck(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(
+        REPO, source, ignore=shutil.ignore_patterns(".venv", "var", ".git", "*.egg-info", "build", "dist")
+    )
+    subprocess.run(
+        [sys.executable, "setup.py", "-q", "bdist_egg", "-d", str(tmp_path / "eggs")],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
+    (egg,) = (tmp_path / "eggs").glob("govcheck-*.egg")
+    with zipfile.ZipFile(egg) as archive:
+        names = archive.namelist()
+        entry_points = archive.read("EGG-INFO/entry_points.txt").decode()
+    assert {name.split("/")[0] for name in names} == {"EGG-INFO", "govcheck"}
+    assert "settings = govcheck.settings" in entry_points
+    assert "govcheck/spiders/portal.py" in names
+    assert "govcheck/pipelines/storage.py" in names
+    assert any(name.startswith("govcheck/migrations/versions/") and name.endswith(".py") for name in names)
+    assert "govcheck/migrations/script.py.mako" in names
