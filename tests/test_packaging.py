@@ -36,3 +36,18 @@ def test_the_scrapyd_egg_holds_only_govcheck(tmp_path: Path) -> None:
     assert "govcheck/pipelines/storage.py" in names
     assert any(name.startswith("govcheck/migrations/versions/") and name.endswith(".py") for name in names)
     assert "govcheck/migrations/script.py.mako" in names
+
+    # Scrapyd imports the egg as a zip file; the schema must still be created from inside it.
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import sqlalchemy as sa; "
+        "from govcheck.db.session import open_database; "
+        "print(sorted(sa.inspect(open_database(sys.argv[2])).get_table_names()))"
+    )
+    created = subprocess.run(
+        [sys.executable, "-c", probe, str(egg), f"sqlite:///{tmp_path / 'node.db'}"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "'crawls'" in created.stdout and "'alembic_version'" in created.stdout

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,11 +95,32 @@ def with_retry(engine: Engine, work: Callable[[Session], T], *, retries: int = L
     raise AssertionError("unreachable")
 
 
+def _copy_tree(source: Traversable, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for child in source.iterdir():
+        if child.is_dir():
+            _copy_tree(child, target / child.name)
+        elif not child.name.endswith((".pyc", ".pyo")):
+            (target / child.name).write_bytes(child.read_bytes())
+
+
+@functools.cache
+def migrations_directory() -> str:
+    """The Alembic script directory on disk. Scrapyd runs eggs as zip files, which Alembic
+    cannot list, so a zipped copy is extracted once per process."""
+    location = resources.files("govcheck.migrations")
+    if isinstance(location, Path) and location.is_dir():
+        return str(location)
+    extracted = Path(tempfile.mkdtemp(prefix="govcheck-migrations-"))
+    _copy_tree(location, extracted)
+    return str(extracted)
+
+
 def alembic_config(engine_url: str) -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(resources.files("govcheck.migrations")))
+    config.set_main_option("script_location", migrations_directory())
     # ConfigParser interpolates %, which URL-encoded passwords contain.
     config.set_main_option("sqlalchemy.url", engine_url.replace("%", "%%"))
     return config
