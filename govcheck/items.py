@@ -18,16 +18,20 @@ class SiteItem:
     encoding: str | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)  # url, status, error, latency_ms
     footer: dict[str, Any] = field(default_factory=dict)  # facts the footer rules read later
+    # crawl facts merged into crawls.health: profile, backend_group, not_found fingerprints …
+    health: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class ColumnItem:
     url: str
     name: str | None
-    status: str  # ok | blank | unparseable | broken
+    # ok | blank | unparseable | broken, and never judged: page (a pure page such as 机构职能 or 联系我们:
+    # an article body, no list) | linkout (a link to another system; reason "consultation" for 咨询/信箱/12345)
+    status: str
     depth: int = 1
     position: int = 0
-    source: str | None = None
+    source: str | None = None  # nav | more | block | tile | dropdown | sitemap | xxgk | linkout | profile
     parent_url: str | None = None
     breadcrumb: list[str] = field(default_factory=list)
     column_type: str | None = None
@@ -48,6 +52,7 @@ class EntryItem:
     published: dt.date | None = None
     date_source: str | None = None  # row | detail | url
     date_error: str | None = None
+    context_year: int | None = None  # the year of year-less row dates (the page's 页面生成时间), if known
 
 
 @dataclass
@@ -76,6 +81,19 @@ class LinkCheckItem:
     status: int | None = None
     error: str | None = None
     method: str | None = None
+
+
+@dataclass
+class ProbeItem:
+    """One availability probe of a homepage (the ``probe`` spider): stored in ``probes``, not in a crawl."""
+
+    host: str
+    url: str
+    ok: bool
+    probed_at: dt.datetime
+    status: int | None = None
+    error: str | None = None
+    latency_ms: float | None = None
 
 
 CrawlItem = SiteItem | ColumnItem | EntryItem | PageItem | LinkItem | LinkCheckItem

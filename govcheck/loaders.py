@@ -41,3 +41,18 @@ class ColumnLoader(ItemLoader):
         self.add_xpath("name", _meta_xpath("ColumnName"))
         self.add_xpath("column_type", _meta_xpath("ColumnType"))
         self.add_xpath("name", "//title/text()", re=r"^\s*([^_|\-–—]+?)\s*(?:[_|\-–—]|$)")
+
+
+def _strip(value: str) -> str | None:
+    return re.sub(r"\s+", " ", value).strip() or None
+
+
+class EntryLoader(ItemLoader):
+    """One list row read with a site profile's selectors (a dict item: title, url, date_text).
+
+    Built with ``stats=crawler.stats``, so ``parser/<field>/css/<selector>`` shows each selector's hits.
+    """
+
+    default_item_class = dict
+    default_input_processor = MapCompose(_strip)
+    default_output_processor = TakeFirst()

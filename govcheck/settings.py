@@ -12,6 +12,7 @@ NEWSPIDER_MODULE = "govcheck.spiders"
 
 # Identify ourselves to the webmasters we inspect.
 USER_AGENT = f"govcheck/{__version__} (+https://github.com/govcheck/govcheck; government website inspection)"
+# Obeyed by default; official inspections turn it off with -s ROBOTSTXT_OBEY=false.
 ROBOTSTXT_OBEY = True
 
 # Politeness: a government server sees few parallel requests; AutoThrottle backs off when it slows.
@@ -36,6 +37,11 @@ TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "govcheck.middlewares.RequestDelayMiddleware": 50,
+    # Sees responses after decompression (590): fixes a wrong charset before any callback reads text.
+    "govcheck.middlewares.EncodingMiddleware": 560,
+    # Replaces Scrapy's retry middleware at its slot: Retry-After is honoured.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "govcheck.middlewares.RetryAfterMiddleware": 550,
 }
 ITEM_PIPELINES = {
     "govcheck.pipelines.validation.ValidationPipeline": 100,

@@ -32,7 +32,7 @@ class DateNormalizationPipeline:
         assert self.normalizer is not None
         stats = self.crawler.stats
         if item.date_text:
-            result = self.normalizer.normalize(item.date_text, url=item.url)
+            result = self.normalizer.normalize(item.date_text, url=item.url, context_year=item.context_year)
             if result.value is not None:
                 item.published, item.date_source = result.value, item.date_source or "row"
                 stats.inc_value(f"govcheck/dates/{result.method}")

@@ -394,12 +394,12 @@ def test_js_shell_is_unparseable_not_blank() -> None:
     assert (page.status, page.reason, page.entries) == ("unparseable", "js_shell", [])
 
 
-def test_page_without_a_list_is_unparseable() -> None:
+def test_pure_page_is_a_page_not_a_column_to_judge() -> None:
     html = _page(
         '<div class="article"><h1>机构职能</h1><p>' + "负责全市政府信息公开工作。" * 20 + "</p></div>"
     )
     page = extract_listing(html, SITE + "zwgk/jgzn/")
-    assert (page.status, page.reason) == ("unparseable", "no_list_area")
+    assert (page.status, page.reason) == ("page", "article_body")
 
 
 def test_empty_and_broken_html_do_not_crash() -> None:

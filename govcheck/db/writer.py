@@ -18,9 +18,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Site, utc_now
+from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Probe, Site, utc_now
 from govcheck.db.session import with_retry
-from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.items import (
+    ColumnItem,
+    CrawlItem,
+    EntryItem,
+    LinkCheckItem,
+    LinkItem,
+    PageItem,
+    ProbeItem,
+    SiteItem,
+)
 
 logger = logging.getLogger(__name__)
 ROWS_PER_STATEMENT = 400
@@ -129,7 +138,19 @@ class CrawlWriter:
         pages, page_errors = session.execute(
             select(func.count(), func.count(Page.error)).where(Page.crawl_id == self.crawl_id)
         ).one()
+        date_sources = session.execute(
+            select(Entry.date_source, func.count())
+            .where(Entry.column_id.in_(column_ids), Entry.last_seen_crawl_id == self.crawl_id)
+            .group_by(Entry.date_source)
+        ).all()
+        encodings = session.execute(
+            select(ColumnCheck.encoding, func.count())
+            .where(ColumnCheck.crawl_id == self.crawl_id)
+            .group_by(ColumnCheck.encoding)
+        ).all()
         return {
+            "date_sources": {source or "undated": count for source, count in date_sources},
+            "encodings": {encoding or "none": count for encoding, count in encodings},
             "columns": {status: count for status, count in checks},
             "entries": entries,
             "dated_share": round(dated / entries, 3) if entries else None,
@@ -281,6 +302,7 @@ class CrawlWriter:
                 homepage_url=item.homepage_url,
                 homepage_status=item.status,
                 health={
+                    **item.health,
                     "homepage_attempts": item.attempts,
                     "homepage_encoding": item.encoding,
                     "footer": item.footer,
@@ -296,3 +318,32 @@ class CrawlWriter:
                 select(Column.url, Column.id).where(Column.site_id == self.site_id, Column.url.in_(chunk))
             ):
                 self._column_ids[url] = column_id
+
+
+def write_probes(engine: Engine, probes: Sequence[ProbeItem]) -> int:
+    """Store availability probes (the ``probe`` spider); a host not yet registered is added ad hoc."""
+
+    def work(session: Session) -> int:
+        hosts = {p.host for p in probes}
+        rows = session.execute(select(Site.host, Site.id).where(Site.host.in_(hosts))).all()
+        site_ids = {host: site_id for host, site_id in rows}
+        for probe in probes:
+            if probe.host not in site_ids:
+                site = Site(host=probe.host, homepage=probe.url, in_registry=False)
+                session.add(site)
+                session.flush()
+                site_ids[probe.host] = site.id
+            session.add(
+                Probe(
+                    site_id=site_ids[probe.host],
+                    url=probe.url,
+                    probed_at=probe.probed_at,
+                    ok=probe.ok,
+                    status=probe.status,
+                    error=probe.error,
+                    latency_ms=probe.latency_ms,
+                )
+            )
+        return len(probes)
+
+    return with_retry(engine, work) if probes else 0

@@ -7,8 +7,14 @@
 
 from __future__ import annotations
 
-from govcheck.extract.columns import discover_columns
-from govcheck.extract.listing import extract_listing
+from govcheck.extract.columns import (
+    directory_links,
+    discover_columns,
+    discover_linkouts,
+    sitemap_columns,
+    sitemap_links,
+)
+from govcheck.extract.listing import extract_listing, is_soft_404, is_waf_challenge, not_found_fingerprint
 from govcheck.extract.page import homepage_entries, page_facts, page_links, title_column_name
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage, PageFacts
 
@@ -17,10 +23,17 @@ __all__ = [
     "ListingEntry",
     "ListingPage",
     "PageFacts",
+    "directory_links",
     "discover_columns",
+    "discover_linkouts",
     "extract_listing",
     "homepage_entries",
+    "is_soft_404",
+    "is_waf_challenge",
+    "not_found_fingerprint",
     "page_facts",
     "page_links",
+    "sitemap_columns",
+    "sitemap_links",
     "title_column_name",
 ]

@@ -19,6 +19,7 @@ from govcheck.extract.dom import (
     join_url,
     same_host,
     tokens,
+    visible_text,
 )
 from govcheck.extract.rows import RowFinder, is_article_url
 from govcheck.extract.types import ColumnLink
@@ -83,6 +84,7 @@ def discover_columns(html: str, url: str) -> list[ColumnLink]:
     found = _Collector(doc)
     nav_items = found.nav()
     found.blocks(nav_items)
+    found.dropdowns()
     return found.columns
 
 
@@ -232,6 +234,49 @@ class _Collector:
                     logger.debug("more link without a heading: %s", url)
             elif _in_heading(a) and text:
                 self.add(_name(a), url, "block")
+            elif text and _is_tile(a):
+                self.add(_name(a), url, "tile")
+
+    def dropdowns(self) -> None:
+        """更多栏目 drop-downs: the links (or <option> values) of the container a 更多栏目 label opens."""
+        for el in self.doc.body.iter():
+            if not isinstance(el.tag, str) or not _MORE_COLUMNS.match(clean(el.text)):
+                continue
+            holder = el if len(el) else el.getparent()
+            if holder is None or self._in_footer(holder):
+                continue
+            for a in holder.iter("a", "option"):
+                href = a.get("href") if a.tag == "a" else a.get("value")
+                url = join_url(self.doc.base, href)
+                if url is None or not same_host(url, self.doc.url) or a is el:
+                    continue
+                name = _name(a) if a.tag == "a" else clean(a.text_content())
+                fake = self.doc.root.makeelement("a", {"href": url})
+                fake.text = name
+                if self.column_url(fake):
+                    self.add(name, url, "dropdown")
+
+
+def _image_only(a: HtmlElement) -> bool:
+    return not visible_text(a) and any(clean(img.get("alt")) for img in a.iter("img"))
+
+
+def _is_tile(a: HtmlElement) -> bool:
+    """An image link named only by its ``alt``, one of a row of such tiles (专题 entrances)."""
+    if not _image_only(a):
+        return False
+    item = a.getparent()
+    row = item.getparent() if item is not None else None
+    if row is None:
+        return False
+    # Siblings of the link's own holder, each holding an image link directly: a row of tiles.
+    tiles = sum(
+        1 for child in row if child.tag == item.tag and any(x.tag == "a" and _image_only(x) for x in child)
+    )
+    return tiles >= 2
+
+
+_MORE_COLUMNS = re.compile(r"^(?:更多栏目|更多频道|其他栏目)\s*[:：>»▼]*$")
 
 
 def _has_word(el: HtmlElement, words: frozenset[str]) -> bool:
@@ -298,3 +343,85 @@ def _parent_by_path(url: str, tops: list[tuple[str, str]]) -> str | None:
         if prefix != "/" and path.startswith(prefix) and path != top_path and longer:
             best = (len(prefix), top_url)
     return best[1] if best else None
+
+
+# -- beyond the navigation: 信息公开目录, 网站地图, link-outs ------------------------------------------
+
+# The 政府信息公开 directory's entry points; "指南"/"年报" columns inside it are not entries.
+XXGK_NAME = re.compile(
+    r"^(?:政府)?信息公开(?:目录|专栏|平台)?$|^(?:法定)?主动公开(?:目录|内容|信息)?$|^法定主动公开内容$"
+    r"|^政务公开目录$|^政府信息公开(?:目录|专栏)$"
+)
+SITEMAP_NAME = re.compile(r"^网站地图$|^站点地图$|^sitemap$", re.I)
+# A link-out to one of these systems is the site's consultation channel (互动交流 indicators).
+CONSULTATION_NAME = re.compile(r"咨询|信箱|12345|留言|诉求|问政|建言|投诉")
+_WEB = re.compile(r"^https?://", re.I)
+
+
+def directory_links(html: str, url: str) -> list[ColumnLink]:
+    """Links to the site's 政府信息公开 directory (信息公开目录 / 主动公开 / 法定主动公开内容), on any host."""
+    doc = Document.parse(html, url)
+    out: list[ColumnLink] = []
+    for a in doc.body.iter("a"):
+        name = _name(a)
+        target = join_url(doc.base, a.get("href"))
+        if not name or target is None or not _WEB.match(target) or not XXGK_NAME.match(name):
+            continue
+        if target.split("#", 1)[0] != url.split("#", 1)[0] and target not in {c.url for c in out}:
+            out.append(ColumnLink(name=name, url=target, source="xxgk"))
+    return out
+
+
+def sitemap_links(html: str, url: str) -> list[str]:
+    """URLs of the site's 网站地图 (usually in the footer, which column discovery skips)."""
+    doc = Document.parse(html, url)
+    out: list[str] = []
+    for a in doc.body.iter("a"):
+        target = join_url(doc.base, a.get("href"))
+        if target and same_host(target, url) and SITEMAP_NAME.match(_name(a)) and target not in out:
+            out.append(target)
+    return out
+
+
+def sitemap_columns(html: str, url: str) -> list[ColumnLink]:
+    """Columns a 网站地图 page lists: same-host column links outside its header, menus and footer,
+    each under the nearest preceding group heading that links to a column (its parent)."""
+    doc = Document.parse(html, url)
+    found = _Collector(doc)
+    in_menu = found.nav()
+    found.columns, found.seen = [], set()
+    parent: str | None = None
+    for a in doc.body.iter("a"):
+        if a in in_menu or found._in_footer(a):
+            continue
+        target = found.column_url(a)
+        if target is None:
+            continue
+        if _in_heading(a):
+            parent = target
+            found.add(_name(a), target, "sitemap")
+        else:
+            found.add(_name(a), target, "sitemap", parent_url=parent if parent != target else None)
+    return found.columns
+
+
+def discover_linkouts(html: str, url: str) -> list[ColumnLink]:
+    """Navigation links to other systems (办事大厅, another site), and any link to a consultation
+    system (咨询/信箱/12345) on another host: kept, but not columns of this site."""
+    doc = Document.parse(html, url)
+    found = _Collector(doc)
+    in_menu = found.nav()
+    out: list[ColumnLink] = []
+    seen: set[str] = set()
+    for a in doc.body.iter("a"):
+        target = join_url(doc.base, a.get("href"))
+        if target is None or not _WEB.match(target) or same_host(target, url) or target in seen:
+            continue
+        name = _name(a)
+        if not name or (a not in in_menu and not CONSULTATION_NAME.search(name)):
+            continue
+        if XXGK_NAME.match(name):
+            continue  # the 信息公开 directory on another host is read as part of this site
+        seen.add(target)
+        out.append(ColumnLink(name=name, url=target, source="linkout"))
+    return out

@@ -135,7 +135,59 @@ def _without_list(doc: Document) -> ListingPage:
         return ListingPage(status="blank", extractor="placeholder", reason=reason)
     if _is_js_shell(doc):
         return ListingPage(status="unparseable", extractor="", reason="js_shell")
+    if _is_document(doc):
+        # 机构职能, 联系我们: a page of text, not a list; it is recorded but has no update to judge.
+        return ListingPage(status="page", extractor="", reason="article_body")
     return ListingPage(status="unparseable", extractor="", reason="no_list_area")
+
+
+_NOT_FOUND_TEXT = re.compile(
+    r"页面不存在|找不到|已删除|无法找到该页|页面已失效|404\s*not\s*found|not\s*found", re.I
+)
+MAX_NOT_FOUND_TEXT = 400  # a soft-404 page says little; a long page merely mentions the words
+
+
+def is_soft_404(html: str, url: str) -> bool:
+    """A 200 page that is really "not found": its title or short main text says so, and it shows
+    neither a list nor an article body."""
+    doc = Document.parse(html, url)
+    title = doc.root.find(".//title")
+    title_text = clean(title.text_content()) if title is not None else ""
+    text = visible_text(doc.body)
+    if not _NOT_FOUND_TEXT.search(title_text) and not (
+        len(text) <= MAX_NOT_FOUND_TEXT and _NOT_FOUND_TEXT.search(text)
+    ):
+        return False
+    if _is_document(doc):
+        return False
+    ctx = cms.Context(doc)
+    return not any(not g.chrome and g.dated >= 2 for g in ctx.groups)
+
+
+# Markers of web application firewall challenges (JS cookie challenges, slider/captcha checks).
+_WAF_MARKERS = re.compile(
+    r"__jsl_clearance|acw_sc__v2|yunsuo_session|_waf_|waf_verify|安全验证|访问验证|人机验证|滑动验证|"
+    r"请开启JavaScript并刷新|您的访问请求可能对网站造成安全威胁",
+    re.I,
+)
+MAX_WAF_TEXT = 500
+
+
+def is_waf_challenge(html: str, url: str) -> bool:
+    """A short page that is a firewall's challenge, not the site: neither up nor down (inconclusive)."""
+    if not _WAF_MARKERS.search(html[:20_000]):
+        return False
+    doc = Document.parse(html, url)
+    return len(visible_text(doc.body)) <= MAX_WAF_TEXT
+
+
+def not_found_fingerprint(html: str, url: str) -> str:
+    """What a host's not-found answer looks like: its title and text with digits and the path removed."""
+    doc = Document.parse(html, url)
+    title = doc.root.find(".//title")
+    text = (clean(title.text_content()) if title is not None else "") + "|" + visible_text(doc.body)
+    path = url.split("://", 1)[-1].split("/", 1)[-1]
+    return re.sub(r"\d+", "#", text.replace(path, ""))[:2000]
 
 
 def _is_document(doc: Document) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ListingStatus = Literal["ok", "blank", "unparseable"]
+# "page": a pure page (机构职能, 联系我们): an article body and no list; recorded, never judged for updates.
+ListingStatus = Literal["ok", "blank", "unparseable", "page"]
 
 
 @dataclass(slots=True)
@@ -37,7 +38,7 @@ class ColumnLink:
 
     name: str
     url: str  # absolute
-    source: str  # "nav", "more", "block", "sidebar", "dropdown", "sitemap", "xxgk"
+    source: str  # "nav", "more", "block", "tile", "dropdown", "sitemap", "xxgk", "linkout"
     parent_url: str | None = None
 
 

@@ -14,12 +14,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
+from tests.farm.sites_depth import depth_sites
 from tests.farm.truth import BLOCKED_HOSTS, DEAD_HOSTS
 
 
@@ -178,9 +180,13 @@ class FarmServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # crawlers open many connections at once
 
-    def __init__(self, address: tuple[str, int], timeout_delay: float) -> None:
+    def __init__(self, address: tuple[str, int], timeout_delay: float, epoch: date | None = None) -> None:
         self.timeout_delay = timeout_delay
-        self.sites = build_all()
+        self.sites: dict[str, Any] = {**build_all(), **depth_sites()}  # depth replicas: sites_depth.py
+        if epoch is not None:  # an older snapshot of the replicas: epochs.py
+            from tests.farm.epochs import build_epoch
+
+            self.sites.update(build_epoch(epoch))
         self.stats = Stats()
         super().__init__(address, FarmHandler)
 

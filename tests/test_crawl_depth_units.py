@@ -1,0 +1,334 @@
+"""Crawl-depth pieces on in-memory requests and responses: no network, no farm.
+
+Retry-After, charset correction, pagination decisions, detail-page dates, soft-404 text, site profiles
+(with itemloaders' rule stats) and link-outs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from govcheck.spiders.portal import PortalSpider, link_outcome
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.utils.test import get_crawler
+
+from govcheck import profile as profile_module
+from govcheck import settings as project_settings
+from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
+from govcheck.extract.types import ListingEntry, ListingPage
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
+from govcheck.middlewares import EncodingMiddleware, RetryAfterMiddleware, best_encoding
+from govcheck.profile import ProfileError, load_profile
+
+SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
+
+
+def _crawler(**overrides: Any) -> Any:
+    crawler = get_crawler(PortalSpider, {**SETTINGS, **overrides})
+    crawler._apply_settings()
+    return crawler
+
+
+def _spider(**overrides: Any) -> PortalSpider:
+    crawler = _crawler(**overrides)
+    spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
+    crawler.spider = spider
+    return spider
+
+
+def _html(url: str, body: str, **meta: Any) -> HtmlResponse:
+    request = Request(url, meta=meta)
+    return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
+
+
+# -- politeness ---------------------------------------------------------------------------------------
+
+
+def test_retry_after_delays_the_retry_and_gives_up_when_too_long() -> None:
+    middleware = RetryAfterMiddleware.from_crawler(_spider(GOVCHECK_RETRY_AFTER_MAX=5.0).crawler)
+    request = Request("http://busy.gov.cn/")
+    busy = Response(request.url, status=429, headers={"Retry-After": "2"}, request=request)
+    retry = middleware.process_response(request, busy)
+    assert isinstance(retry, Request) and retry.meta["govcheck_delay"] == 2.0
+    too_long = Response(request.url, status=503, headers={"Retry-After": "120"}, request=request)
+    assert middleware.process_response(request, too_long) is too_long
+    plain = Response(request.url, status=503, request=request)
+    assert isinstance(middleware.process_response(request, plain), Request)  # Scrapy's own retry
+
+
+def test_robots_txt_is_obeyed_by_default() -> None:
+    assert SETTINGS["ROBOTSTXT_OBEY"] is True
+
+
+# -- encodings ----------------------------------------------------------------------------------------
+
+PAGE = "<html><head><title>通知公告</title></head><body>关于开展2024年安全生产大检查工作的通知</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("body", "declared", "expected"),
+    [
+        (PAGE.encode("gbk"), "utf-8", "gb18030"),  # GBK bytes, header says UTF-8
+        (PAGE.encode("utf-8"), "gb2312", "utf-8"),  # UTF-8 bytes, meta says GB2312
+        (PAGE.encode("utf-8"), "utf-8", "utf-8"),
+        (PAGE.encode("gbk"), "gbk", "gbk"),
+        ("通知一".encode("gbk"), "utf-8", "gb18030"),  # short GBK that happens to be valid UTF-8
+        (b"\xef\xbb\xbf" + PAGE.encode("utf-8"), "gbk", "utf-8"),  # a BOM wins
+    ],
+)
+def test_best_encoding(body: bytes, declared: str, expected: str) -> None:
+    assert best_encoding(body, declared) == expected
+
+
+def test_encoding_middleware_redecodes_mojibake() -> None:
+    crawler = _crawler()
+    middleware = EncodingMiddleware.from_crawler(crawler)
+    request = Request("http://gbk.gov.cn/")
+    wrong = HtmlResponse(
+        request.url,
+        body=PAGE.encode("gbk"),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        request=request,
+    )
+    fixed = middleware.process_response(request, wrong)
+    assert isinstance(fixed, TextResponse) and fixed.encoding == "gb18030"
+    assert "通知公告" in fixed.text
+    assert crawler.stats.get_value("govcheck/encoding/corrected/utf-8->gb18030") == 1
+
+
+# -- pagination and dates -----------------------------------------------------------------------------
+
+
+def _listing(*dates: str | None, url: str = "http://www.example.gov.cn/a/{}.html") -> ListingPage:
+    entries = [ListingEntry(f"t{i}", url.format(i), d) for i, d in enumerate(dates)]
+    return ListingPage(
+        status="ok", entries=entries, next_page_urls=["http://www.example.gov.cn/a/index_1.html"]
+    )
+
+
+def test_page_one_is_enough_unless_unsorted_or_undated() -> None:
+    spider = _spider()
+    assert not spider._needs_more(_listing("2024-02-20", "2024-02-10", "2024-01-01"))
+    assert spider._needs_more(_listing("2023-01-01", "2024-02-20", "2024-02-10"))  # pinned / unsorted
+    assert not spider._needs_more(_listing(None, None))  # detail pages will date them
+    assert _spider(GOVCHECK_DETAIL_PAGE_LIMIT=0)._needs_more(_listing(None, None))
+    assert list(spider._more_pages("http://www.example.gov.cn/a/", _listing("2024-02-20"), page=1)) == []
+    more = list(
+        spider._more_pages("http://www.example.gov.cn/a/", _listing("2023-01-01", "2024-02-20"), page=1)
+    )
+    assert [r.meta["list_page"] for r in more] == [2]
+    assert (
+        list(
+            _spider(GOVCHECK_COLUMN_PAGE_LIMIT=1)._more_pages(
+                "x", _listing("2023-01-01", "2024-02-20"), page=1
+            )
+        )
+        == []
+    )
+
+
+def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
+    spider = _spider(GOVCHECK_DETAIL_PAGE_LIMIT=2)
+    listing = _listing(None, None, None, "2024-02-01")
+    out = list(spider._entries("http://www.example.gov.cn/a/", listing, None))
+    requests = [r for r in out if isinstance(r, Request)]
+    assert len([e for e in out if isinstance(e, EntryItem)]) == 4 and len(requests) == 2
+    detail = _html(
+        requests[0].url,
+        "<html><body><h1>标题</h1><div>发布时间：2024-02-18 09:00 来源：办公室</div><p>正文</p></body></html>",
+        **requests[0].meta,
+    )
+    (item,) = [i for i in spider.parse_detail(detail) if isinstance(i, EntryItem)]
+    assert (item.date_text[:10], item.date_source, item.column_url) == (
+        "2024-02-18",
+        "detail",
+        "http://www.example.gov.cn/a/",
+    )
+
+
+def test_yearless_homepage_dates_take_the_generation_year() -> None:
+    from govcheck.spiders.portal import _generation_year
+
+    assert _generation_year("2023-12-30 10:00:00") == 2023
+    assert _generation_year(None) is None
+
+
+# -- links ----------------------------------------------------------------------------------------
+
+
+def test_soft_404_text_needs_no_list_and_no_article() -> None:
+    gone = "<html><head><title>提示</title></head><body><p>对不起，您访问的页面不存在或已删除！</p></body></html>"
+    assert is_soft_404(gone, "http://www.example.gov.cn/x.html")
+    article = (
+        "<html><body><div class='article'><h1>找不到工作怎么办</h1><p>"
+        + "就业服务。" * 80
+        + "</p></div></body></html>"
+    )
+    assert not is_soft_404(article, "http://www.example.gov.cn/y.html")
+    assert link_outcome(200, "soft_404") == "broken"
+    assert link_outcome(403, None) == link_outcome(429, None) == link_outcome(503, None) == "inconclusive"
+    assert link_outcome(None, "tls_error") == "inconclusive"
+
+
+def test_soft_404_column_is_broken_not_blank() -> None:
+    spider = _spider()
+    meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
+    page = "<html><head><title>页面不存在</title></head><body><p>该页面已删除</p></body></html>"
+    out = list(spider.parse_column(_html("http://www.example.gov.cn/zt/", page, **meta)))
+    column = next(i for i in out if isinstance(i, ColumnItem))
+    check = next(i for i in out if isinstance(i, LinkCheckItem) and i.error == "soft_404")
+    assert (column.status, column.reason, check.outcome) == ("broken", "soft_404", "broken")
+
+
+def test_parked_links_wait_for_the_hosts_not_found_fingerprint() -> None:
+    spider = _spider()
+    target = "http://other.gov.cn/a/1.html"
+    head = Request(target, method="HEAD", meta={"link_target": target})
+    out = list(spider.link_checked(Response(target, status=200, request=head)))
+    assert {r.meta["nf_kind"] for r in out} == {"missing", "root"}
+    soft = "<html><head><title>other</title></head><body><p>出错啦，请返回首页</p></body></html>"
+    root = "<html><head><title>other</title></head><body><p>欢迎访问</p><a href='/a/'>a</a></body></html>"
+    released = []
+    for request, body in zip(
+        out, (soft, root) if out[0].meta["nf_kind"] == "missing" else (root, soft), strict=True
+    ):
+        released += list(spider.fingerprinted(_html(request.url, body, **request.meta)))
+    (get,) = released
+    assert get.method == "GET" and get.meta["link_target"] == target
+    same = _html(target, soft.replace("", ""), link_target=target)
+    (check,) = spider.link_checked(same.replace(request=Request(target, meta={"link_target": target})))
+    assert (check.outcome, check.error) == ("broken", "soft_404")
+
+
+# -- link-outs and pure pages -----------------------------------------------------------------------
+
+
+def test_linkouts_are_kept_and_consultation_recognised() -> None:
+    html = """<html><body><div class="nav"><ul><li><a href="/a/">动态</a></li><li><a href="/b/">公告</a></li>
+    <li><a href="/c/">文件</a></li><li><a href="http://zwfw.example.gov.cn/">办事大厅</a></li></ul></div>
+    <div class="box"><a href="http://12345.example.gov.cn/ly/">市长信箱</a><a href="http://news.cn/">新华网</a></div>
+    </body></html>"""
+    found = {c.name: c.url for c in discover_linkouts(html, "http://www.example.gov.cn/")}
+    assert found == {"办事大厅": "http://zwfw.example.gov.cn/", "市长信箱": "http://12345.example.gov.cn/ly/"}
+
+
+def test_pure_page_status() -> None:
+    html = (
+        "<html><body><div class='article'><h1>联系我们</h1><p>"
+        + "地址：人民路1号，电话：1234567。" * 30
+        + "</p></div></body></html>"
+    )
+    assert extract_listing(html, "http://www.example.gov.cn/lxwm/").status == "page"
+
+
+# -- site profiles ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(profile_module.resources, "files", lambda package: tmp_path)
+    return tmp_path
+
+
+def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
+    (profiles / "www.example.gov.cn.json").write_text(
+        json.dumps(
+            {
+                "evaluation": {"ignored": True},
+                "crawl": {
+                    "start_url": "http://www.example.gov.cn/portal/index.html",
+                    "extra_columns": [{"name": "通知公告", "url": "http://www.example.gov.cn/tzgg/"}],
+                    "ignore_columns": ["re:/old/"],
+                    "list": {"rows": "ul.news > li", "date": "em::text"},
+                    "backend_group": "hanweb-hubei",
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    found = load_profile("www.example.gov.cn")
+    assert found is not None and found.backend_group == "hanweb-hubei"
+    assert found.ignores("http://www.example.gov.cn/old/x/") and not found.ignores(
+        "http://www.example.gov.cn/new/"
+    )
+    assert load_profile("none.example.gov.cn") is None
+    spider = _spider()
+    assert spider.homepage_path == "/portal/index.html"
+    page = """<html><body><ul class="news"><li><a href="1.html">第一条</a><em>2024-02-20</em></li>
+    <li><a href="2.html">第二条</a><em>发布于 2024年2月18日</em></li></ul></body></html>"""
+    listing = spider._listing(_html("http://www.example.gov.cn/tzgg/", page), page)
+    assert listing.extractor == "profile"
+    assert [(e.url, e.date_text) for e in listing.entries] == [
+        ("http://www.example.gov.cn/tzgg/1.html", "2024-02-20"),
+        ("http://www.example.gov.cn/tzgg/2.html", "2024年2月18日"),
+    ]
+    stats = spider.crawler.stats.get_stats()
+    assert stats["parser/date_text/css/em::text"] == 2  # itemloaders' rule stats: a selector at 0 shows up
+
+
+def test_bad_profile_is_named(profiles: Path) -> None:
+    (profiles / "bad.example.gov.cn.json").write_text('{"crawl": {"list": {"date": "em"}}}', encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"bad\.example\.gov\.cn"):
+        load_profile("bad.example.gov.cn")
+
+
+def test_more_columns_dropdown_is_discovered() -> None:
+    from govcheck.extract import discover_columns
+
+    html = """<html><body><div class="nav"><ul><li><a href="/a/">动态</a></li><li><a href="/b/">公告</a></li>
+    <li><a href="/c/">文件</a></li></ul></div><div><label>更多栏目：</label><select><option value="">请选择</option>
+    <option value="/f/">规划计划</option><option value="http://other.gov.cn/">外站</option></select></div></body></html>"""
+    found = [(c.name, c.url, c.source) for c in discover_columns(html, "http://www.example.gov.cn/")]
+    assert found[-1] == ("规划计划", "http://www.example.gov.cn/f/", "dropdown") and len(found) == 4
+
+
+def test_waf_challenge_is_inconclusive_and_blocks_the_homepage() -> None:
+    challenge = (
+        "<html><head><title>安全验证</title></head><body><script>document.cookie='__jsl_clearance=1';"
+        "location.reload()</script><p>请开启JavaScript并刷新该页</p></body></html>"
+    )
+    spider = _spider(GOVCHECK_HOMEPAGE_ATTEMPTS=1)
+    home = _html("http://www.example.gov.cn/", challenge, attempt=1, scheme="http")
+    (site,) = list(spider.parse_homepage(home))
+    assert (site.status, site.attempts[0]["error"]) == ("blocked", "waf_challenge")
+    meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
+    out = list(_spider().parse_column(_html("http://www.example.gov.cn/zt/", challenge, **meta)))
+    column = next(i for i in out if isinstance(i, ColumnItem))
+    assert (column.status, column.reason) == ("unparseable", "waf_challenge")
+
+
+def test_trs_pages_are_read_in_parallel_and_dataproxy_answers_parsed() -> None:
+    spider = _spider()
+    listing = _listing("2023-01-01", "2024-02-20")
+    listing.next_page_urls = [f"http://www.example.gov.cn/a/index_{k}.html" for k in range(1, 6)]
+    requests = list(spider._more_pages("http://www.example.gov.cn/a/", listing, page=1))
+    assert [(r.url.rsplit("/", 1)[1], r.meta["chained"]) for r in requests] == [
+        ("index_1.html", False),
+        ("index_2.html", False),
+    ]
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?><datastore><nextgroup><![CDATA[]]></nextgroup><recordset>'
+        '<record><![CDATA[<li><a href="/art/2024/2/20/art_1_9.html">标题一</a><span>2024-02-20</span></li>]]></record>'
+        '<record><![CDATA[<li><a href="/art/2024/2/10/art_1_8.html">标题二</a><span>2024-02-10</span></li>]]></record>'
+        "</recordset></datastore>"
+    )
+    url = "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=2&columnid=1"
+    response = TextResponse(url, body=xml.encode(), encoding="utf-8", request=Request(url))
+    page = spider._listing(response, xml)
+    assert (page.extractor, [e.date_text for e in page.entries]) == ("hanweb", ["2024-02-20", "2024-02-10"])
+
+
+def test_image_tiles_are_columns_named_by_alt() -> None:
+    from govcheck.extract import discover_columns
+
+    html = """<html><body><div class="nav"><ul><li><a href="/a/">动态</a></li><li><a href="/b/">公告</a></li>
+    <li><a href="/c/">文件</a></li></ul></div><div class="zt"><ul>
+    <li><a href="/ztzl/yhyshj/"><img src="/i/1.jpg" alt="优化营商环境"></a></li>
+    <li><a href="/ztzl/xczx/"><img src="/i/2.jpg" alt="乡村振兴"></a></li></ul></div>
+    <div class="logo"><a href="/about/"><img src="/i/logo.png" alt="关于我们"></a></div></body></html>"""
+    found = [(c.name, c.source) for c in discover_columns(html, "http://www.example.gov.cn/")]
+    assert found[3:] == [("优化营商环境", "tile"), ("乡村振兴", "tile")]
