@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from govcheck import config, registry, report
+from govcheck import config, recheck, registry, report
 from govcheck.db.models import Site
 from govcheck.db.session import (
     DatabaseError,
@@ -95,15 +95,27 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", help="apply the rules at an as-of date (reads the database only)"
     )
     evaluate_cmd.add_argument("--as-of", type=_date, required=True)
-    evaluate_cmd.add_argument("--round", default="")
+    evaluate_cmd.add_argument(
+        "--round", default="", help="name the evaluation round (uses only that round's crawls)"
+    )
     evaluate_cmd.add_argument("--site", metavar="HOST")
 
     report_cmd = commands.add_parser("report", help="print the evaluation report")
-    report_cmd.add_argument("--format", choices=("json", "markdown"), default="json")
+    report_cmd.add_argument("--format", choices=report.FORMATS, default="json")
     report_cmd.add_argument("--as-of", type=_date, help="default: today in Asia/Shanghai")
     report_cmd.add_argument("--round", default="")
     report_cmd.add_argument("--site", metavar="HOST")
     report_cmd.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+
+    recheck_cmd = commands.add_parser("recheck", help="复查: which of a previous round's problems remain")
+    before = recheck_cmd.add_mutually_exclusive_group(required=True)
+    before.add_argument("--previous", metavar="ROUND", help="the previous round in the database")
+    before.add_argument(
+        "--previous-file", type=Path, metavar="FILE", help="a published 附件 table (xlsx or csv)"
+    )
+    recheck_cmd.add_argument("--current", metavar="ROUND", required=True, help="the current round")
+    recheck_cmd.add_argument("--format", choices=report.FORMATS, default="json")
+    recheck_cmd.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
 
     db = commands.add_parser("db", help="database upkeep").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="migrate to the newest schema")
@@ -254,13 +266,36 @@ def cmd_report(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     if not report.has_evaluations(engine, as_of, args.round):
         evaluate(engine, as_of, settings=settings, round_name=args.round)
     data = report.build(engine, as_of, round_name=args.round, host=args.site)
-    text = report.to_json(data) + "\n" if args.format == "json" else report.to_markdown(data)
-    if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-        print(f"Report written to {args.output}", file=sys.stderr)
+    _write(report.render(data, report.document(data), args.format), args.output)
+    return 0
+
+
+def _write(output: str | bytes, path: Path | None) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(output, bytes):
+            path.write_bytes(output)
+        else:
+            path.write_text(output, encoding="utf-8")
+        print(f"Report written to {path}", file=sys.stderr)
+    elif isinstance(output, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(output)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(output)
+
+
+def cmd_recheck(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    if args.previous_file is not None and not args.previous_file.is_file():
+        raise CliError(f"{args.previous_file}: no such file")
+    engine = _engine(settings)
+    try:
+        data = recheck.recheck(
+            engine, current=args.current, previous=args.previous, previous_file=args.previous_file
+        )
+    except recheck.RecheckError as exc:
+        raise CliError(str(exc)) from exc
+    _write(report.render(data, recheck.document(data), args.format), args.output)
     return 0
 
 
@@ -276,12 +311,11 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     engine = _engine(settings, migrate=False)
     if args.action == "upgrade":
         upgrade(engine)
+        target = "head"
     else:
         downgrade(engine, args.revision)
-    print(
-        f"Database {masked(engine.url)} is at {(args.action == 'upgrade' and 'head') or args.revision}",
-        file=sys.stderr,
-    )
+        target = args.revision
+    print(f"Database {masked(engine.url)} is at {target}", file=sys.stderr)
     return 0
 
 
@@ -296,6 +330,7 @@ COMMANDS = {
     "crawl": cmd_crawl,
     "evaluate": cmd_evaluate,
     "report": cmd_report,
+    "recheck": cmd_recheck,
     "db": cmd_db,
     "settings": cmd_settings,
 }

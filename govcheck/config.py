@@ -66,6 +66,13 @@ def _non_negative_float(value: str) -> float:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be ≥ 0, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     name: str
@@ -83,10 +90,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Upgrade the database schema to head when a process opens it.",
     ),
     Setting(
+        "GOVCHECK_COLUMN_PAGE_LIMIT",
+        3,
+        _positive(int),
+        "Most list pages read per column: more than page 1 only when it is unsorted or undated "
+        "(or always, with GOVCHECK_PAGINATE=always for full-history crawls).",
+    ),
+    Setting(
         "GOVCHECK_DATABASE_URL",
         "sqlite:///./var/govcheck.db",
         _parse_database_url,
         "Where everything is stored: sqlite:///PATH or postgresql+psycopg2://USER:PASS@HOST/DB.",
+    ),
+    Setting(
+        "GOVCHECK_DETAIL_PAGE_LIMIT",
+        20,
+        _non_negative_int,
+        "Detail pages fetched per column to date entries whose row and URL carry no date (0 = none).",
     ),
     Setting(
         "GOVCHECK_DISCOVERY_DEPTH",
@@ -119,10 +139,40 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
+        "GOVCHECK_PAGINATE",
+        "needed",
+        _choice("needed", "always"),
+        "'needed': follow a column's pager only when page 1 is unsorted or undated; 'always': up to the limit.",
+    ),
+    Setting(
         "GOVCHECK_POLITENESS",
         "default",
         _choice("default", "strict"),
         "Named politeness profile: 'strict' = 1 request at a time per host, 2 s apart.",
+    ),
+    Setting(
+        "GOVCHECK_PROBES_PER_DAY",
+        20,
+        _positive(int),
+        "site_unreachable: probes a day for that day to count (official: 20 or more).",
+    ),
+    Setting(
+        "GOVCHECK_PROBE_DAYS",
+        7,
+        _positive(int),
+        "site_unreachable: days of probes needed before probes (not crawl attempts) decide (official 7).",
+    ),
+    Setting(
+        "GOVCHECK_RETRY_AFTER_MAX",
+        30.0,
+        _non_negative_float,
+        "Longest Retry-After (seconds) honoured before retrying a 429/503; longer waits give up the retry.",
+    ),
+    Setting(
+        "GOVCHECK_SCORE_VERDICT",
+        False,
+        _parse_bool,
+        "Fail a site whose score is below 60 (off: the point values are UNCONFIRMED).",
     ),
     Setting("GOVCHECK_SITE_PAGE_BUDGET", 600, _positive(int), "Most requests one site's crawl may make."),
     Setting(
@@ -130,6 +180,12 @@ SETTINGS: tuple[Setting, ...] = (
         900.0,
         _positive(float),
         "Seconds after which a site's crawl stops adding work.",
+    ),
+    Setting(
+        "GOVCHECK_SOFT404_CHECK",
+        True,
+        _parse_bool,
+        "Detect soft-404 pages (a host's not-found fingerprint, 页面不存在 texts) when checking links.",
     ),
     Setting(
         "GOVCHECK_SPOOL_DIR", "./var/spool", str, "Where items are kept when the database cannot be written."
@@ -145,6 +201,12 @@ SETTINGS: tuple[Setting, ...] = (
         "通知公告、政策文件类 columns: days before stale.",
     ),
     Setting("GOVCHECK_THRESHOLD_OTHER_DAYS", 365, _positive(int), "Every other column: days before stale."),
+    Setting(
+        "GOVCHECK_UNREACHABLE_SHARE",
+        5.0,
+        _positive(float),
+        "site_unreachable: failed probes in percent of all probes that fail the site (official ≥ 5).",
+    ),
     Setting("GOVCHECK_VETO_BLANK_COLUMNS", 5, _positive(int), "空白栏目 veto: blank columns (official ≥ 5)."),
     Setting(
         "GOVCHECK_VETO_KEY_STALE_COLUMNS",

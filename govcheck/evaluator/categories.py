@@ -3,7 +3,8 @@
 First match wins: the design standard's ``ColumnType`` meta (only its official values), then the
 title keywords, then the URL's pinyin segments; a column matching nothing is a 365-day column.
 专题 columns are 365-day columns, never 14-day ones (历史性工作专题栏目除外 keeps them out of 动态要闻).
-Only archival columns (历史, 回顾, 往期, 存档, 归档) are excluded from staleness by their title.
+Only archival columns (历史, 回顾, 往期, 存档, 归档) are excluded from staleness by their title;
+a site profile (profiles.py) can exclude or re-classify any column.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-CategoryKey = Literal["news", "notice", "other", "interaction", "archive"]
+CategoryKey = Literal["news", "notice", "other", "interaction", "archive", "excluded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ CATEGORIES: dict[CategoryKey, Category] = {
     "other": Category("other", "其他应更新栏目", True),
     "interaction": Category("interaction", "政务咨询类", False),  # judged by the reply rule instead
     "archive": Category("archive", "历史归档", False),
+    "excluded": Category("excluded", "站点配置排除", False),  # by the site profile
 }
 
 # 《政府网站网页设计规范》 ColumnType values and the class each implies.

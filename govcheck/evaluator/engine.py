@@ -16,20 +16,49 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Evaluation, Finding, Link, LinkCheck, Site
+from govcheck.db.models import (
+    Column,
+    ColumnCheck,
+    Crawl,
+    Entry,
+    Evaluation,
+    Finding,
+    Link,
+    LinkCheck,
+    Probe,
+    Site,
+)
 from govcheck.db.session import with_retry
 from govcheck.evaluator.categories import classify, threshold_days
-from govcheck.evaluator.rules import RULES, BrokenLink, ColumnState, Draft, Rule, SiteSnapshot, rulebook_for
+from govcheck.evaluator.profiles import EvaluationProfile, load_profile
+from govcheck.evaluator.rules import (
+    RULES,
+    BrokenLink,
+    ColumnState,
+    Draft,
+    LinkTarget,
+    ProbeStats,
+    Rule,
+    SiteSnapshot,
+    rulebook_for,
+)
 from govcheck.evaluator.summary import summarize
 
 logger = logging.getLogger(__name__)
 SCORE_FLOOR = 0.0
+SCORE_PASS_MARK = 60.0  # 2019 scoring frame: below 60 is 不合格 (only with GOVCHECK_SCORE_VERDICT)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+PROBE_FAILURE_SAMPLE = 20
 RULES_CAP = {rule.code: rule.cap for rule in RULES if rule.cap}
 THRESHOLD_KEYS = (
     "GOVCHECK_HOMEPAGE_STALE_DAYS",
+    "GOVCHECK_PROBES_PER_DAY",
+    "GOVCHECK_PROBE_DAYS",
+    "GOVCHECK_SCORE_VERDICT",
     "GOVCHECK_THRESHOLD_NEWS_DAYS",
     "GOVCHECK_THRESHOLD_NOTICE_DAYS",
     "GOVCHECK_THRESHOLD_OTHER_DAYS",
+    "GOVCHECK_UNREACHABLE_SHARE",
     "GOVCHECK_VETO_BLANK_COLUMNS",
     "GOVCHECK_VETO_KEY_STALE_COLUMNS",
     "GOVCHECK_VETO_STALE_COLUMNS",
@@ -54,7 +83,7 @@ def latest_crawl(session: Session, site_id: int, as_of: dt.date, round_name: str
 
 
 def _columns(
-    session: Session, crawl: Crawl, as_of: dt.date, settings: dict[str, Any]
+    session: Session, crawl: Crawl, as_of: dt.date, settings: dict[str, Any], profile: EvaluationProfile
 ) -> tuple[list[ColumnState], ColumnState | None]:
     rows = session.execute(
         select(Column, ColumnCheck)
@@ -65,7 +94,9 @@ def _columns(
     states: dict[int, ColumnState] = {}
     homepage: ColumnState | None = None
     for column, check in rows:
-        category = classify(column.name, column.url, column.column_type)
+        category = profile.override(column.name, column.url) or classify(
+            column.name, column.url, column.column_type
+        )
         state = ColumnState(
             id=column.id,
             url=column.url,
@@ -84,8 +115,13 @@ def _columns(
             states[column.id] = state
     ids = [*states, *([homepage.id] if homepage else [])]
     entries = session.execute(
+        # What the list showed at this crawl: seen by it or an earlier one, and still seen by it or a
+        # later one. A newer entry that a later crawl no longer finds was taken down, and no longer
+        # makes its column fresh.
         select(Entry.column_id, Entry.url, Entry.published, Entry.date_text, Entry.date_source).where(
-            Entry.column_id.in_(ids), Entry.first_seen_crawl_id <= crawl.id
+            Entry.column_id.in_(ids),
+            Entry.first_seen_crawl_id <= crawl.id,
+            Entry.last_seen_crawl_id >= crawl.id,
         )
     ).all()
     for column_id, url, published, date_text, date_source in entries:
@@ -131,10 +167,45 @@ def _broken_links(session: Session, crawl: Crawl) -> list[BrokenLink]:
     return list(links.values())
 
 
+def _links(session: Session, crawl: Crawl) -> list[LinkTarget]:
+    rows = session.execute(
+        select(Link.target_url, Link.source_url, Link.tag, Link.on_homepage, Link.external)
+        .where(Link.crawl_id == crawl.id)
+        .order_by(Link.id)
+    ).all()
+    return [LinkTarget(*row) for row in rows]
+
+
+def _probes(session: Session, site: Site, as_of: dt.date, settings: dict[str, Any]) -> ProbeStats | None:
+    """The probes of the GOVCHECK_PROBE_DAYS Asia/Shanghai days ending with the as-of day."""
+    days = int(settings["GOVCHECK_PROBE_DAYS"])
+    # In UTC: SQLite keeps the wall time of an aware datetime and drops its offset; probes are UTC.
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.UTC)
+    start = end - dt.timedelta(days=days)
+    rows = session.execute(
+        select(Probe.probed_at, Probe.ok, Probe.status, Probe.error, Probe.url)
+        .where(Probe.site_id == site.id, Probe.probed_at >= start, Probe.probed_at < end)
+        .order_by(Probe.probed_at)
+    ).all()
+    if not rows:
+        return None
+    per_day: dict[str, tuple[int, int]] = {}
+    failures: list[dict[str, Any]] = []
+    for probed_at, ok, status, error, url in rows:
+        if probed_at.tzinfo is None:  # SQLite returns naive UTC
+            probed_at = probed_at.replace(tzinfo=dt.UTC)
+        day = probed_at.astimezone(SHANGHAI).date().isoformat()
+        total, failed = per_day.get(day, (0, 0))
+        per_day[day] = (total + 1, failed + (not ok))
+        if not ok and len(failures) < PROBE_FAILURE_SAMPLE:
+            failures.append({"at": probed_at.isoformat(), "url": url, "status": status, "error": error})
+    return ProbeStats(per_day, failures)
+
+
 def snapshot_of(
     session: Session, site: Site, crawl: Crawl, as_of: dt.date, settings: dict[str, Any]
 ) -> SiteSnapshot:
-    columns, homepage = _columns(session, crawl, as_of, settings)
+    columns, homepage = _columns(session, crawl, as_of, settings, load_profile(site.host))
     health = crawl.health or {}
     return SiteSnapshot(
         host=site.host,
@@ -149,6 +220,10 @@ def snapshot_of(
         homepage_newest_url=homepage.newest_url if homepage else None,
         columns=columns,
         broken_links=_broken_links(session, crawl),
+        links=_links(session, crawl),
+        footer=health.get("footer"),
+        probes=_probes(session, site, as_of, settings),
+        is_portal=site.is_portal,
     )
 
 
@@ -180,6 +255,8 @@ def judge(snapshot: SiteSnapshot) -> tuple[str, str | None, float, list[tuple[Ru
     reason = unknown_reason(snapshot)
     findings: list[tuple[Rule, Draft]] = []
     for rule in RULES:
+        if snapshot.rulebook not in rule.rulebooks:
+            continue
         if reason is not None and (rule.veto or not rule.applies_when_unknown):
             continue
         findings.extend((rule, draft) for draft in _run_rule(rule, snapshot))
@@ -189,9 +266,18 @@ def judge(snapshot: SiteSnapshot) -> tuple[str, str | None, float, list[tuple[Ru
     score = max(
         SCORE_FLOOR, 100.0 - sum(min(total, RULES_CAP.get(code, total)) for code, total in deductions.items())
     )
+    if (
+        reason is None
+        and snapshot.homepage_status == "unreachable"
+        and not any(rule.code == "site_unreachable" for rule, _ in findings)
+    ):
+        # A week of probes clears the site, but this crawl saw nothing of it: not judgeable.
+        reason = "unreachable_during_crawl"
+        findings = [(rule, draft) for rule, draft in findings if not rule.veto]
+    score_fails = bool(snapshot.settings.get("GOVCHECK_SCORE_VERDICT")) and score < SCORE_PASS_MARK
     if reason is not None:
         verdict = "unknown"
-    elif any(rule.veto for rule, _ in findings):
+    elif any(rule.veto for rule, _ in findings) or score_fails:
         verdict = "fail"
     else:
         verdict = "pass"

@@ -2,8 +2,10 @@
 
 A rule is a small class: declarative attributes, and ``check(snapshot)`` returning finding drafts.
 Rules never touch the database or Scrapy; the engine loads a :class:`SiteSnapshot` and stores
-what the rules return. Point values are UNCONFIRMED defaults (indicators.md a.3) and only matter
-for the score, which fails a site only when GOVCHECK_SCORE_VERDICT is on (a later issue).
+what the rules return. Every rule names the rule books it belongs to; the engine applies a rule only
+when the book in force at the as-of date is one of them. Point values are UNCONFIRMED defaults
+(indicators.md a.3) and only matter for the score, which fails a site only when
+GOVCHECK_SCORE_VERDICT is on.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from govcheck.evaluator.categories import Category, period_words
+from govcheck.evaluator.terms import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS
+from govcheck.extract.footer import FOOTER_ITEMS, bad_reason, is_gov_host
 
 RULEBOOK_2019 = "国办秘函〔2019〕19号"
 RULEBOOK_2015 = "国办函〔2015〕15号"
 RULEBOOK_2019_FROM = dt.date(2019, 4, 18)
+BOTH_BOOKS = frozenset({RULEBOOK_2019, RULEBOOK_2015})
+GUIDE_2017 = "国办发〔2017〕47号 《政府网站发展指引》"
 
 
 def rulebook_for(as_of: dt.date) -> str:
@@ -87,6 +94,33 @@ class BrokenLink:
 
 
 @dataclass(slots=True)
+class LinkTarget:
+    """A link seen by the crawl (any outcome), for the content rules."""
+
+    url: str
+    source_url: str
+    tag: str | None
+    on_homepage: bool
+    external: bool
+
+
+@dataclass(slots=True)
+class ProbeStats:
+    """Availability probes of the week before the as-of date, per Asia/Shanghai day."""
+
+    per_day: dict[str, tuple[int, int]]  # day → (probes, failed)
+    failures: list[dict[str, Any]]  # a sample of failed probes, as evidence
+
+    @property
+    def total(self) -> int:
+        return sum(total for total, _ in self.per_day.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(failed for _, failed in self.per_day.values())
+
+
+@dataclass(slots=True)
 class SiteSnapshot:
     host: str
     as_of: dt.date
@@ -100,12 +134,16 @@ class SiteSnapshot:
     homepage_newest_url: str | None
     columns: list[ColumnState]
     broken_links: list[BrokenLink]
+    links: list[LinkTarget] = field(default_factory=list)
+    footer: dict[str, Any] | None = None  # footer_facts() of the homepage, when the crawl stored them
+    probes: ProbeStats | None = None
+    is_portal: bool = False
 
     def stale_columns(self) -> list[ColumnState]:
         return [c for c in self.columns if c.is_stale(self.as_of)]
 
     def blank_columns(self) -> list[ColumnState]:
-        return [c for c in self.columns if c.status == "blank"]
+        return [c for c in self.columns if c.status == "blank" and c.category.key != "excluded"]
 
 
 @dataclass(slots=True)
@@ -133,6 +171,7 @@ class Rule:
     veto: ClassVar[bool] = False
     points: ClassVar[float] = 0.0  # deduction per finding (UNCONFIRMED defaults)
     cap: ClassVar[float] = 0.0  # most points this indicator can cost
+    rulebooks: ClassVar[frozenset[str]] = BOTH_BOOKS  # the books this rule belongs to
     applies_when_unknown: ClassVar[bool] = False
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -142,10 +181,36 @@ class Rule:
 class SiteUnreachable(Rule):
     code = "site_unreachable"
     title = "站点无法访问"
-    source = f"{RULEBOOK_2019} 单项否决 1 (监测1周，超过（含）15秒打不开的次数占比超过（含）5%)"
+    source = (
+        f"{RULEBOOK_2019} 单项否决 1 = {RULEBOOK_2015} (监测1周，每天间隔性访问20次以上，"
+        "超过（含）15秒网站仍打不开的次数累计占比超过（含）5%)"
+    )
     veto = True
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        settings = snapshot.settings
+        probes = snapshot.probes
+        days, per_day = int(settings["GOVCHECK_PROBE_DAYS"]), int(settings["GOVCHECK_PROBES_PER_DAY"])
+        if probes is not None and sum(1 for n, _ in probes.per_day.values() if n >= per_day) >= days:
+            share = 100.0 * probes.failed / probes.total
+            limit = float(settings["GOVCHECK_UNREACHABLE_SHARE"])
+            if share >= limit:
+                yield Draft(
+                    message="网站检查期间存在多次长时间无法访问的情况",
+                    url=snapshot.homepage_url,
+                    evidence={
+                        "partial": False,
+                        "basis": "probes",
+                        "probes": probes.total,
+                        "failed": probes.failed,
+                        "share_percent": round(share, 2),
+                        "limit_percent": limit,
+                        "per_day": {day: list(counts) for day, counts in sorted(probes.per_day.items())},
+                        "failures": probes.failures,
+                    },
+                )
+            return
+        # Not a week of probes: the crawl's own homepage attempts stand in, marked partial.
         if snapshot.homepage_status != "unreachable":
             return
         failed = [
@@ -157,6 +222,7 @@ class SiteUnreachable(Rule):
             evidence={
                 "partial": True,
                 "basis": "crawl homepage attempts",
+                "probes": probes.total if probes else 0,
                 "attempts": snapshot.homepage_attempts,
                 "failed": len(failed),
             },
@@ -355,10 +421,141 @@ class VetoStaleColumns(Rule):
             )
 
 
+class BadLink(Rule):
+    code = "bad_link"
+    title = "链接不良内容"
+    source = (
+        f"{RULEBOOK_2019} 单项否决 4 严重问题 (发布或链接反动、暴力、色情等内容；页面被挂马、内容被篡改)；"
+        f"{RULEBOOK_2015} 严重错误"
+    )
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        found: dict[str, dict[str, dict[str, Any]]] = {"homepage": {}, "page": {}}
+        for link in (snapshot.footer or {}).get("suspicious_links", []):
+            found["homepage"].setdefault(link["url"], {**link, "source": snapshot.homepage_url})
+        for target in snapshot.links:
+            if reason := bad_reason(target.url):
+                scope = "homepage" if target.on_homepage else "page"
+                found[scope].setdefault(
+                    target.url,
+                    {"url": target.url, "reason": reason, "tag": target.tag, "source": target.source_url},
+                )
+        for scope, links in found.items():
+            if not links:
+                continue
+            where = "首页" if scope == "homepage" else "网站页面"
+            hidden = any(link.get("hidden") for link in links.values())
+            yield Draft(
+                message=f"{where}存在{len(links)}个指向不良网站的链接" + ("（含隐藏链接）" if hidden else ""),
+                url=next(iter(links)),
+                scope=scope,
+                external=True,
+                urls=list(links),
+                evidence={"links": list(links.values())},
+            )
+
+
+class InteractionUnanswered(Rule):
+    """Only the 'no channel at all' half is judged: letters and replies are not crawled yet.
+
+    Judged only on portals whose homepage facts were stored, because a department site's channel is
+    usually the portal's 12345/领导信箱 (集约化), which its own pages need not link; a false veto is
+    worse than a missed one.
+    """
+
+    code = "interaction_unanswered"
+    title = "互动回应差"
+    source = (
+        f"{RULEBOOK_2019} 单项否决 5 (未提供网上有效咨询建言渠道；1年内政务咨询类栏目超过3个月未回应有效留言)；"
+        f"{RULEBOOK_2015} 单项否决 (互动回应差)"
+    )
+    veto = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        footer = snapshot.footer
+        if not snapshot.is_portal or not footer or not footer.get("parsed"):
+            return
+        columns = [c.url for c in snapshot.columns if c.category.key == "interaction"]
+        linked = [t.url for t in snapshot.links if any(term in t.url.lower() for term in CHANNEL_URL_TERMS)]
+        named = [c.url for c in snapshot.columns if any(term in c.name for term in CHANNEL_TEXT_TERMS)]
+        if columns or linked or named or footer.get("channels"):
+            return
+        yield Draft(
+            message="网站未提供网上有效咨询建言渠道",
+            url=snapshot.homepage_url,
+            evidence={
+                "basis": "no interaction column, and no homepage link naming 咨询/信箱/12345/留言",
+                "letters": "unavailable: letters and replies are not crawled, only the channel is judged",
+                "columns_checked": len(snapshot.columns),
+                "links_checked": len(snapshot.links),
+            },
+        )
+
+
+FOOTER_WORDS = {
+    "party_gov_mark": "党政机关网站标识",
+    "site_code": "政府网站标识码",
+    "icp": "ICP备案编号",
+    "police_record": "公安机关备案标识",
+}
+
+
+class FooterMissing(Rule):
+    code = "footer_missing"
+    title = "网站标识不全"
+    source = f"{GUIDE_2017} 网站标识；{RULEBOOK_2019} 功能设计 (网站域名名称及网站标识)"
+    points = 1.0
+    cap = 4.0
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        footer = snapshot.footer
+        if not footer or not footer.get("parsed"):
+            return  # the crawl stored no homepage facts: nothing to judge
+        for item in FOOTER_ITEMS:
+            if footer.get(item):
+                continue
+            yield Draft(
+                message=f"网站页面底部未标注{FOOTER_WORDS[item]}",
+                url=snapshot.homepage_url,
+                item=item,
+                evidence={
+                    "homepage_url": snapshot.homepage_url,
+                    "found": {k: footer.get(k) for k in FOOTER_ITEMS},
+                },
+                points=self.points,
+            )
+
+
+class DomainNotGov(Rule):
+    code = "domain_not_gov"
+    title = "网站域名不规范"
+    source = f"{GUIDE_2017} 域名 (应使用以“.gov.cn”为后缀的英文域名和“.政务”为后缀的中文域名)"
+    points = 2.0
+    cap = 2.0
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        final = urlsplit(snapshot.homepage_url or "").hostname or ""
+        hosts = [h for h in dict.fromkeys([snapshot.host, final]) if h]
+        wrong = [h for h in hosts if not is_gov_host(h)]
+        if wrong:
+            yield Draft(
+                message="网站使用非“.gov.cn”域名",
+                url=snapshot.homepage_url,
+                urls=wrong,
+                evidence={"hosts": hosts, "not_gov": wrong},
+                points=self.points,
+            )
+
+
 # The one table of rules, in report order.
 RULES: tuple[Rule, ...] = (
     SiteUnreachable(),
     HomepageStale(),
+    BadLink(),
+    InteractionUnanswered(),
     VetoStaleKeyColumns(),
     VetoStaleColumns(),
     VetoBlankColumns(),
@@ -366,5 +563,7 @@ RULES: tuple[Rule, ...] = (
     ColumnBlank(),
     UndatedEntries(),
     LinkBroken(),
+    FooterMissing(),
+    DomainNotGov(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

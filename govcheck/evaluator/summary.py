@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 # Findings whose detail the summary folds into a count or leaves to the evidence sheet.
 AGGREGATED = {"link_broken"}
+FOOTER_PREFIX = "网站页面底部未标注"
 
 
 def _names(drafts: Sequence[Draft]) -> str:
@@ -27,6 +28,7 @@ def _names(drafts: Sequence[Draft]) -> str:
 def summarize(findings: Sequence[tuple[str, Draft]]) -> str:
     stale: dict[int, list[Draft]] = {}
     blank: list[Draft] = []
+    footer: list[str] = []
     others: list[str] = []
     homepage_links = page_links = 0
     for code, draft in findings:
@@ -34,6 +36,8 @@ def summarize(findings: Sequence[tuple[str, Draft]]) -> str:
             stale.setdefault(draft.threshold_days, []).append(draft)
         elif code == "column_blank":
             blank.append(draft)
+        elif code == "footer_missing":
+            footer.append(draft.message.removeprefix(FOOTER_PREFIX))
         elif code == "link_broken":
             if draft.scope == "homepage":
                 homepage_links += 1
@@ -45,6 +49,8 @@ def summarize(findings: Sequence[tuple[str, Draft]]) -> str:
     if blank:
         groups.append(f"{_names(blank)}栏目为空白栏目")
     groups.extend(others)
+    if footer:  # one sentence for all missing footer items, as bulletins write it
+        groups.append(FOOTER_PREFIX + "、".join(footer))
     if homepage_links:
         groups.append(f"首页存在{homepage_links}个不可用链接")
     if page_links:

@@ -1,8 +1,9 @@
-"""``python -m tests.farm [--port 0] [--timeout-delay S]``: print the proxy URL on one line, serve until killed."""
+"""``python -m tests.farm [--port 0] [--timeout-delay S] [--epoch YYYY-MM-DD]``: print the proxy URL on one line, serve until killed."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import date
 
 from tests.farm.server import FarmServer
 
@@ -15,8 +16,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--timeout-delay", type=float, default=20.0, help="seconds the timing-out host stalls before its 504"
     )
+    parser.add_argument(
+        "--epoch", type=date.fromisoformat, help="serve the replicas as of this older date (epochs.py)"
+    )
     args = parser.parse_args(argv)
-    server = FarmServer(("127.0.0.1", args.port), args.timeout_delay)
+    server = FarmServer(("127.0.0.1", args.port), args.timeout_delay, args.epoch)
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
@@ -14,10 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 class FarmProcess:
     """``with FarmProcess() as farm:`` starts ``python -m tests.farm``; ``farm.url`` is the proxy URL."""
 
-    def __init__(self, *, port: int = 0, timeout_delay: float | None = None) -> None:
+    def __init__(
+        self, *, port: int = 0, timeout_delay: float | None = None, epoch: date | None = None
+    ) -> None:
         self._args = [sys.executable, "-u", "-m", "tests.farm", "--port", str(port)]
         if timeout_delay is not None:
             self._args += ["--timeout-delay", str(timeout_delay)]
+        if epoch is not None:
+            self._args += ["--epoch", epoch.isoformat()]
         self._proc: subprocess.Popen[str] | None = None
         self.url = ""
 

@@ -1,0 +1,258 @@
+"""复查 (re-inspection): rounds in the database, and a published 附件 table as the previous round.
+
+Rounds are written through the crawl writer and evaluated by the evaluator, as crawls would be; the
+farm-backed reproduction of the 随州 附件2 is in test_rules_bulletin.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import Engine
+
+from govcheck import config
+from govcheck.db.session import open_database
+from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.evaluator import evaluate
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.recheck import FIXED, NOT_FIXED, UNCHECKABLE, parse_problems, recheck
+
+REPO = Path(__file__).resolve().parents[1]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+Q4, Q1 = dt.date(2023, 12, 15), dt.date(2024, 2, 28)
+
+# The 随州 2024-1 bulletin's 附件2, normalized (opening quotes restored, as part 5 writes them).
+ANNEX2 = (
+    ("4213210015", "随县人民政府", "www.zgsuixian.gov.cn", "“图片新闻”栏目超2周未更新"),
+    ("4213910001", "大洪山风景名胜区", "www.dhs.gov.cn", "“图片新闻”栏目超2周未更新"),
+    ("4213000041", "随州市住房和城乡建设局", "zjj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
+    ("4213000045", "随州市审计局", "sjj.suizhou.gov.cn", "“政府信息公开指南”、“规划信息”栏目超1年未更新"),
+    ("4213000017", "随州市公安局", "gaj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
+    ("4213000043", "随州市统计局", "tjj.suizhou.gov.cn", "“图片新闻”、“工作动态”、“要闻动态”栏目超2周未更新"),
+    ("4213000014", "随州市城市管理执法委员会", "cgw.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
+    ("4213000032", "随州市商务局", "swj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
+)
+STALE_Q4 = {  # per site, the columns stale at 2023-12-15 (the bulletin's 附件2)
+    "www.zgsuixian.gov.cn": ("图片新闻",),
+    "www.dhs.gov.cn": ("图片新闻",),
+    "zjj.suizhou.gov.cn": ("图片新闻",),
+    "sjj.suizhou.gov.cn": ("政府信息公开指南", "规划信息"),
+    "gaj.suizhou.gov.cn": ("图片新闻",),
+    "tjj.suizhou.gov.cn": ("图片新闻", "工作动态", "要闻动态"),
+    "cgw.suizhou.gov.cn": ("图片新闻",),
+    "swj.suizhou.gov.cn": ("图片新闻",),
+}
+COLUMNS = ("图片新闻", "工作动态", "要闻动态", "通知公告", "政府信息公开指南", "规划信息")
+SLUGS = dict(zip(COLUMNS, ("tpxw", "gzdt", "ywdt", "tzgg", "xxgkzn", "ghxx"), strict=True))
+
+
+@dataclass
+class SiteRound:
+    """One site as one crawl saw it: newest date per column (None: blank), broken homepage links."""
+
+    host: str
+    code: str
+    name: str
+    newest: dict[str, dt.date | None]
+    broken: list[str] = field(default_factory=list)
+    status: str = "ok"
+    footer: dict | None = None
+
+
+def write_crawl(engine: Engine, site: SiteRound, round_name: str, as_of: dt.date) -> None:
+    home = f"http://{site.host}/"
+    writer = CrawlWriter(
+        engine,
+        CrawlContext(
+            site.host, home, round_name, as_of, dt.datetime.combine(as_of, dt.time(23, 59, 59), SHANGHAI)
+        ),
+    )
+    writer.begin()
+    items: list[object] = [
+        SiteItem(
+            homepage_url=home,
+            status=site.status,
+            name=site.name,
+            site_code=site.code,
+            footer=site.footer or {},
+        ),
+        PageItem(url=home, kind="homepage", status=200 if site.status == "ok" else 403),
+    ]
+    if site.status == "ok":
+        items.append(ColumnItem(url=home, name=None, status="ok", is_homepage=True, position=0))
+        items.append(EntryItem(home, f"{home}home/{as_of:%Y%m%d}.html", "首页要闻", as_of.isoformat(), as_of))
+        for position, (name, newest) in enumerate(site.newest.items(), start=1):
+            url = f"{home}{SLUGS[name]}/"
+            items.append(
+                ColumnItem(
+                    url=url, name=name, status="ok" if newest else "blank", position=position, http_status=200
+                )
+            )
+            if newest:
+                for back in (0, 30, 60):
+                    day = newest - dt.timedelta(days=back)
+                    items.append(
+                        EntryItem(url, f"{url}{day:%Y%m}/t{day:%Y%m%d}_{position}.html", name, str(day), day)
+                    )
+        for target in site.broken:
+            items.append(LinkItem(home, target, "a", True, False))
+            items.append(LinkCheckItem(target, "broken", 404, None, "GET"))
+    writer.write(items)
+    writer.finish("finished", {})
+
+
+def run_round(engine: Engine, sites: list[SiteRound], round_name: str, as_of: dt.date) -> None:
+    for site in sites:
+        write_crawl(engine, site, round_name, as_of)
+    evaluate(engine, as_of, settings=config.defaults(), round_name=round_name)
+
+
+def q4_site(code: str, name: str, host: str) -> SiteRound:
+    stale = STALE_Q4[host]
+    newest: dict[str, dt.date | None] = {}
+    for column in COLUMNS:
+        if column in stale:
+            newest[column] = Q4 - dt.timedelta(days=400 if column in ("政府信息公开指南", "规划信息") else 20)
+        else:
+            newest[column] = Q4 - dt.timedelta(days=3)
+    return SiteRound(host, code, name, newest)
+
+
+def q1_site(code: str, name: str, host: str) -> SiteRound:
+    return SiteRound(host, code, name, dict.fromkeys(COLUMNS, Q1 - dt.timedelta(days=2)))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return open_database(f"sqlite:///{tmp_path / 'govcheck.db'}", migrate=True)
+
+
+@pytest.fixture
+def two_rounds(engine: Engine) -> Engine:
+    run_round(engine, [q4_site(*row[:3]) for row in ANNEX2], "2023-Q4", Q4)
+    current = [q1_site(*row[:3]) for row in ANNEX2]
+    current[5].newest["图片新闻"] = Q4 - dt.timedelta(days=20)  # 统计局 left 图片新闻 as it was
+    current[4].status = "blocked"  # 公安局 could not be judged this time
+    run_round(engine, current, "2024-Q1", Q1)
+    return engine
+
+
+def test_previous_round_reproduces_annex2_problems(two_rounds: Engine) -> None:
+    from govcheck import report
+
+    q4 = report.build(two_rounds, Q4, round_name="2023-Q4")
+    assert [(s["site_code"], s["summary"]) for s in q4["sites"]] == sorted(
+        (code, summary) for code, _, _, summary in ANNEX2
+    )
+
+
+def test_recheck_between_rounds(two_rounds: Engine) -> None:
+    data = recheck(two_rounds, previous="2023-Q4", current="2024-Q1")
+    results = {s["site_code"]: s for s in data["sites"]}
+    assert {code: s["result"] for code, s in results.items()} == {
+        **{code: FIXED for code, *_ in ANNEX2},
+        "4213000043": NOT_FIXED,
+        "4213000017": UNCHECKABLE,
+    }
+    tjj = results["4213000043"]
+    assert [(p["column"], p["first_seen"], p["last_seen"]) for p in tjj["remaining"]] == [
+        ("图片新闻", "2023-12-15", "2024-02-28")
+    ]
+    assert [p["column"] for p in tjj["fixed"]] == ["工作动态", "要闻动态"]
+    assert results["4213000045"]["fixed"][0]["first_seen"] == "2023-12-15"
+    assert results["4213000045"]["fixed"][0]["last_seen"] == "2023-12-15"
+    assert results["4213000017"]["reason"] == "blocked"
+    assert [(p["column"], p["last_seen"]) for p in results["4213000017"]["problems"]] == [
+        ("图片新闻", "2023-12-15")
+    ]
+
+
+def test_recheck_from_a_published_csv_annex(two_rounds: Engine, tmp_path: Path) -> None:
+    # As extracted from the bulletin text: opening quotes lost, full-width punctuation partly gone.
+    lines = [
+        "附件2 检查政府网站发现的问题清单(2023年第四次)复查情况",
+        "网站标识码,网站名称,首页地址,存在的突出问题,复查结果",
+    ]
+    lines += [
+        f"{code},{name},{host},{summary.lstrip('“')},已完成整改" for code, name, host, summary in ANNEX2
+    ]
+    lines.append(
+        "4213000099,随州市未抓取局,wzq.suizhou.gov.cn,“工作动态”栏目超2周未更新,"
+    )  # not in the round
+    path = tmp_path / "annex2.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="gb18030")
+    data = recheck(two_rounds, previous_file=path, current="2024-Q1")
+    assert [(s["site_code"], s["result"]) for s in data["sites"]] == [
+        (code, {"4213000043": NOT_FIXED, "4213000017": UNCHECKABLE}.get(code, FIXED)) for code, *_ in ANNEX2
+    ] + [("4213000099", UNCHECKABLE)]
+    assert data["sites"][-1]["reason"] == "not evaluated in the current round"
+    assert data["sites"][3]["fixed"][0]["column"] == "政府信息公开指南"
+
+
+def test_recheck_from_a_published_xlsx_annex_via_the_cli(two_rounds: Engine, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["附件2"])
+    sheet.append(["网站标识码", "网站名称", "首页地址", "存在的突出问题", "复查结果"])
+    for row in ANNEX2:
+        sheet.append([*row, "已完成整改"])
+    book.save(tmp_path / "annex2.xlsx")
+    env = {"GOVCHECK_DATABASE_URL": str(two_rounds.url), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "govcheck.cli", "recheck", "--previous-file", str(tmp_path / "annex2.xlsx"),
+         "--current", "2024-Q1", "--format", "markdown"],
+        env=env, cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "| 网站标识码 | 网站名称 | 首页地址 | 存在的突出问题 | 复查结果 |" in result.stdout
+    assert (
+        "| 4213000043 | 随州市统计局 | tjj.suizhou.gov.cn | “图片新闻”、“工作动态”、“要闻动态”栏目超2周未更新 "
+        "| 未整改到位（图片新闻） |" in result.stdout
+    )
+    as_json = subprocess.run(
+        [sys.executable, "-m", "govcheck.cli", "recheck", "--previous", "2023-Q4", "--current", "2024-Q1"],
+        env=env, cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert as_json.returncode == 0, as_json.stderr
+    assert len(json.loads(as_json.stdout)["sites"]) == 8
+    missing = subprocess.run(
+        [sys.executable, "-m", "govcheck.cli", "recheck", "--previous", "2022-Q1", "--current", "2024-Q1"],
+        env=env, cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "no evaluations in round '2022-Q1'" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("cell", "parsed"),
+    [
+        ("图片新闻”栏目超2周未更新", [("column_stale", "图片新闻", None, 14)]),
+        (
+            "政府信息公开指南”、“规划信息”栏目超1年未更新",
+            [("column_stale", "政府信息公开指南", None, 365), ("column_stale", "规划信息", None, 365)],
+        ),
+        (
+            "“图片新闻”栏目超2周未更新；“机构职能”栏目为空白栏目；首页存在3个不可用链接",
+            [
+                ("column_stale", "图片新闻", None, 14),
+                ("column_blank", "机构职能", None, None),
+                ("link_broken", None, None, None),
+            ],
+        ),
+        (
+            "网站页面底部未标注政府网站标识码、公安机关备案标识",
+            [("footer_missing", None, "site_code", None), ("footer_missing", None, "police_record", None)],
+        ),
+        ("首页监测时间点前2周内无信息更新。", [("homepage_stale", None, None, None)]),
+        ("无", []),
+    ],
+)
+def test_parse_published_cells(cell: str, parsed: list[tuple]) -> None:
+    assert [(p.code, p.column_name, p.item, p.threshold_days) for p in parse_problems(cell)] == parsed
