@@ -4,7 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+SCRAPYD_NODE ?= var/scrapyd-node
+NODE_STAMP := $(SCRAPYD_NODE)/.installed
+
+.PHONY: demo test lint install clean scrapyd-node deploy
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +19,31 @@ install: $(STAMP)
 
 # Starts the bundled sample site farm on loopback, crawls it into SQLite (var/demo.db) and prints the report.
 demo: $(STAMP)
-	$(PY) -m govcheck.demo
+	$(PY) -m tests.farm.demo
 
 test: $(STAMP)
+	@# The html report test renders in Debian's chromium (with CJK fonts); install it once where apt-get exists.
+	if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; fi
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
+
+# A Scrapyd node's environment: Scrapyd (pinned with the setuptools it still needs) and govcheck's
+# dependencies; govcheck itself arrives as the egg that `make deploy` uploads.
+$(NODE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(SCRAPYD_NODE)
+	$(SCRAPYD_NODE)/bin/python -m pip install --quiet --upgrade pip
+	$(SCRAPYD_NODE)/bin/python -m pip install --quiet "scrapyd==1.6.0" "setuptools>=68,<81" \
+		$$($(PYTHON) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))')
+	touch $(NODE_STAMP)
+
+scrapyd-node: $(NODE_STAMP)
+
+# Build the egg from our own setup.py and upload it: make deploy TARGET=node (see scrapy.cfg).
+deploy: $(STAMP)
+	@test -n "$(TARGET)" || { echo "usage: make deploy TARGET=<deploy target in scrapy.cfg>" >&2; exit 2; }
+	$(VENV)/bin/scrapyd-deploy $(TARGET) -p govcheck
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

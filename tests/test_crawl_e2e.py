@@ -54,6 +54,15 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
     )
 
 
+def scrapy_crawl(
+    site: str, env: dict[str, str], cwd: Path, *arguments: str, settings: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl portal -a site=SITE -a KEY=VALUE … -s KEY=VALUE …`, as a user types it."""
+    spider_args = [part for argument in (f"site={site}", *arguments) for part in ("-a", argument)]
+    setting_args = [part for setting in settings for part in ("-s", setting)]
+    return run([sys.executable, "-m", "scrapy", "crawl", "portal", *spider_args, *setting_args], env, cwd)
+
+
 def govcheck(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, "-m", "govcheck.cli", *args], env, cwd)
 
@@ -159,21 +168,7 @@ def test_crawling_again_duplicates_nothing(
             )  # type: ignore[return-value]
 
     before = rows()
-    again = run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            "site=sfj.suizhou.gov.cn",
-            "-a",
-            f"as_of={AS_OF}",
-        ],
-        env,
-        workdir,
-    )
+    again = scrapy_crawl("sfj.suizhou.gov.cn", env, workdir, f"as_of={AS_OF}")
     assert again.returncode == 0, again.stderr[-3000:]
     assert rows() == before
     assert (
@@ -186,21 +181,7 @@ def test_scrapy_crawl_then_report_from_the_shell_on_postgres(
     farm: FarmProcess, postgres_url: str, tmp_path: Path
 ) -> None:
     env = environment(farm, postgres_url)
-    crawl = run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            "site=sjj.suizhou.gov.cn",
-            "-a",
-            f"as_of={AS_OF}",
-        ],
-        env,
-        REPO,
-    )
+    crawl = scrapy_crawl("sjj.suizhou.gov.cn", env, REPO, f"as_of={AS_OF}")
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     assert "Database: postgresql+psycopg2://" in crawl.stderr
     site = by_host(report(env, tmp_path))["sjj.suizhou.gov.cn"]
@@ -250,21 +231,7 @@ def test_dead_database_loses_nothing(farm: FarmProcess, tmp_path: Path) -> None:
         "postgresql+psycopg2://govcheck:secret@127.0.0.1:9/govcheck",
         GOVCHECK_SPOOL_DIR=str(tmp_path / "spool"),
     )
-    crawl = run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            "site=sfj.suizhou.gov.cn",
-            "-a",
-            f"as_of={AS_OF}",
-        ],
-        env,
-        tmp_path,
-    )
+    crawl = scrapy_crawl("sfj.suizhou.gov.cn", env, tmp_path, f"as_of={AS_OF}")
     assert crawl.returncode == 0, crawl.stderr[-3000:]
     assert "secret" not in crawl.stderr
     spools = list((tmp_path / "spool").glob("*.jsonl"))
@@ -280,36 +247,10 @@ def test_dead_database_loses_nothing(farm: FarmProcess, tmp_path: Path) -> None:
 
 def test_bad_arguments_are_named(farm: FarmProcess, tmp_path: Path) -> None:
     env = environment(farm, f"sqlite:///{tmp_path / 'govcheck.db'}")
-    crawl = run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            "site=sfj.suizhou.gov.cn",
-            "-a",
-            "as_of=28/02/2024",
-        ],
-        env,
-        tmp_path,
-    )
+    crawl = scrapy_crawl("sfj.suizhou.gov.cn", env, tmp_path, "as_of=28/02/2024")
     assert "as_of: expected YYYY-MM-DD" in crawl.stderr
-    bad_setting = run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "portal",
-            "-a",
-            "site=sfj.suizhou.gov.cn",
-            "-s",
-            "GOVCHECK_HOMEPAGE_ATTEMPTS=many",
-        ],
-        env,
-        tmp_path,
+    bad_setting = scrapy_crawl(
+        "sfj.suizhou.gov.cn", env, tmp_path, settings=("GOVCHECK_HOMEPAGE_ATTEMPTS=many",)
     )
     assert "GOVCHECK_HOMEPAGE_ATTEMPTS" in bad_setting.stderr
     result = govcheck("report", "--as-of", "yesterday", env=env, cwd=tmp_path)

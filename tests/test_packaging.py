@@ -31,6 +31,21 @@ def test_the_scrapyd_egg_holds_only_govcheck(tmp_path: Path) -> None:
         names = archive.namelist()
         entry_points = archive.read("EGG-INFO/entry_points.txt").decode()
     assert {name.split("/")[0] for name in names} == {"EGG-INFO", "govcheck"}
+    # Every module of the source tree is in the egg under its installed name (a package missing
+    # from pyproject's explicit list would otherwise only fail on a Scrapyd node).
+    installed_as = {
+        "govcheck": "govcheck",
+        "spiders": "govcheck/spiders",
+        "pipelines": "govcheck/pipelines",
+        "migrations": "govcheck/migrations",
+    }
+    expected = {
+        f"{installed_as[path.relative_to(REPO).parts[0]]}/{'/'.join(path.relative_to(REPO).parts[1:])}"
+        for top in installed_as
+        for path in (REPO / top).rglob("*")
+        if path.suffix in {".py", ".json", ".mako"} and "__pycache__" not in path.parts
+    }
+    assert expected - set(names) == set()
     assert "settings = govcheck.settings" in entry_points
     assert "govcheck/spiders/portal.py" in names
     assert "govcheck/pipelines/storage.py" in names
