@@ -521,7 +521,6 @@ class PortalSpider(Spider):
         loader.add_value("breadcrumb", facts.breadcrumb)
         loader.add_value("column_type", facts.column_type)
         column = loader.load_item()
-        column.name = column.name if isinstance(column.name, str) else None
         column.breadcrumb = list(column.breadcrumb or [])
         column.entry_count = len(listing.entries)
         column.extractor = listing.extractor
