@@ -40,6 +40,21 @@ def _parse_database_url(value: str) -> str:
     return value
 
 
+def _parse_redis_prefix(value: str) -> str:
+    if not value or any(c.isspace() or c in "*?[]{}" for c in value):
+        raise ValueError(f"expected a key prefix without spaces or glob characters, got {value!r}")
+    return value
+
+
+def parse_redis_url(value: str) -> str:
+    """REDIS_URL as redis-py takes it; anything else is an error naming the key."""
+    if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(
+            f"REDIS_URL: expected redis://HOST:PORT/DB, rediss://… or unix://PATH, got {value!r}"
+        )
+    return value
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value not in allowed:
@@ -90,6 +105,31 @@ SETTINGS: tuple[Setting, ...] = (
         "Upgrade the database schema to head when a process opens it.",
     ),
     Setting(
+        "GOVCHECK_CLUSTER_BACKEND_CONCURRENCY",
+        6,
+        _positive(int),
+        "With REDIS_URL: requests in flight at once to one backend group (a 集约化 platform, one server) "
+        "across every node.",
+    ),
+    Setting(
+        "GOVCHECK_CLUSTER_HOST_CONCURRENCY",
+        2,
+        _positive(int),
+        "With REDIS_URL: requests in flight at once to one host across every node.",
+    ),
+    Setting(
+        "GOVCHECK_CLUSTER_HOST_INTERVAL",
+        0.25,
+        _non_negative_float,
+        "With REDIS_URL: seconds between two request starts to one host across every node.",
+    ),
+    Setting(
+        "GOVCHECK_CLUSTER_POLITENESS",
+        True,
+        _parse_bool,
+        "With REDIS_URL: limit per-host and per-backend load across all nodes through Redis.",
+    ),
+    Setting(
         "GOVCHECK_COLUMN_PAGE_LIMIT",
         3,
         _positive(int),
@@ -119,6 +159,25 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         _parse_bool,
         "Evaluate a site at its crawl's as_of when the crawl ends.",
+    ),
+    Setting(
+        "GOVCHECK_FLEET_IDLE_CLOSE",
+        60.0,
+        _non_negative_float,
+        "Fleet mode: seconds the round's site queue stays empty (and no site is running) before the job closes.",
+    ),
+    Setting(
+        "GOVCHECK_FLEET_LEASE",
+        120.0,
+        _positive(float),
+        "Fleet mode: seconds a worker's hold on a site lasts without a heartbeat; a dead worker's sites "
+        "go back to the queue after this.",
+    ),
+    Setting(
+        "GOVCHECK_FLEET_SITES",
+        4,
+        _positive(int),
+        "Fleet mode: sites one job crawls at once.",
     ),
     Setting(
         "GOVCHECK_HOMEPAGE_ATTEMPTS",
@@ -169,10 +228,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest Retry-After (seconds) honoured before retrying a 429/503; longer waits give up the retry.",
     ),
     Setting(
+        "GOVCHECK_REDIS_PREFIX",
+        "govcheck",
+        _parse_redis_prefix,
+        "First part of every Redis key (govcheck:<round>:…); one Redis may serve several installations.",
+    ),
+    Setting(
         "GOVCHECK_SCORE_VERDICT",
         False,
         _parse_bool,
         "Fail a site whose score is below 60 (off: the point values are UNCONFIRMED).",
+    ),
+    Setting(
+        "GOVCHECK_SCRAPYD_NODES",
+        "",
+        str,
+        "Scrapyd nodes for `govcheck schedule`/`status`: comma-separated URLs, credentials in the userinfo "
+        "(http://user:pass@10.0.0.11:6800/).",
     ),
     Setting("GOVCHECK_SITE_PAGE_BUDGET", 600, _positive(int), "Most requests one site's crawl may make."),
     Setting(
@@ -273,7 +345,7 @@ def load(overrides: Iterable[str] = (), environ: Mapping[str, str] | None = None
     redis_url = merged.pop("REDIS_URL", None)
     clean = {**merged, **validate(merged)}
     if redis_url:
-        clean["REDIS_URL"] = redis_url
+        clean["REDIS_URL"] = parse_redis_url(redis_url)
     return clean
 
 

