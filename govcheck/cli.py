@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from redis.exceptions import RedisError
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govcheck import config, recheck, registry, report
-from govcheck.db.models import Site
+from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import (
     DatabaseError,
     downgrade,
@@ -33,10 +34,15 @@ from govcheck.db.session import (
     with_retry,
 )
 from govcheck.evaluator import evaluate
+from govcheck.fleet.round import Round, RoundError, SiteTask, message_site, redis_from_url, task_for_site
+from govcheck.fleet.scrapyd import DEFAULT_SLOTS, ScrapydError, ScrapydNode, job_id, job_round, nodes_from
+from govcheck.profile import ProfileError, load_profile
 
 logger = logging.getLogger("govcheck")
 EXIT_USAGE = 2
 EXIT_DATABASE = 3
+EXIT_SERVICE = 4  # Redis or every Scrapyd node unusable
+SCRAPYD_PROJECT = "govcheck"  # what `make deploy` uploads
 
 
 class CliError(Exception):
@@ -59,6 +65,39 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value!r}")
     return number
+
+
+def _positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value!r}")
+    return number
+
+
+def _add_selection(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    which = parser.add_mutually_exclusive_group(required=required)
+    which.add_argument("--all", action="store_true", help="every site in the registry")
+    which.add_argument(
+        "--region",
+        action="append",
+        metavar="REGION",
+        help="the registry's sites of a region (地区); repeatable",
+    )
+    which.add_argument(
+        "--site", action="append", metavar="HOST", help="a site (registered, else http://HOST/); repeatable"
+    )
+
+
+def _add_round(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--round", required=True, metavar="NAME", help="the round (its queue lives in Redis)")
+
+
+def _add_nodes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nodes",
+        metavar="URL,…",
+        help="Scrapyd nodes, http://user:pass@host:6800/[?slots=N] (default: GOVCHECK_SCRAPYD_NODES)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +129,43 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--jobs", type=_positive_int, default=2, help="sites crawled at once (default 2)")
     crawl.add_argument("--links", choices=("homepage", "all", "none"), default="homepage")
     crawl.add_argument("--log-dir", type=Path, default=Path("var/logs"), help="one Scrapy log per site")
+
+    enqueue = commands.add_parser("enqueue", help="queue sites of a fleet round in Redis (REDIS_URL)")
+    _add_round(enqueue)
+    _add_selection(enqueue, required=True)
+    enqueue.add_argument(
+        "--as-of", type=_date, help="监测时间点 (default: the round's, else today in Asia/Shanghai)"
+    )
+    enqueue.add_argument(
+        "--links", choices=config.LINK_SCOPES, help="links checked (default: the round's, else homepage)"
+    )
+
+    schedule = commands.add_parser(
+        "schedule", help="(optionally enqueue, then) requeue lost sites and start fleet jobs on Scrapyd nodes"
+    )
+    _add_round(schedule)
+    _add_selection(schedule, required=False)
+    schedule.add_argument("--as-of", type=_date, help="as for enqueue, with a selection")
+    schedule.add_argument("--links", choices=config.LINK_SCOPES, help="as for enqueue, with a selection")
+    _add_nodes(schedule)
+    schedule.add_argument(
+        "--slots",
+        type=_positive_int,
+        default=DEFAULT_SLOTS,
+        help=f"jobs a node runs at once when its URL has no ?slots=N (default {DEFAULT_SLOTS}; Scrapyd's max_proc)",
+    )
+    schedule.add_argument("--spider", default="portal", help="the fleet spider (default portal)")
+
+    status = commands.add_parser("status", help="a fleet round's progress: nodes, sites, pages, findings")
+    _add_round(status)
+    _add_nodes(status)
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    status.add_argument(
+        "--watch",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="repeat every SECONDS until the round completes",
+    )
 
     evaluate_cmd = commands.add_parser(
         "evaluate", help="apply the rules at an as-of date (reads the database only)"
@@ -172,7 +248,7 @@ def cmd_sites(args: argparse.Namespace, settings: dict[str, Any]) -> int:
             select(Site).where(Site.in_registry.is_(True)).order_by(Site.site_code, Site.host)
         ).all()
     if args.format == "json":
-        fields = ("site_code", "name", "host", "homepage", "is_portal", "region", "org")
+        fields = ("site_code", "name", "host", "homepage", "is_portal", "region", "org", "backend")
         print(json.dumps([{f: getattr(s, f) for f in fields} for s in sites], ensure_ascii=False, indent=2))
     else:
         for site in sites:
@@ -325,9 +401,321 @@ def cmd_settings(_args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 0
 
 
+def _round(settings: dict[str, Any], name: str) -> Round:
+    url = settings.get("REDIS_URL")
+    if not url:
+        raise CliError(
+            "REDIS_URL is not set: fleet rounds live in Redis (e.g. --set REDIS_URL=redis://HOST:6379/0)"
+        )
+    try:
+        return Round(redis_from_url(url), name, prefix=settings["GOVCHECK_REDIS_PREFIX"])
+    except RoundError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _nodes(args: argparse.Namespace, settings: dict[str, Any], *, required: bool) -> list[ScrapydNode]:
+    value = args.nodes if args.nodes is not None else settings["GOVCHECK_SCRAPYD_NODES"]
+    try:
+        nodes = nodes_from(value, slots=getattr(args, "slots", DEFAULT_SLOTS))
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if required and not nodes:
+        raise CliError("no Scrapyd nodes: give --nodes URL,… or set GOVCHECK_SCRAPYD_NODES")
+    return nodes
+
+
+def _selected_sites(engine: Engine, args: argparse.Namespace) -> list[tuple[str, str | None, str | None]]:
+    """(host, homepage, registry backend) of each selected site; --site hosts unknown to the database
+    come with no homepage (the round uses http://HOST/)."""
+    with session_factory(engine)() as session:
+        if args.site:
+            wanted: dict[str, str | None] = {}
+            for value in args.site:
+                try:
+                    host, homepage = registry.normalize_homepage(value)
+                except ValueError as exc:
+                    raise CliError(f"--site: {exc}") from exc
+                wanted[host] = homepage if "://" in homepage else None
+            known = {s.host: s for s in session.scalars(select(Site).where(Site.host.in_(wanted)))}
+            return [
+                (h, known[h].homepage, known[h].backend) if h in known else (h, url, None)
+                for h, url in wanted.items()
+            ]
+        query = select(Site).where(Site.in_registry.is_(True)).order_by(Site.site_code, Site.host)
+        if args.region:
+            query = query.where(Site.region.in_(args.region))
+        sites = session.scalars(query).all()
+        if not sites and args.region:
+            regions = session.scalars(select(Site.region).where(Site.in_registry.is_(True)).distinct()).all()
+            known_regions = "、".join(sorted(r for r in regions if r)) or "none"
+            raise CliError(f"no registry site in region {'/'.join(args.region)} (regions: {known_regions})")
+        if not sites:
+            raise CliError(
+                "the registry is empty: run `govcheck sites import FILE` first, or name sites with --site"
+            )
+        return [(s.host, s.homepage, s.backend) for s in sites]
+
+
+def _enqueue(engine: Engine, rnd: Round, args: argparse.Namespace) -> None:
+    """Queue the selected sites; the round keeps its first as-of and link scope."""
+    existing = rnd.progress().as_of if rnd.exists() else None
+    if existing and args.as_of and args.as_of.isoformat() != existing:
+        raise CliError(f"round {rnd.name} is as of {existing}; --as-of {args.as_of} would mix two 监测时间点")
+    as_of = existing or (args.as_of or config.today_in_shanghai()).isoformat()
+    round_links = rnd.server.hget(rnd.meta_key, "links")
+    round_links = round_links.decode() if round_links else None
+    if round_links and args.links and args.links != round_links:
+        raise CliError(
+            f"round {rnd.name} checks links={round_links}; --links {args.links} would mix two scopes"
+        )
+    links = round_links or args.links or "homepage"
+    tasks: list[SiteTask] = []
+    for host, homepage, backend in _selected_sites(engine, args):
+        if backend is None:
+            try:
+                profile = load_profile(host)
+            except ProfileError as exc:
+                raise CliError(str(exc)) from exc
+            backend = profile.backend_group if profile else None
+        tasks.append(
+            task_for_site(host, homepage, as_of=as_of, round_name=rnd.name, links=links, backend=backend)
+        )
+    added = rnd.enqueue(tasks, as_of=as_of, links=links)
+    print(
+        f"Round {rnd.name} (as of {as_of}, links={links}): {len(added)} site(s) queued, "
+        f"{len(tasks) - len(added)} already in the round",
+        file=sys.stderr,
+    )
+
+
+def cmd_enqueue(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    rnd = _round(settings, args.round)
+    _enqueue(_engine(settings), rnd, args)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    nodes = _nodes(args, settings, required=True)
+    rnd = _round(settings, args.round)
+    try:
+        job_id(rnd.name)  # refuse a round that cannot be carried by a job id before touching anything
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    if args.all or args.region or args.site:
+        _enqueue(_engine(settings), rnd, args)
+    elif not rnd.exists():
+        raise CliError(f"round {rnd.name} is not in Redis: select sites (--all, --region, --site) to enqueue")
+
+    free: dict[ScrapydNode, int] = {}
+    ended: set[str] = set()
+    waiting = 0  # this round's jobs Scrapyd has not started yet: each will take a pending site
+    failed = 0
+    for node in nodes:
+        try:
+            jobs = node.listjobs(SCRAPYD_PROJECT)
+            free[node] = node.free_slots(node.daemonstatus())
+        except ScrapydError as exc:
+            print(f"govcheck: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        ended.update(j.id for j in jobs.finished)
+        waiting += sum(1 for j in jobs.pending if job_round(j.id) == rnd.name)
+    if not free:
+        raise CliError("no Scrapyd node could be reached", EXIT_SERVICE)
+
+    requeued = rnd.requeue_jobs(ended) + rnd.requeue_expired()
+    if requeued:
+        print(
+            f"Requeued {len(requeued)} site(s) of ended jobs or expired leases: {', '.join(requeued)}",
+            file=sys.stderr,
+        )
+    pending = len(rnd.progress().pending)
+    budget = max(0, pending - waiting)
+    started = 0
+    # One job at a time per node in turn, so a few pending sites spread over the nodes.
+    while budget > 0 and any(free.values()):
+        for node in [n for n, slots in free.items() if slots > 0]:
+            if budget == 0:
+                break
+            jobid = job_id(rnd.name)
+            try:
+                node.schedule(SCRAPYD_PROJECT, args.spider, {"round": rnd.name}, jobid=jobid)
+            except ScrapydError as exc:
+                print(f"govcheck: {exc}", file=sys.stderr)
+                failed += 1
+                free[node] = 0
+                continue
+            print(f"{node.label}: started {jobid}", file=sys.stderr)
+            free[node] -= 1
+            budget -= 1
+            started += 1
+    print(
+        f"Round {rnd.name}: {pending} site(s) pending, {waiting} job(s) already waiting, "
+        f"{started} job(s) started on {len(free)} node(s)",
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
+
+
+def _round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> dict[str, Any]:
+    """The status document: every key always present (null where it does not apply)."""
+    progress = rnd.progress()
+    node_rows: list[dict[str, Any]] = []
+    for node in nodes:
+        row: dict[str, Any] = {
+            "node": node.label,
+            "reachable": True,
+            "error": None,
+            "running": [],
+            "pending": [],
+        }
+        try:
+            jobs = node.listjobs(SCRAPYD_PROJECT)
+        except ScrapydError as exc:
+            row.update(reachable=False, error=exc.message)
+        else:
+            row["running"] = [j.id for j in jobs.running if job_round(j.id) == rnd.name]
+            row["pending"] = [j.id for j in jobs.pending if job_round(j.id) == rnd.name]
+        node_rows.append(row)
+
+    with session_factory(engine)() as session:
+        pages = dict(
+            session.execute(
+                select(Site.host, func.count(Page.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .outerjoin(Page, Page.crawl_id == Crawl.id)
+                .where(Crawl.round == rnd.name)
+                .group_by(Site.host)
+            ).all()
+        )
+        # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
+        query = (
+            select(Site.host, Evaluation.verdict, func.count(Finding.id))
+            .join(Evaluation, Evaluation.site_id == Site.id)
+            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
+            .where(Evaluation.round == rnd.name)
+            .group_by(Site.host, Evaluation.id, Evaluation.verdict)
+        )
+        if progress.as_of:
+            query = query.where(Evaluation.as_of == dt.date.fromisoformat(progress.as_of))
+        evaluations = {host: (verdict, count) for host, verdict, count in session.execute(query).all()}
+
+    sites: dict[str, dict[str, Any]] = {}
+
+    def add(
+        host: str, state: str, entry: dict[str, Any], *, reason: str | None = None, key: str | None = None
+    ) -> None:
+        if (key or host) in sites:  # a state seen first wins: done, running, pending, rejected
+            return
+        verdict, findings = evaluations.get(host, (None, None))
+        sites[key or host] = {
+            "host": host,
+            "state": state,
+            "job": entry.get("job"),
+            "node": entry.get("node"),
+            "status": entry.get("status"),
+            "starts": progress.starts.get(host, 0),
+            "reason": reason,
+            "pages": pages.get(host),
+            "findings": findings,
+            "verdict": verdict,
+        }
+
+    for host, entry in progress.done.items():
+        add(host, "done", entry)
+    for host, entry in progress.running.items():
+        add(host, "running", entry)
+    for host in progress.pending:
+        add(host, "pending", {})
+    for number, rejected in enumerate(progress.rejected):
+        host = message_site(str(rejected.get("message", "")).encode())
+        # Messages with no readable host are listed one by one, not merged under "?".
+        add(host, "rejected", {}, reason=rejected.get("reason"), key=f"?{number}" if host == "?" else host)
+    rows = sorted(sites.values(), key=lambda r: r["host"])
+    return {
+        "round": rnd.name,
+        "as_of": progress.as_of,
+        "complete": progress.complete,
+        "cleaned_up_keys": None,
+        "nodes": node_rows,
+        "sites": rows,
+        "totals": {
+            "sites": progress.total,
+            **{
+                state: sum(1 for r in rows if r["state"] == state)
+                for state in ("done", "running", "pending", "rejected")
+            },
+            "pages": sum(r["pages"] or 0 for r in rows),
+            "findings": sum(r["findings"] or 0 for r in rows),
+        },
+    }
+
+
+def _status_table(status: dict[str, Any]) -> str:
+    totals = status["totals"]
+    lines = [
+        f"Round {status['round']} (as of {status['as_of']}): {totals['done']} done, {totals['running']} running, "
+        f"{totals['pending']} pending, {totals['rejected']} rejected of {totals['sites']} site(s); "
+        f"{totals['pages']} pages, {totals['findings']} findings"
+        + ("; complete" if status["complete"] else "")
+    ]
+    if status["nodes"]:
+        lines += ["", f"{'node':<44} {'reachable':<9} {'running':>7} {'pending':>7}"]
+        for node in status["nodes"]:
+            reachable = "yes" if node["reachable"] else f"NO ({node['error']})"
+            lines.append(
+                f"{node['node']:<44} {reachable:<9} {len(node['running']):>7} {len(node['pending']):>7}"
+            )
+    lines += ["", f"{'host':<32} {'state':<8} {'job':<24} {'node':<16} {'pages':>5} {'findings':>8} verdict"]
+    for site in status["sites"]:
+        cells = [
+            site[k] if site[k] is not None else "-" for k in ("job", "node", "pages", "findings", "verdict")
+        ]
+        job, node, pages, findings, verdict = cells
+        if site["reason"]:
+            verdict = f"{verdict} ({site['reason']})"
+        lines.append(
+            f"{site['host']:<32} {site['state']:<8} {job:<24} {node:<16} {pages:>5} {findings:>8} {verdict}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    rnd = _round(settings, args.round)
+    if not rnd.exists():
+        raise CliError(f"round {rnd.name} is not in Redis (never enqueued, or its bookkeeping has expired)")
+    nodes = _nodes(args, settings, required=False)
+    engine = _engine(settings)
+    try:
+        while True:
+            status = _round_status(rnd, nodes, engine)
+            if status["complete"]:
+                status["cleaned_up_keys"] = rnd.cleanup()
+            if args.format == "json":
+                # --watch prints one object per line, each complete in itself.
+                print(json.dumps(status, ensure_ascii=False, indent=None if args.watch else 2), flush=True)
+            else:
+                sys.stdout.write(_status_table(status) + ("\n" if args.watch else ""))
+                sys.stdout.flush()
+            if status["complete"]:
+                print(
+                    f"Round {rnd.name} is complete: {status['cleaned_up_keys']} scheduler key(s) deleted",
+                    file=sys.stderr,
+                )
+                return 0
+            if not args.watch:
+                return 0
+            time.sleep(args.watch)
+    except KeyboardInterrupt:
+        return 130
+
+
 COMMANDS = {
     "sites": cmd_sites,
     "crawl": cmd_crawl,
+    "enqueue": cmd_enqueue,
+    "schedule": cmd_schedule,
+    "status": cmd_status,
     "evaluate": cmd_evaluate,
     "report": cmd_report,
     "recheck": cmd_recheck,
@@ -356,6 +744,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatabaseError, SQLAlchemyError) as exc:
         print(f"govcheck: database error: {exc}", file=sys.stderr)
         return EXIT_DATABASE
+    except RedisError as exc:
+        print(f"govcheck: Redis error: {exc}", file=sys.stderr)
+        return EXIT_SERVICE
 
 
 if __name__ == "__main__":

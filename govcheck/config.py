@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+LINK_SCOPES = ("homepage", "all", "none")  # which pages' links a crawl checks (-a links=…)
+
 
 class ConfigError(ValueError):
     """A setting or a spider argument has a value govcheck cannot use."""

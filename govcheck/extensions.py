@@ -12,8 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from govcheck import config
+from govcheck import signals as govcheck_signals
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import DatabaseError, open_database, with_retry
+from govcheck.db.writer import CrawlContext
 from govcheck.evaluator import evaluate
 
 if TYPE_CHECKING:
@@ -27,7 +29,8 @@ COMPLETE_REASONS = {"finished", "closespider_timeout", "closespider_pagecount", 
 
 
 class EvaluateOnClose:
-    """When a site's crawl ends, evaluate the site at the crawl's as_of (reading only the database)."""
+    """When a site's crawl ends, evaluate the site at the crawl's as_of (reading only the database):
+    at ``site_stored`` for each site of a fleet job, at ``spider_closed`` for a one-site crawl."""
 
     def __init__(self, database_url: str, settings: dict[str, object]) -> None:
         self.database_url = database_url
@@ -42,34 +45,46 @@ class EvaluateOnClose:
             crawler.settings["GOVCHECK_DATABASE_URL"], {**config.defaults(), **config.validate(values)}
         )
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.site_stored, signal=govcheck_signals.site_stored)
         return extension
 
+    def site_stored(self, context: CrawlContext, reason: str) -> None:
+        """A fleet site is stored: evaluate it now, as its own crawl would at its end."""
+        self._run(context, reason, named_round=True)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Evaluate the sites this crawl has not evaluated yet (a one-site crawl's site, or a fleet
+        job's sites cut short), or mark them interrupted."""
+        for site in spider.sites.values():
+            if not site.closed:
+                self._run(site.context(), reason, named_round=site.explicit_round)
+
+    def _run(self, context: CrawlContext, reason: str, *, named_round: bool) -> None:
         try:
             engine = open_database(self.database_url, migrate=False, small_pool=True)
         except DatabaseError as exc:
-            logger.error("Cannot evaluate %s: %s", spider.site_host, exc)
+            logger.error("Cannot evaluate %s: %s", context.host, exc)
             return
         try:
-            self._evaluate(engine, spider, reason)
+            self._evaluate(engine, context, reason, named_round=named_round)
         except SQLAlchemyError as exc:
-            logger.error("Evaluation of %s failed: %s", spider.site_host, exc)
+            logger.error("Evaluation of %s failed: %s", context.host, exc)
         finally:
             engine.dispose()
 
-    def _evaluate(self, engine: Engine, spider: Spider, reason: str) -> None:
+    def _evaluate(self, engine: Engine, context: CrawlContext, reason: str, *, named_round: bool) -> None:
         def find(session: Session) -> tuple[int, int] | None:
             row = session.execute(
                 select(Crawl.id, Crawl.site_id)
                 .join(Site, Site.id == Crawl.site_id)
-                .where(Site.host == spider.site_host, Crawl.round == spider.round_name)
+                .where(Site.host == context.host, Crawl.round == context.round)
             ).first()
             return (row[0], row[1]) if row else None
 
         found = with_retry(engine, find)
         if found is None:
             logger.warning(
-                "No stored crawl of %s to evaluate (was the database down? see the spool)", spider.site_host
+                "No stored crawl of %s to evaluate (was the database down? see the spool)", context.host
             )
             return
         crawl_id, site_id = found
@@ -79,17 +94,17 @@ class EvaluateOnClose:
                 lambda s: s.execute(update(Crawl).where(Crawl.id == crawl_id).values(status="interrupted")),
             )
             logger.warning(
-                "Crawl of %s ended with %r: marked interrupted, not evaluated", spider.site_host, reason
+                "Crawl of %s ended with %r: marked interrupted, not evaluated", context.host, reason
             )
             return
-        round_name = spider.round_name if spider.explicit_round else ""
+        round_name = context.round if named_round else ""
         for result in evaluate(
-            engine, spider.as_of, settings=self.settings, site_ids=[site_id], round_name=round_name
+            engine, context.as_of, settings=self.settings, site_ids=[site_id], round_name=round_name
         ):
             logger.info(
                 "Evaluated %s at %s: %s, score %s, %d finding(s)",
-                spider.site_host,
-                spider.as_of,
+                context.host,
+                context.as_of,
                 result.verdict,
                 result.score,
                 result.finding_count,

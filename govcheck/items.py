@@ -8,7 +8,15 @@ from typing import Any
 
 
 @dataclass
-class SiteItem:
+class SiteScoped:
+    """Base of every crawl item: ``site`` (the host) says which site's crawl it belongs to; the
+    spider sets it, so one process can crawl many sites."""
+
+    site: str | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class SiteItem(SiteScoped):
     """The homepage outcome of a crawl: reachable or not, and what the homepage says about the site."""
 
     homepage_url: str  # the URL actually fetched (after the https→http fallback and redirects)
@@ -23,7 +31,7 @@ class SiteItem:
 
 
 @dataclass
-class ColumnItem:
+class ColumnItem(SiteScoped):
     url: str
     name: str | None
     # ok | blank | unparseable | broken, and never judged: page (a pure page such as 机构职能 or 联系我们:
@@ -44,7 +52,7 @@ class ColumnItem:
 
 
 @dataclass
-class EntryItem:
+class EntryItem(SiteScoped):
     column_url: str
     url: str
     title: str | None
@@ -56,7 +64,7 @@ class EntryItem:
 
 
 @dataclass
-class PageItem:
+class PageItem(SiteScoped):
     url: str
     kind: str  # homepage | column | article | link
     status: int | None
@@ -66,7 +74,7 @@ class PageItem:
 
 
 @dataclass
-class LinkItem:
+class LinkItem(SiteScoped):
     source_url: str
     target_url: str
     tag: str | None
@@ -75,7 +83,7 @@ class LinkItem:
 
 
 @dataclass
-class LinkCheckItem:
+class LinkCheckItem(SiteScoped):
     url: str
     outcome: str  # ok | broken | inconclusive
     status: int | None = None

@@ -38,6 +38,9 @@ HEADERS: dict[str, str] = {
     "region": "region",
     "主办单位": "org",
     "org": "org",
+    "后端分组": "backend",
+    "后端": "backend",
+    "backend": "backend",
 }
 SITE_CODE = re.compile(r"^(bm\d{8}|\d{10})$")
 HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9\u4e00-\u9fff-]{1,63}\.)+[a-z\u4e00-\u9fff]{2,63}$")
@@ -59,6 +62,7 @@ class SiteRow:
     is_portal: bool
     region: str | None
     org: str | None
+    backend: str | None = None  # backend group, for cluster-wide politeness
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +171,7 @@ def _row(line: int, values: dict[str, str]) -> SiteRow:
         is_portal=portal in YES,
         region=values.get("region") or None,
         org=values.get("org") or None,
+        backend=values.get("backend") or None,
     )
 
 
@@ -198,5 +203,6 @@ def upsert_sites(session: Session, rows: list[SiteRow]) -> tuple[int, int, list[
         site.is_portal = row.is_portal
         site.region = row.region or site.region
         site.org = row.org or site.org
+        site.backend = row.backend or site.backend
         session.flush()
     return created, updated, conflicts

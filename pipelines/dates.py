@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govcheck.dates import DateNormalizer, date_from_url
+from govcheck.dates import date_from_url
 from govcheck.items import CrawlItem, EntryItem
 
 if TYPE_CHECKING:
@@ -16,23 +16,19 @@ if TYPE_CHECKING:
 class DateNormalizationPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.normalizer: DateNormalizer | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def open_spider(self) -> None:
-        # One normalizer (and so one dateparser instance) per crawl, pinned to its reference time.
-        self.normalizer = DateNormalizer(self.crawler.spider.reference_at)
-
     def process_item(self, item: CrawlItem) -> CrawlItem:
         if not isinstance(item, EntryItem) or item.published is not None:
             return item
-        assert self.normalizer is not None
+        # Each site's crawl has one normalizer (one dateparser instance) pinned to its reference time.
+        site = self.crawler.spider.site_of({"govcheck_site": item.site})
         stats = self.crawler.stats
         if item.date_text:
-            result = self.normalizer.normalize(item.date_text, url=item.url, context_year=item.context_year)
+            result = site.normalizer.normalize(item.date_text, url=item.url, context_year=item.context_year)
             if result.value is not None:
                 item.published, item.date_source = result.value, item.date_source or "row"
                 stats.inc_value(f"govcheck/dates/{result.method}")
@@ -40,7 +36,7 @@ class DateNormalizationPipeline:
             item.date_error = result.error
             stats.inc_value(f"govcheck/dates/rejected/{result.error}")
         from_url = date_from_url(item.url)
-        if from_url is not None and from_url <= self.crawler.spider.reference_at.date():
+        if from_url is not None and from_url <= site.reference_at.date():
             item.published, item.date_source = from_url, "url"
             stats.inc_value("govcheck/dates/url")
         else:

@@ -1,8 +1,9 @@
 """Persist items in batches through govcheck's one session factory; never lose them.
 
-If the database cannot be opened or written, items go to a JSON-lines spool file instead
-(``GOVCHECK_SPOOL_DIR``), the fault is logged and counted, and the crawl goes on;
-``govcheck db replay FILE`` loads the spool later.
+Each site's crawl has its own writer (a fleet job crawls many sites), opened on ``site_opened`` and
+finished on ``site_closed``, or when the spider closes. If the database cannot be opened or written,
+that site's items go to a JSON-lines spool file instead (``GOVCHECK_SPOOL_DIR``), the fault is
+logged and counted, and the crawl goes on; ``govcheck db replay FILE`` loads the spool later.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from govcheck import signals as govcheck_signals
 from govcheck.db.session import DatabaseError, masked, open_database
 from govcheck.db.spool import Spool, json_safe
 from govcheck.db.writer import CrawlContext, CrawlWriter
@@ -27,6 +29,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+class SiteStore:
+    """Where one site's items go: its crawl row's writer, or a spool once the database fails."""
+
+    def __init__(self, context: CrawlContext, writer: CrawlWriter | None, spool_dir: Path) -> None:
+        self.context = context
+        self.writer = writer
+        self.spool_dir = spool_dir
+        self.spool: Spool | None = None
+        self.finished = False
+
+    def fall_back_to_spool(self, exc: Exception, stats: Any) -> None:
+        if self.spool is None:
+            self.spool = Spool(self.spool_dir, self.context)
+        stats.set_value("govcheck/storage/spooled_to", str(self.spool.path))
+        logger.error(
+            "Database unavailable (%s); the crawl of %s goes on and its items are kept in %s "
+            "(load them later with: govcheck db replay %s)",
+            exc,
+            self.context.host,
+            self.spool.path,
+            self.spool.path,
+        )
+
+
 class StoragePipeline:
     def __init__(
         self, database_url: str, batch_size: int, spool_dir: Path, auto_migrate: bool, crawler: Crawler
@@ -38,51 +64,48 @@ class StoragePipeline:
         self.crawler = crawler
         self.buffer: list[CrawlItem] = []
         self.engine: Engine | None = None
-        self.writer: CrawlWriter | None = None
-        self.spool: Spool | None = None
+        self.engine_error: Exception | None = None
+        self.stores: dict[str, SiteStore] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        return cls(
+        pipeline = cls(
             database_url=settings["GOVCHECK_DATABASE_URL"],
             batch_size=settings.getint("GOVCHECK_STORE_BATCH_SIZE"),
             spool_dir=Path(settings["GOVCHECK_SPOOL_DIR"]),
             auto_migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE"),
             crawler=crawler,
         )
+        crawler.signals.connect(pipeline.site_opened, signal=govcheck_signals.site_opened)
+        crawler.signals.connect(pipeline.site_closed, signal=govcheck_signals.site_closed)
+        return pipeline
 
     @property
     def stats(self) -> Any:
         return self.crawler.stats
 
     def open_spider(self) -> None:
-        spider = self.crawler.spider
-        context = CrawlContext(
-            host=spider.site_host,
-            homepage=spider.homepage_hint,
-            round=spider.round_name,
-            as_of=spider.as_of,
-            reference_at=spider.reference_at,
-        )
         logger.info("Database: %s", masked(self.database_url))
         try:
             self.engine = open_database(self.database_url, migrate=self.auto_migrate, small_pool=True)
-            self.writer = CrawlWriter(self.engine, context)
-            self.writer.begin()
         except (DatabaseError, SQLAlchemyError) as exc:
-            self._fall_back_to_spool(context, exc)
+            self.engine_error = exc
 
-    def _fall_back_to_spool(self, context: CrawlContext, exc: Exception) -> None:
-        self.spool = Spool(self.spool_dir, context)
-        self.stats.set_value("govcheck/storage/spooled_to", str(self.spool.path))
-        logger.error(
-            "Database unavailable (%s); the crawl goes on and items are kept in %s "
-            "(load them later with: govcheck db replay %s)",
-            exc,
-            self.spool.path,
-            self.spool.path,
-        )
+    def site_opened(self, context: CrawlContext) -> None:
+        """Open (or reopen, for a redone site) the site's (round, site) crawl row."""
+        store = SiteStore(context, None, self.spool_dir)
+        self.stores[context.host] = store
+        if self.engine is None:
+            store.fall_back_to_spool(self.engine_error or DatabaseError("no database"), self.stats)
+            return
+        writer = CrawlWriter(self.engine, context)
+        try:
+            writer.begin()
+        except SQLAlchemyError as exc:
+            store.fall_back_to_spool(exc, self.stats)
+        else:
+            store.writer = writer
 
     def process_item(self, item: CrawlItem) -> CrawlItem:
         self.buffer.append(item)
@@ -92,34 +115,59 @@ class StoragePipeline:
 
     def flush(self) -> None:
         batch, self.buffer = self.buffer, []
-        if not batch:
-            return
-        if self.spool is None:
-            assert self.writer is not None
+        by_site: dict[str, list[CrawlItem]] = {}
+        for item in batch:
+            by_site.setdefault(item.site or "", []).append(item)
+        for key, items in by_site.items():
+            store = self.stores.get(key)
+            if store is None:
+                logger.error("%d item(s) of %r, a site that was never opened, are dropped", len(items), key)
+                self.stats.inc_value("govcheck/storage/orphan_items", len(items))
+                continue
+            self._write(store, items)
+
+    def _write(self, store: SiteStore, items: list[CrawlItem]) -> None:
+        if store.spool is None and store.writer is not None:
             try:
-                self.writer.write(batch)
+                store.writer.write(items)
             except SQLAlchemyError as exc:
-                self._fall_back_to_spool(self.writer.context, exc)
+                store.fall_back_to_spool(exc, self.stats)
             else:
-                self.stats.inc_value("govcheck/storage/items", len(batch))
+                self.stats.inc_value("govcheck/storage/items", len(items))
                 self.stats.inc_value("govcheck/storage/batches")
                 return
-        assert self.spool is not None
-        self.spool.add(batch)
-        self.stats.inc_value("govcheck/storage/spooled_items", len(batch))
+        assert store.spool is not None
+        store.spool.add(items)
+        self.stats.inc_value("govcheck/storage/spooled_items", len(items))
+
+    def site_closed(self, context: CrawlContext, stats: dict[str, Any]) -> None:
+        """A fleet site is done: store it completely, then let the evaluator know."""
+        self.flush()
+        store = self.stores[context.host]
+        self._finish(store, json_safe(stats))
+        if store.spool is None:
+            self.crawler.signals.send_catch_log(
+                signal=govcheck_signals.site_stored, context=context, reason="finished"
+            )
+
+    def _finish(self, store: SiteStore, stats: dict[str, Any]) -> None:
+        # The close reason is not known here; the evaluate-on-close extension marks an interrupted crawl.
+        status = "finished"
+        store.finished = True
+        if store.spool is None and store.writer is not None:
+            try:
+                store.writer.finish(status, stats)
+            except SQLAlchemyError as exc:
+                store.fall_back_to_spool(exc, self.stats)
+        if store.spool is not None:
+            store.spool.close(status, stats)
 
     def close_spider(self) -> None:
         self.flush()
-        # The close reason is not known yet (stats learn it after pipelines close); the
-        # evaluate-on-close extension marks an interrupted crawl.
-        status = "finished"
+        # A one-site crawl keeps the whole crawl's stats (Scrapy's downloader counters included).
         stats = json_safe(self.stats.get_stats())
-        if self.spool is None and self.writer is not None:
-            try:
-                self.writer.finish(status, stats)
-            except SQLAlchemyError as exc:
-                self._fall_back_to_spool(self.writer.context, exc)
-        if self.spool is not None:
-            self.spool.close(status, stats)
+        for store in self.stores.values():
+            if not store.finished:
+                self._finish(store, stats)
         if self.engine is not None:
             self.engine.dispose()

@@ -1,159 +1,71 @@
-"""The ``portal`` spider: one government site per crawl.
+"""The ``portal`` spider: inspect one site, or, in fleet mode, every site a round's Redis queue holds.
 
-``scrapy crawl portal -a site=sjj.suizhou.gov.cn [-a as_of=2024-02-28] [-a round=2024Q1] [-a links=homepage|all|none]``
+One site::
 
-It fetches the homepage (three spaced attempts, https falling back to http at once), discovers the
-columns (navigation, blocks, channel side menus, the 信息公开 directory, the 网站地图, a site profile),
-reads each column's first listing page (more only when page 1 is unsorted or undated), dates undated
-entries from their detail pages, records every link and checks each target once (soft-404s included).
-It only yields items; pipelines store them.
+    scrapy crawl portal -a site=sjj.suizhou.gov.cn [-a as_of=2024-02-28] [-a round=2024Q1]
+                        [-a links=homepage|all|none] [-a backend=GROUP]
+
+Fleet mode (any number of processes on any number of nodes; REDIS_URL set)::
+
+    scrapy crawl portal -a round=2024Q1
+
+takes sites from ``<prefix>:<round>:sites`` (``govcheck enqueue``/``schedule`` fill it), crawls up to
+GOVCHECK_FLEET_SITES of them at once, each whole in this process, and closes when the queue has stayed
+empty for GOVCHECK_FLEET_IDLE_CLOSE seconds. The crawling itself is :class:`SiteCrawl`'s; this class
+owns the callbacks (Scrapy and scrapy-redis find callbacks by name on the spider), routes every
+response to its site, and tells pipelines when a site begins and ends. It only yields items.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
+import asyncio
 import logging
-import re
-import secrets
+import os
+import socket
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-)
-from scrapy.http import Response, TextResponse
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
+from scrapy import Request, Spider, signals
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from govcheck import config
-from govcheck.dates import SHANGHAI, DateNormalizer, date_from_url, find_date_text
-from govcheck.extract import (
-    directory_links,
-    discover_columns,
-    discover_linkouts,
-    extract_listing,
-    homepage_entries,
-    is_soft_404,
-    is_waf_challenge,
-    not_found_fingerprint,
-    page_facts,
-    page_links,
-    sitemap_columns,
-    sitemap_links,
+from govcheck import signals as govcheck_signals
+from govcheck.fleet.round import (
+    Round,
+    RoundError,
+    check_round_name,
+    message_site,
+    parse_message,
+    redis_from_url,
 )
-from govcheck.extract.columns import CONSULTATION_NAME, XXGK_NAME
-from govcheck.extract.footer import footer_facts
-from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
-from govcheck.loaders import ColumnLoader, EntryLoader
-from govcheck.profile import CrawlProfile, load_profile
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
-# Every status reaches the callback except redirects, which RedirectMiddleware must still follow.
-NON_REDIRECT_STATUSES = [*range(200, 300), *range(400, 600)]
-BLOCKED_STATUSES = {401, 403, 429}
-BROKEN_STATUSES = {404, 410}
-# The underlying error a forward proxy reports (RFC 9209 Proxy-Status) for a 502/504.
-PROXY_ERRORS = {
-    "dns_error",
-    "connection_refused",
-    "connection_timeout",
-    "connection_terminated",
-    "destination_not_found",
-}
 STRICT_POLITENESS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
     "DOWNLOAD_DELAY": 2.0,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 0.5,
 }
-LINK_SCOPES = ("homepage", "all", "none")
-POSITION_STEP = 1000
-# Columns found off the main navigation come after it in reports, in discovery order.
-XXGK_POSITION = 500_000
-SITEMAP_POSITION = 800_000
-PROFILE_POSITION = 900_000
-LINKOUT_POSITION = 950_000
-BROKEN_ERRORS = {
-    "dns_error",
-    "connection_refused",
-    "timeout",
-    "connection_dropped",
-    "destination_not_found",
-    "soft_404",
+# scrapy-redis, switched on by REDIS_URL alone: its scheduler with one request queue per job (a
+# site's state lives in the process that took it) and fingerprints per round and site, kept for the
+# round's lifetime (a closing job must not flush what other jobs share; the round's cleanup deletes them).
+REDIS_SETTINGS = {
+    "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+    "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+    "DUPEFILTER_CLASS": "govcheck.fleet.dupefilter.SiteDupeFilter",
+    "SCHEDULER_PERSIST": True,
 }
-
-
-def classify_failure(failure: Failure) -> str:
-    """A network failure as the error name govcheck stores (Twisted's errors, or the Scrapy 2.19
-    exceptions its download handlers wrap them in)."""
-    if failure.check(DNSLookupError, CannotResolveHostError):
-        return "dns_error"
-    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
-        return "connection_refused"
-    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return "timeout"
-    if failure.check(
-        ConnectionLost, ResponseNeverReceived, ResponseFailed, DownloadFailedError, ResponseDataLossError
-    ):
-        return "connection_dropped"
-    name = type(failure.value).__name__
-    if "Tunnel" in name:
-        return "proxy_tunnel"
-    if "SSL" in name or "TLS" in name:
-        return "tls_error"
-    if failure.check(ConnectError):
-        return "connect_error"
-    return name
-
-
-def proxy_error(response: Response) -> str | None:
-    """``error=…`` of a Proxy-Status header on a proxy's 502/504, normalized to govcheck's names."""
-    if response.status not in {502, 504}:
-        return None
-    header = response.headers.get("Proxy-Status", b"").decode("latin-1")
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == "error" and value in PROXY_ERRORS:
-            return {"connection_timeout": "timeout", "connection_terminated": "connection_dropped"}.get(
-                value, value
-            )
-    return None
-
-
-def link_outcome(status: int | None, error: str | None) -> str:
-    """ok | broken | inconclusive for one checked target (see README, 'Link classes')."""
-    if error in BROKEN_ERRORS:
-        return "broken"
-    if error is not None or status is None:
-        return "inconclusive"
-    if status < 400:
-        return "ok"
-    if status in BROKEN_STATUSES:
-        return "broken"
-    return "inconclusive"
+FLEET_POLL = 0.5  # seconds between looks at the site queue while waiting
 
 
 class PortalSpider(Spider):
@@ -165,751 +77,295 @@ class PortalSpider(Spider):
         as_of: str | None = None,
         round: str | None = None,
         links: str = "homepage",
+        backend: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not site:
-            raise config.ConfigError("site: required, e.g. -a site=sjj.suizhou.gov.cn")
-        if links not in LINK_SCOPES:
-            raise config.ConfigError(f"links: expected one of {', '.join(LINK_SCOPES)}, got {links!r}")
-        target = site.strip()
-        parts = urlsplit(target if "://" in target else f"//{target}")
-        if not parts.hostname or "." not in parts.hostname:
-            raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
-        self.site_host: str = parts.hostname.lower()
-        path = parts.path or "/"
-        # A bare host means "try https, then http"; an explicit URL is used as given.
-        self.schemes: list[str] = [parts.scheme] if "://" in target else ["https", "http"]
-        self.homepage_path = path + (f"?{parts.query}" if parts.query else "")
-        self.homepage_hint = f"{self.schemes[-1]}://{self.site_host}{self.homepage_path}"
-        self.started_at = dt.datetime.now(SHANGHAI)
-        given = config.parse_as_of(as_of)
-        self.as_of: dt.date = given or self.started_at.date()
-        # Relative, year-less and future dates are judged against the end of the as_of day.
-        self.reference_at: dt.datetime = (
-            dt.datetime.combine(given, dt.time(23, 59, 59), SHANGHAI) if given else self.started_at
-        )
-        # Crawls of one site are kept per round; an unnamed round is the as-of date.
-        self.explicit_round = bool((round or "").strip())
-        self.round_name: str = (round or "").strip() or self.as_of.isoformat()
-        self.link_scope = links
-        self.site_hosts: set[str] = {self.site_host}
-        self.homepage_url: str | None = None
-        self.homepage_urls: set[str] = set()  # the homepage under every URL it answered to
-        self.attempts: list[dict[str, Any]] = []
-        self.column_urls: set[str] = set()
-        self.checked_links: set[str] = set()
-        self.requests_made = 0
-        self.budget_logged = False
-        self.profile: CrawlProfile | None = load_profile(self.site_host)
-        if self.profile and self.profile.start_url:
-            start = urlsplit(self.profile.start_url)
-            self.homepage_path = (start.path or "/") + (f"?{start.query}" if start.query else "")
-            self.schemes = [start.scheme or "http"]
-            self.homepage_hint = f"{self.schemes[-1]}://{self.site_host}{self.homepage_path}"
-        self.normalizer = DateNormalizer(self.reference_at)
-        self.detail_requested: dict[str, int] = {}  # column URL -> detail pages asked for
-        self.list_pages: dict[str, int] = {}  # column URL -> list pages read
-        # Soft-404 fingerprints per host: "pending", "hard" (real 404s), "catchall" (every path shows
-        # the homepage: cannot tell) or the fingerprint text of its not-found answer.
-        self.not_found: dict[str, str] = {}
-        self.not_found_answers: dict[str, dict[str, tuple[int, str]]] = {}
-        self.parked: dict[str, list[tuple[str, int]]] = {}
+        self.target = SiteTarget(site, as_of, round, links, backend) if site else None
+        self.requested_round = (round or "").strip()
+        if self.target is None and not self.requested_round:
+            raise config.ConfigError(
+                "site: required, e.g. -a site=sjj.suizhou.gov.cn (or -a round=NAME with REDIS_URL "
+                "for fleet mode, which takes the round's sites from Redis)"
+            )
+        # Scrapyd passes its job id as `_job`; a plain `scrapy crawl` gets one of its own.
+        self.job = str(kwargs.get("_job") or os.environ.get("SCRAPY_JOB") or uuid.uuid4().hex)
+        self.node = os.environ.get("GOVCHECK_NODE_NAME") or socket.gethostname()
+        self.sites: dict[str, SiteCrawl] = {}
+        self.round: Round | None = None
+        self.round_name = ""
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         if settings.get("GOVCHECK_POLITENESS") == "strict":
             settings.setdict(STRICT_POLITENESS, priority="spider")
+        if settings.get("REDIS_URL"):
+            settings.setdict(REDIS_SETTINGS, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        config.validate({k: v for k, v in crawler.settings.items() if k.startswith("GOVCHECK_")})
-        spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.homepage_attempts = settings.getint("GOVCHECK_HOMEPAGE_ATTEMPTS")
-        spider.homepage_retry_delay = settings.getfloat("GOVCHECK_HOMEPAGE_RETRY_DELAY")
-        spider.page_budget = settings.getint("GOVCHECK_SITE_PAGE_BUDGET")
-        spider.time_budget = settings.getfloat("GOVCHECK_SITE_TIME_BUDGET")
-        spider.check_links = settings.getbool("GOVCHECK_LINK_CHECK") and spider.link_scope != "none"
-        spider.discovery_depth = settings.getint("GOVCHECK_DISCOVERY_DEPTH")
-        spider.column_page_limit = settings.getint("GOVCHECK_COLUMN_PAGE_LIMIT")
-        spider.detail_page_limit = settings.getint("GOVCHECK_DETAIL_PAGE_LIMIT")
-        spider.paginate_always = settings.get("GOVCHECK_PAGINATE") == "always"
-        spider.soft404_check = settings.getbool("GOVCHECK_SOFT404_CHECK")
-        spider.started_monotonic = time.monotonic()
+        config.validate({k: v for k, v in settings.items() if k.startswith("GOVCHECK_")})
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.options = CrawlOptions.from_settings(settings)
+        spider.fleet_sites = settings.getint("GOVCHECK_FLEET_SITES")
+        spider.fleet_idle_close = settings.getfloat("GOVCHECK_FLEET_IDLE_CLOSE")
+        spider.fleet_lease = settings.getfloat("GOVCHECK_FLEET_LEASE")
+        if spider.target is not None:
+            single = SiteCrawl(spider, spider.target, spider.options)
+            spider.sites[single.key] = single
+            spider.round_name = single.round_name
+        else:
+            spider.round_name = spider.requested_round
+        redis_url = settings.get("REDIS_URL")
+        if redis_url:
+            try:
+                name = check_round_name(spider.round_name)
+            except RoundError as exc:
+                raise config.ConfigError(str(exc)) from exc
+            server = redis_from_url(config.parse_redis_url(redis_url))
+            spider.round = Round(server, name, prefix=settings["GOVCHECK_REDIS_PREFIX"])
+            settings.set("SCHEDULER_QUEUE_KEY", spider.round.requests_key(spider.job), priority="spider")
+        elif spider.target is None:
+            raise config.ConfigError(
+                "fleet mode (-a round=NAME without -a site) takes its sites from Redis: set REDIS_URL, "
+                "or name one site with -a site=HOST"
+            )
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
-    # -- homepage ---------------------------------------------------------------------------
+    @property
+    def fleet(self) -> bool:
+        return self.target is None
+
+    def site_of(self, meta: dict[str, Any]) -> SiteCrawl:
+        """The site a request belongs to (in one-site mode, requests built by hand belong to it)."""
+        key = meta.get("govcheck_site")
+        if key is None and not self.fleet:
+            return next(iter(self.sites.values()))
+        return self.sites[key]
+
+    # -- start --------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        yield self._homepage_request(self.schemes[0], attempt=1, delay=0.0)
+        if not self.fleet:
+            (site,) = self.sites.values()
+            yield self._open_site(site)
+            return
+        async for request in self._fleet_requests():
+            yield request
 
-    def _homepage_request(self, scheme: str, *, attempt: int, delay: float) -> Request:
-        self.requests_made += 1
-        return Request(
-            f"{scheme}://{self.site_host}{self.homepage_path}",
-            callback=self.parse_homepage,
-            errback=self.homepage_failed,
-            dont_filter=True,
-            meta={
-                "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                "dont_retry": True,
-                "dont_obey_robotstxt": True,
-                "govcheck_delay": delay,
-                "attempt": attempt,
-                "scheme": scheme,
-            },
+    def _open_site(self, site: SiteCrawl) -> Request:
+        """Register a site with the pipelines (and forget the round's fingerprints of an earlier,
+        interrupted attempt at it), then return its first request."""
+        self.sites[site.key] = site
+        if self.round is not None:
+            self.round.server.delete(self.round.seen_key(site.key))
+        self.crawler.signals.send_catch_log(signal=govcheck_signals.site_opened, context=site.context())
+        return self._stamp(site, site.start_request())
+
+    async def _fleet_requests(self) -> AsyncIterator[Request]:
+        """Take sites while there is room, close each when its last callback is done, and stop once
+        the queue has stayed empty (with nothing running here) for the idle time."""
+        assert self.round is not None
+        logger.info(
+            "Fleet mode: round %s, job %s on %s, %d site(s) at a time",
+            self.round.name,
+            self.job,
+            self.node,
+            self.fleet_sites,
         )
+        idle_since: float | None = None
+        next_heartbeat = 0.0
+        while True:
+            now = time.monotonic()
+            if now >= next_heartbeat:
+                self._heartbeat()
+                next_heartbeat = now + self.fleet_lease / 4
+            self._close_drained_sites()
+            running = [s for s in self.sites.values() if not s.closed]
+            if len(running) < self.fleet_sites:
+                site = self._take_site()
+                if site is not None:
+                    idle_since = None
+                    yield self._open_site(site)
+                    continue
+            if running:
+                idle_since = None
+            else:
+                idle_since = idle_since or now
+                if now - idle_since >= self.fleet_idle_close:
+                    logger.info(
+                        "Round %s: the queue stayed empty for %.0fs; closing",
+                        self.round.name,
+                        now - idle_since,
+                    )
+                    self._cleanup_if_complete()
+                    return
+            await asyncio.sleep(FLEET_POLL)
+
+    def _take_site(self) -> SiteCrawl | None:
+        assert self.round is not None
+        while True:
+            taken = self.round.take(job=self.job, node=self.node, lease=self.fleet_lease)
+            if taken is None:
+                return None
+            state, raw = taken
+            if state == "rejected":
+                logger.error(
+                    "Round %s: a site message without meta.govcheck.site was set aside: %r",
+                    self.round.name,
+                    raw[:200],
+                )
+                continue
+            try:
+                task = parse_message(raw, round_name=self.round.name)
+                site = SiteCrawl(
+                    self, SiteTarget(task.url, task.as_of, task.round, task.links, task.backend), self.options
+                )
+            except (RoundError, config.ConfigError) as exc:
+                host = message_site(raw)
+                logger.error("Round %s: site message for %s set aside: %s", self.round.name, host, exc)
+                self.round.reject(host, raw, str(exc))
+                self.crawler.stats.inc_value("govcheck/fleet/rejected")
+                continue
+            self.round.started(site.key)
+            self.crawler.stats.inc_value("govcheck/fleet/sites_taken")
+            logger.info("Round %s: took %s (%s)", self.round.name, site.key, task.url)
+            return site
+
+    def _heartbeat(self) -> None:
+        assert self.round is not None
+        held = [s.key for s in self.sites.values() if not s.closed]
+        for lost in self.round.heartbeat(held, job=self.job, lease=self.fleet_lease):
+            # Our lease ran out during a stall and another worker took the site: it crawls it again;
+            # both write the same idempotent rows, so finishing here harms nothing.
+            logger.warning(
+                "Round %s: lost the lease on %s (another worker may be crawling it)", self.round.name, lost
+            )
+        expired = self.round.requeue_expired()
+        if expired:
+            logger.warning(
+                "Round %s: requeued %s (their workers stopped renewing leases)", self.round.name, expired
+            )
+
+    def _close_drained_sites(self) -> None:
+        """A site whose last callback ended at least one poll ago is done (the grace lets the items of
+        that callback reach the pipelines first)."""
+        now = time.monotonic()
+        for site in list(self.sites.values()):
+            if (
+                site.closed
+                or site.pending > 0
+                or site.drained_at is None
+                or now - site.drained_at < FLEET_POLL
+            ):
+                continue
+            self._close_site(site)
+
+    def _close_site(self, site: SiteCrawl) -> None:
+        assert self.round is not None
+        site.closed = True
+        self.crawler.signals.send_catch_log(
+            signal=govcheck_signals.site_closed, context=site.context(), stats=dict(site.stats.values)
+        )
+        self.round.finish(site.key, job=self.job, node=self.node, status="finished")
+        self.crawler.stats.inc_value("govcheck/fleet/sites_done")
+        logger.info("Round %s: %s done (%d requests)", self.round.name, site.key, site.requests_made)
+        site.release()
+        self._cleanup_if_complete()
+
+    def _cleanup_if_complete(self) -> None:
+        assert self.round is not None
+        if self.round.progress().complete:
+            deleted = self.round.cleanup()
+            logger.info("Round %s is complete: deleted its %d scheduler key(s)", self.round.name, deleted)
+
+    def closed(self, reason: str) -> None:
+        if self.round is None:
+            return
+        if self.fleet:
+            for site in self.sites.values():
+                if not site.closed and self.round.requeue(site.key, job=self.job):
+                    # Shut down mid-site (Scrapyd cancel, SIGTERM): another job crawls it again.
+                    logger.warning(
+                        "Round %s: %s was not finished (%s); back in the queue",
+                        self.round.name,
+                        site.key,
+                        reason,
+                    )
+        else:
+            # A one-site crawl is a run of its own: its scheduler keys go with it.
+            (site,) = self.sites.values()
+            self.round.server.delete(self.round.seen_key(site.key), self.round.requests_key(self.job))
+
+    # -- routing ------------------------------------------------------------------------------
+
+    def _stamp(self, site: SiteCrawl, output: Any) -> Any:
+        """Tag a request or item with its site; count the request as pending for the site."""
+        if isinstance(output, Request):
+            output.meta["govcheck_site"] = site.key
+            if site.backend:
+                output.meta["govcheck_backend"] = site.backend
+            site.pending += 1
+        else:
+            output.site = site.key
+        return output
+
+    def _route(self, meta: dict[str, Any], handle: Callable[[SiteCrawl], Iterable[Any]]) -> Iterator[Any]:
+        site = self.site_of(meta)
+        try:
+            for output in handle(site):
+                yield self._stamp(site, output)
+        finally:
+            self._settle(site)
+
+    def _settle(self, site: SiteCrawl) -> None:
+        site.pending -= 1
+        if site.pending <= 0:
+            site.drained_at = time.monotonic()
+
+    def request_dropped(self, request: Request) -> None:
+        """A request the dupefilter refused never reaches a callback: it is settled here."""
+        key = request.meta.get("govcheck_site")
+        if key in self.sites:
+            self._settle(self.sites[key])
+
+    # -- callbacks (each hands the response to its site) ---------------------------------------
 
     def parse_homepage(self, response: Response) -> Iterator[Any]:
-        error = proxy_error(response) or _waf(response)
-        if error is None and 200 <= response.status < 300:
-            self._record_attempt(response.request, response.status, None, response)
-            yield from self._homepage_ok(response)
-        else:
-            yield from self._homepage_attempt_failed(
-                response.request, response.status if error is None else None, error, response
-            )
+        return self._route(response.meta, lambda site: site.parse_homepage(response))
 
     def homepage_failed(self, failure: Failure) -> Iterator[Any]:
-        yield from self._homepage_attempt_failed(failure.request, None, classify_failure(failure), None)
-
-    def _homepage_attempt_failed(
-        self, request: Request, status: int | None, error: str | None, response: Response | None
-    ) -> Iterator[Any]:
-        attempt, scheme = request.meta["attempt"], request.meta["scheme"]
-        if scheme == "https" and len(self.schemes) > 1 and error is not None:
-            # A failed https attempt falls back to http at once; it does not count as unavailability.
-            logger.info("https failed for %s (%s); trying http", self.site_host, error)
-            self.schemes = ["http"]
-            self.crawler.stats.inc_value("govcheck/homepage/https_fallback")
-            yield self._homepage_request("http", attempt=attempt, delay=0.0)
-            return
-        self._record_attempt(request, status, error, response)
-        if attempt < self.homepage_attempts:
-            yield self._homepage_request(scheme, attempt=attempt + 1, delay=self.homepage_retry_delay)
-            return
-        blocked = any(a["status"] in BLOCKED_STATUSES or a["error"] == "waf_challenge" for a in self.attempts)
-        outcome = "blocked" if blocked else "unreachable"
-        self.crawler.stats.set_value("govcheck/homepage/outcome", outcome)
-        logger.warning(
-            "Homepage of %s %s after %d attempts: %s", self.site_host, outcome, attempt, self.attempts
-        )
-        yield SiteItem(homepage_url=request.url, status=outcome, attempts=self.attempts)
-
-    def _record_attempt(
-        self, request: Request, status: int | None, error: str | None, response: Response | None
-    ) -> None:
-        latency = request.meta.get("download_latency")
-        self.attempts.append(
-            {
-                "url": request.url,
-                "at": dt.datetime.now(SHANGHAI).isoformat(timespec="seconds"),
-                "status": status,
-                "error": error,
-                "latency_ms": round(latency * 1000, 1) if latency is not None else None,
-            }
-        )
-        self.crawler.stats.inc_value(f"govcheck/homepage/attempts/{error or status}")
-
-    def _homepage_ok(self, response: Response) -> Iterator[Any]:
-        self.homepage_url = response.url
-        self.homepage_urls.update(
-            {response.url, response.request.url, f"{response.url.split('://')[0]}://{self.site_host}/"}
-        )
-        self.site_hosts.add(urlsplit(response.url).hostname or self.site_host)
-        if not isinstance(response, TextResponse):
-            yield SiteItem(homepage_url=response.url, status="unparseable", attempts=self.attempts)
-            return
-        html = response.text
-        facts = page_facts(html, response.url)
-        columns = [c for c in discover_columns(html, response.url) if c.url != response.url]
-        if self.profile:
-            columns = [c for c in columns if not self.profile.ignores(c.url, c.name)]
-        entries = homepage_entries(html, response.url)
-        parseable = bool(columns or entries)
-        self.crawler.stats.set_value("govcheck/homepage/outcome", "ok" if parseable else "unparseable")
-        health: dict[str, Any] = {}
-        if self.profile:
-            health |= {"profile": self.profile.host, "backend_group": self.profile.backend_group}
-        yield SiteItem(
-            homepage_url=response.url,
-            status="ok" if parseable else "unparseable",
-            name=facts.site_name or facts.title,
-            site_code=facts.site_code,
-            encoding=response.encoding,
-            attempts=self.attempts,
-            footer=footer_facts(html, response.url),
-            health=health,
-        )
-        yield self._page_item(response, "homepage")
-        yield ColumnItem(
-            url=response.url,
-            name="首页",
-            status="ok" if entries else "blank",
-            depth=0,
-            is_homepage=True,
-            entry_count=len(entries),
-            encoding=response.encoding,
-        )
-        year = _generation_year(facts.generated_text)
-        for entry in entries:
-            yield EntryItem(
-                column_url=response.url,
-                url=entry.url,
-                title=entry.title,
-                date_text=entry.date_text,
-                context_year=year,
-            )
-        self.crawler.stats.set_value("govcheck/columns/discovered", len(columns))
-        yield from self._column_requests(columns, discovered_on=None, base_position=0)
-        yield from self._beyond_navigation(html, response.url)
-        if self.check_links:
-            yield from self._links(response.url, page_links(html, response.url), on_homepage=True)
-
-    def _beyond_navigation(self, html: str, url: str) -> Iterator[Any]:
-        """The 信息公开 directory (any host), the 网站地图, a profile's extra columns, and link-outs."""
-        directories = directory_links(html, url)
-        for directory in directories:
-            # The directory belongs to the site even on another host: its links are internal.
-            self.site_hosts.add(urlsplit(directory.url).hostname or "")
-        yield from self._column_requests(directories, discovered_on=None, base_position=XXGK_POSITION)
-        for index, target in enumerate(sitemap_links(html, url)[:2]):
-            if self._within_budget():
-                self.requests_made += 1
-                yield Request(
-                    target,
-                    callback=self.parse_sitemap,
-                    errback=self.ignore_failure,
-                    meta={"handle_httpstatus_list": NON_REDIRECT_STATUSES, "sitemap_index": index},
-                )
-        if self.profile and self.profile.extra_columns:
-            extra = [
-                ColumnLink(name=c["name"], url=c["url"], source="profile", parent_url=c.get("parent_url"))
-                for c in self.profile.extra_columns
-            ]
-            yield from self._column_requests(extra, discovered_on=None, base_position=PROFILE_POSITION)
-        for index, link in enumerate(discover_linkouts(html, url), start=1):
-            # Another system (办事大厅, 12345): kept for the evaluator, never fetched as a column.
-            yield ColumnItem(
-                url=link.url,
-                name=link.name,
-                status="linkout",
-                reason="consultation" if CONSULTATION_NAME.search(link.name) else None,
-                depth=1,
-                position=LINKOUT_POSITION + index,
-                source="linkout",
-            )
-            self.crawler.stats.inc_value("govcheck/columns/linkout")
+        return self._route(failure.request.meta, lambda site: site.homepage_failed(failure))
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        yield self._page_item(response, "sitemap")
-        if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
-            return
-        found = [c for c in sitemap_columns(response.text, response.url) if c.url not in self.homepage_urls]
-        if self.profile:
-            found = [c for c in found if not self.profile.ignores(c.url, c.name)]
-        self.crawler.stats.set_value("govcheck/columns/sitemap", len(found))
-        base = SITEMAP_POSITION + response.meta["sitemap_index"] * 50_000
-        yield from self._column_requests(found, discovered_on=None, base_position=base)
+        return self._route(response.meta, lambda site: site.parse_sitemap(response))
 
     def ignore_failure(self, failure: Failure) -> Iterator[Any]:
-        logger.info("Could not fetch %s: %s", failure.request.url, classify_failure(failure))
-        yield from ()
-
-    # -- columns ----------------------------------------------------------------------------
-
-    def _column_requests(
-        self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
-    ) -> Iterator[Request]:
-        """Requests for newly found columns. Positions keep navigation (tree) order whatever order
-        responses arrive in: homepage columns are 1000, 2000, …; a channel page's sub-columns follow
-        their channel (1001, 1002, …)."""
-        step = POSITION_STEP if discovered_on is None else 1
-        for index, column in enumerate(columns, start=1):
-            if (
-                column.url in self.column_urls
-                or column.url in self.homepage_urls
-                or not self._within_budget()
-            ):
-                continue
-            self.column_urls.add(column.url)
-            if discovered_on is None:
-                depth, parent_url = (2, column.parent_url) if column.parent_url else (1, None)
-            else:
-                depth, parent_url = discovered_on["depth"] + 1, column.parent_url or discovered_on["url"]
-            source = column.source
-            section = discovered_on.get("section") if discovered_on else None
-            if section == "xxgk" or XXGK_NAME.match(column.name or ""):
-                # The 政府信息公开 directory tree: counted with the site, tagged in the column's source.
-                source, section = "xxgk", "xxgk"
-            if self.profile and self.profile.ignores(column.url, column.name):
-                continue
-            self.requests_made += 1
-            yield Request(
-                column.url,
-                callback=self.parse_column,
-                errback=self.column_failed,
-                meta={
-                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "column": {
-                        "name": column.name,
-                        "source": source,
-                        "section": section,
-                        "parent_url": parent_url,
-                        "depth": depth,
-                        "position": base_position + index * step,
-                    },
-                },
-            )
+        return self._route(failure.request.meta, lambda site: site.ignore_failure(failure))
 
     def parse_column(self, response: Response) -> Iterator[Any]:
-        meta = response.meta["column"]
-        yield self._page_item(response, "column")
-        error = proxy_error(response)
-        status = response.status
-        yield LinkCheckItem(
-            url=response.request.url,
-            outcome=link_outcome(status, error),
-            status=status,
-            error=error,
-            method="GET",
-        )
-        if status in BROKEN_STATUSES:
-            yield self._column_item(response, meta, status="broken", reason=f"http_{status}")
-            return
-        if not 200 <= status < 300 or not isinstance(response, TextResponse):
-            reason = error or (f"http_{status}" if status >= 300 else "not_text")
-            yield self._column_item(response, meta, status="unparseable", reason=reason)
-            return
-        html = response.text
-        if is_waf_challenge(html, response.url):
-            # A firewall's challenge hides the column: not readable, not blank, not broken.
-            yield LinkCheckItem(
-                url=response.request.url,
-                outcome="inconclusive",
-                status=status,
-                error="waf_challenge",
-                method="GET",
-            )
-            yield self._column_item(response, meta, status="unparseable", reason="waf_challenge")
-            return
-        if self.soft404_check and self._is_soft_404(response):
-            # A 200 that says 页面不存在: a broken link, never a blank column.
-            self.crawler.stats.inc_value("govcheck/columns/soft_404")
-            yield LinkCheckItem(
-                url=response.request.url, outcome="broken", status=status, error="soft_404", method="GET"
-            )
-            yield self._column_item(response, meta, status="broken", reason="soft_404")
-            return
-        facts = page_facts(html, response.url)
-        listing = self._listing(response, html)
-        loader = ColumnLoader(
-            item=self._column_item(response, meta, status=listing.status, reason=listing.reason),
-            response=response,
-            stats=self.crawler.stats,
-        )
-        own_name = facts.column_name or (facts.breadcrumb[-1] if facts.breadcrumb else None)
-        if meta["source"] == "nav" and meta["depth"] == 1 and own_name:
-            # A top-level channel link often opens its first sub-column: the page names itself.
-            loader.add_value("name", own_name)
-        loader.add_value("name", meta["name"])
-        loader.add_value("name", facts.column_name)
-        loader.add_value("name", facts.breadcrumb[-1:])
-        loader.add_page_rules()
-        loader.add_value("breadcrumb", facts.breadcrumb)
-        loader.add_value("column_type", facts.column_type)
-        column = loader.load_item()
-        column.breadcrumb = list(column.breadcrumb or [])
-        column.entry_count = len(listing.entries)
-        column.extractor = listing.extractor
-        yield column
-        self.crawler.stats.inc_value(f"govcheck/columns/{listing.status}")
-        yield from self._entries(column.url, listing, facts.generated_text)
-        yield from self._more_pages(column.url, listing, page=1)
-        # The 信息公开 directory is a tree deeper than the navigation: one more level of it.
-        depth_limit = self.discovery_depth + (1 if meta.get("section") == "xxgk" else 0)
-        if meta["depth"] < depth_limit:
-            # Channel pages' side menus and 更多栏目 lists lead to columns the homepage does not show.
-            found_here = {**meta, "url": response.request.url}
-            yield from self._column_requests(
-                discover_columns(html, response.url), discovered_on=found_here, base_position=meta["position"]
-            )
-        if self.check_links:
-            yield from self._links(response.url, page_links(html, response.url), on_homepage=False)
-
-    def _listing(self, response: TextResponse, html: str) -> ListingPage:
-        """The page's list: a profile's selectors when it has them (rule stats show a selector at
-        zero after a redesign), else the layered extractors. A Hanweb dataproxy answer is bare XML."""
-        if "<datastore" in html[:2000].lower() and "<script" not in html[:2000].lower():
-            body = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-            html = f'<html><body><script type="text/xml">{body}</script></body></html>'
-        if self.profile and self.profile.list_rules:
-            entries = self._profile_entries(response)
-            if entries:
-                return ListingPage(status="ok", entries=entries, extractor="profile")
-            self.crawler.stats.inc_value("govcheck/profile/list_miss")
-        return extract_listing(html, response.url)
-
-    def _profile_entries(self, response: TextResponse) -> list[ListingEntry]:
-        assert self.profile is not None and self.profile.list_rules is not None
-        rules = self.profile.list_rules
-        out: list[ListingEntry] = []
-        seen: set[str] = set()
-        rows = response.xpath(rules.rows) if rules.rows.startswith("/") else response.css(rules.rows)
-        for row in rows:
-            loader = EntryLoader(selector=row, stats=self.crawler.stats)
-            for name, rule, default in (
-                ("title", rules.title, "a::text"),
-                ("url", rules.url, "a::attr(href)"),
-                ("date_text", rules.date, None),
-            ):
-                selector = rule or default
-                if selector:
-                    (loader.add_xpath if selector.startswith("/") else loader.add_css)(name, selector)
-            values = loader.load_item()
-            href = values.get("url")
-            if not href:
-                continue
-            url = response.urljoin(href)
-            if url in seen:
-                continue
-            seen.add(url)
-            date_text = values.get("date_text")
-            out.append(
-                ListingEntry(
-                    title=values.get("title") or "",
-                    url=url,
-                    date_text=find_date_text(date_text) or date_text if date_text else None,
-                )
-            )
-        return out
-
-    def _entries(self, column_url: str, listing: ListingPage, generated: str | None) -> Iterator[Any]:
-        """The list's entries; undated ones (no date in the row or the URL) get their detail page read."""
-        year = _generation_year(generated)
-        for entry in listing.entries:
-            yield EntryItem(
-                column_url=column_url,
-                url=entry.url,
-                title=entry.title,
-                date_text=entry.date_text,
-                context_year=year,
-            )
-            if entry.date_text or date_from_url(entry.url) is not None:
-                continue
-            asked = self.detail_requested.get(column_url, 0)
-            if asked >= self.detail_page_limit or not self._within_budget():
-                self.crawler.stats.inc_value("govcheck/dates/detail_skipped")
-                continue
-            self.detail_requested[column_url] = asked + 1
-            self.requests_made += 1
-            yield Request(
-                entry.url,
-                callback=self.parse_detail,
-                errback=self.ignore_failure,
-                meta={
-                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "entry": {"column_url": column_url, "url": entry.url, "title": entry.title},
-                },
-            )
-
-    def parse_detail(self, response: Response) -> Iterator[Any]:
-        """An undated entry's own page: its PubDate meta or 发布时间/发布日期/成文日期 text."""
-        yield self._page_item(response, "article")
-        entry = response.meta["entry"]
-        if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
-            return
-        facts = page_facts(response.text, response.url)
-        if facts.pub_date_text:
-            self.crawler.stats.inc_value("govcheck/dates/detail")
-            yield EntryItem(
-                column_url=entry["column_url"],
-                url=entry["url"],
-                title=entry["title"],
-                date_text=facts.pub_date_text,
-                date_source="detail",
-            )
-        else:
-            self.crawler.stats.inc_value("govcheck/dates/detail_undated")
-        if self.check_links and self.link_scope == "all":
-            yield from self._links(response.url, page_links(response.text, response.url), on_homepage=False)
-
-    def _needs_more(self, listing: ListingPage) -> bool:
-        """Page 1 answers the evaluation unless its dated rows are out of order (the newest may be
-        further on) or it carries no date at all that the detail pages will not supply."""
-        if self.paginate_always:
-            return True
-        dates = []
-        for entry in listing.entries:
-            value = self.normalizer.normalize(entry.date_text, url=entry.url).value
-            if value is None and not entry.date_text:
-                value = date_from_url(entry.url)
-            if value is not None:
-                dates.append(value)
-        if not dates:
-            return self.detail_page_limit == 0
-        # Any row newer than the one above it (pinned items, hand-ordered lists): not sorted.
-        return any(later > earlier for earlier, later in itertools.pairwise(dates))
-
-    def _more_pages(self, column_url: str, listing: ListingPage, *, page: int) -> Iterator[Request]:
-        if listing.status != "ok" or not listing.next_page_urls or page >= self.column_page_limit:
-            return
-        if page == 1 and not self._needs_more(listing):
-            return
-        self.crawler.stats.inc_value(
-            "govcheck/pagination/columns" if page == 1 else "govcheck/pagination/chained"
-        )
-        # A family that lists every page (TRS index_N, Hanweb dataproxy) is read in parallel; a
-        # static 下一页 link is followed one page at a time.
-        chained = len(listing.next_page_urls) == 1
-        wanted = listing.next_page_urls[: 1 if chained else self.column_page_limit - page]
-        for offset, url in enumerate(wanted, start=1):
-            if not self._within_budget():
-                return
-            self.requests_made += 1
-            yield Request(
-                url,
-                callback=self.parse_list_page,
-                errback=self.ignore_failure,
-                meta={
-                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "list_of": column_url,
-                    "list_page": page + offset,
-                    "chained": chained,
-                },
-            )
-
-    def parse_list_page(self, response: Response) -> Iterator[Any]:
-        """Page 2+ of a column: its entries belong to the column (stored under its URL)."""
-        yield self._page_item(response, "column_page")
-        if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
-            return
-        column_url, page = response.meta["list_of"], response.meta["list_page"]
-        listing = self._listing(response, response.text)
-        self.crawler.stats.inc_value("govcheck/pagination/pages")
-        yield from self._entries(column_url, listing, page_facts(response.text, response.url).generated_text)
-        if response.meta["chained"]:
-            yield from self._more_pages(column_url, listing, page=page)
-        if self.check_links and self.link_scope == "all":
-            yield from self._links(response.url, page_links(response.text, response.url), on_homepage=False)
+        return self._route(response.meta, lambda site: site.parse_column(response))
 
     def column_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request
-        error = classify_failure(failure)
-        yield PageItem(url=request.url, kind="column", status=None, error=error)
-        yield LinkCheckItem(url=request.url, outcome=link_outcome(None, error), error=error, method="GET")
-        yield ColumnItem(
-            url=request.url,
-            name=request.meta["column"]["name"],
-            status="unparseable",
-            reason=error,
-            **_placement(request.meta["column"]),
-        )
+        return self._route(failure.request.meta, lambda site: site.column_failed(failure))
 
-    def _column_item(
-        self, response: Response, meta: dict[str, Any], *, status: str, reason: str | None
-    ) -> ColumnItem:
-        return ColumnItem(
-            url=response.request.url,
-            name=None,
-            status=status,
-            reason=reason,
-            http_status=response.status,
-            encoding=getattr(response, "encoding", None),
-            **_placement(meta),
-        )
+    def parse_detail(self, response: Response) -> Iterator[Any]:
+        return self._route(response.meta, lambda site: site.parse_detail(response))
 
-    # -- links --------------------------------------------------------------------------------
-
-    def _links(
-        self, source_url: str, links: Iterable[tuple[str, str]], *, on_homepage: bool
-    ) -> Iterator[Any]:
-        for target, tag in links:
-            external = (urlsplit(target).hostname or "") not in self.site_hosts
-            yield LinkItem(
-                source_url=source_url, target_url=target, tag=tag, on_homepage=on_homepage, external=external
-            )
-            if target in self.checked_links or target in self.column_urls:
-                continue  # each target is checked once; a column fetch reports its own status
-            self.checked_links.add(target)
-            if self._within_budget():
-                yield self._link_request(target, "HEAD")
-
-    def _link_request(self, url: str, method: str) -> Request:
-        self.requests_made += 1
-        return Request(
-            url,
-            method=method,
-            callback=self.link_checked,
-            errback=self.link_failed,
-            dont_filter=True,
-            meta={
-                "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                "dont_obey_robotstxt": True,
-                "link_target": url,
-            },
-        )
+    def parse_list_page(self, response: Response) -> Iterator[Any]:
+        return self._route(response.meta, lambda site: site.parse_list_page(response))
 
     def link_checked(self, response: Response) -> Iterator[Any]:
-        target = response.meta["link_target"]
-        error = proxy_error(response)
-        if response.request.method == "HEAD" and (error is not None or response.status >= 400):
-            # Many servers answer HEAD badly; only a GET can condemn a link.
-            yield self._link_request(target, "GET")
-            return
-        if error is None and 200 <= response.status < 300 and self.soft404_check:
-            host = urlsplit(response.url).hostname or ""
-            state = self.not_found.get(host)
-            if state is None or state == "pending":
-                # The host's not-found answer decides how this 200 is read: learn it first.
-                self.parked.setdefault(host, []).append((target, response.status))
-                if state is None:
-                    yield from self._fingerprint_requests(host, response.url)
-                return
-            if response.request.method == "HEAD" and state not in ("hard", "catchall"):
-                yield self._link_request(target, "GET")  # a soft-404 host: only the body tells
-                return
-            if response.request.method == "GET" and _waf(response):
-                yield LinkCheckItem(
-                    url=target,
-                    outcome="inconclusive",
-                    status=response.status,
-                    error="waf_challenge",
-                    method="GET",
-                )
-                return
-            if response.request.method == "GET" and self._is_soft_404(response):
-                self.crawler.stats.inc_value("govcheck/links/soft_404")
-                yield LinkCheckItem(
-                    url=target, outcome="broken", status=response.status, error="soft_404", method="GET"
-                )
-                return
-        yield LinkCheckItem(
-            url=target,
-            outcome=link_outcome(None if error else response.status, error),
-            status=None if error else response.status,
-            error=error,
-            method=response.request.method,
-        )
-
-    def _is_soft_404(self, response: Response) -> bool:
-        if not isinstance(response, TextResponse):
-            return False
-        host = urlsplit(response.url).hostname or ""
-        state = self.not_found.get(host)
-        path = urlsplit(response.url).path
-        fingerprinted = state not in (None, "pending", "hard", "catchall") and path not in ("", "/")
-        if fingerprinted and not_found_fingerprint(response.text, response.url) == state:
-            return True
-        return is_soft_404(response.text, response.url)
-
-    def _fingerprint_requests(self, host: str, seen_url: str) -> Iterator[Request]:
-        """A random path on the host (its not-found answer) and its root (to spot hosts that answer
-        every path with the homepage, where a fingerprint cannot tell anything)."""
-        self.not_found[host] = "pending"
-        scheme = urlsplit(seen_url).scheme or "http"
-        for kind, path in (("missing", f"/govcheck-{secrets.token_hex(6)}.html"), ("root", "/")):
-            self.requests_made += 1
-            yield Request(
-                f"{scheme}://{host}{path}",
-                callback=self.fingerprinted,
-                errback=self.fingerprint_failed,
-                dont_filter=True,
-                meta={
-                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "dont_obey_robotstxt": True,
-                    "dont_retry": True,
-                    "nf_host": host,
-                    "nf_kind": kind,
-                },
-            )
-
-    def fingerprinted(self, response: Response) -> Iterator[Any]:
-        host, kind = response.meta["nf_host"], response.meta["nf_kind"]
-        text = response.text if isinstance(response, TextResponse) else ""
-        answers = self.not_found_answers.setdefault(host, {})
-        answers[kind] = (response.status, not_found_fingerprint(text, response.url) if text else "")
-        if len(answers) == 2:
-            (status, missing), (_root_status, root) = answers["missing"], answers["root"]
-            if not 200 <= status < 300 or not missing:
-                state = "hard"
-            elif missing == root:
-                state = "catchall"
-            else:
-                state = missing
-            yield from self._release(host, state)
-
-    def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
-        yield from self._release(failure.request.meta["nf_host"], "hard")
-
-    def _release(self, host: str, state: str) -> Iterator[Any]:
-        if self.not_found.get(host) not in (None, "pending"):
-            return
-        self.not_found[host] = state
-        self.crawler.stats.inc_value(
-            f"govcheck/links/not_found_fingerprint/{state if state in ('hard', 'catchall') else 'soft'}"
-        )
-        for target, status in self.parked.pop(host, []):
-            if state in ("hard", "catchall"):
-                yield LinkCheckItem(url=target, outcome="ok", status=status, method="HEAD")
-            else:
-                yield self._link_request(target, "GET")
+        return self._route(response.meta, lambda site: site.link_checked(response))
 
     def link_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request
-        error = classify_failure(failure)
-        yield LinkCheckItem(
-            url=request.meta["link_target"],
-            outcome=link_outcome(None, error),
-            error=error,
-            method=request.method,
-        )
+        return self._route(failure.request.meta, lambda site: site.link_failed(failure))
 
-    # -- helpers ------------------------------------------------------------------------------
+    def fingerprinted(self, response: Response) -> Iterator[Any]:
+        return self._route(response.meta, lambda site: site.fingerprinted(response))
 
-    def _page_item(self, response: Response, kind: str) -> PageItem:
-        latency = response.meta.get("download_latency")
-        return PageItem(
-            url=response.url,
-            kind=kind,
-            status=response.status,
-            latency_ms=round(latency * 1000, 1) if latency is not None else None,
-            error=proxy_error(response),
-            encoding=getattr(response, "encoding", None),
-        )
-
-    def _within_budget(self) -> bool:
-        elapsed = time.monotonic() - self.started_monotonic
-        if self.requests_made < self.page_budget and elapsed < self.time_budget:
-            return True
-        if not self.budget_logged:
-            self.budget_logged = True
-            self.crawler.stats.set_value(
-                "govcheck/budget/exhausted", "pages" if elapsed < self.time_budget else "time"
-            )
-            logger.warning(
-                "Crawl budget of %s exhausted (%d requests, %.0fs)",
-                self.site_host,
-                self.requests_made,
-                elapsed,
-            )
-        return False
-
-
-def _waf(response: Response) -> str | None:
-    """ "waf_challenge" for a 2xx firewall challenge page (the site is neither up nor down)."""
-    if 200 <= response.status < 300 and isinstance(response, TextResponse):
-        return "waf_challenge" if is_waf_challenge(response.text, response.url) else None
-    return None
-
-
-def _generation_year(text: str | None) -> int | None:
-    """The year of a page's 页面生成时间: the year of the year-less dates printed on it."""
-    match = re.search(r"(19|20)\d{2}", text or "")
-    return int(match.group(0)) if match else None
-
-
-def _placement(meta: dict[str, Any]) -> dict[str, Any]:
-    return {k: meta[k] for k in ("source", "parent_url", "depth", "position")}
+    def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
+        return self._route(failure.request.meta, lambda site: site.fingerprint_failed(failure))

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from govcheck.spiders.portal import PortalSpider, link_outcome
+from govcheck.spiders.portal import PortalSpider
+from govcheck.spiders.sitecrawl import SiteCrawl, link_outcome
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
@@ -38,6 +39,12 @@ def _spider(**overrides: Any) -> PortalSpider:
     spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
     crawler.spider = spider
     return spider
+
+
+def _site(**overrides: Any) -> SiteCrawl:
+    """The one site of a one-site crawl, whose crawling methods the tests call directly."""
+    (site,) = _spider(**overrides).sites.values()
+    return site
 
 
 def _html(url: str, body: str, **meta: Any) -> HtmlResponse:
@@ -111,30 +118,28 @@ def _listing(*dates: str | None, url: str = "http://www.example.gov.cn/a/{}.html
 
 
 def test_page_one_is_enough_unless_unsorted_or_undated() -> None:
-    spider = _spider()
-    assert not spider._needs_more(_listing("2024-02-20", "2024-02-10", "2024-01-01"))
-    assert spider._needs_more(_listing("2023-01-01", "2024-02-20", "2024-02-10"))  # pinned / unsorted
-    assert not spider._needs_more(_listing(None, None))  # detail pages will date them
-    assert _spider(GOVCHECK_DETAIL_PAGE_LIMIT=0)._needs_more(_listing(None, None))
-    assert list(spider._more_pages("http://www.example.gov.cn/a/", _listing("2024-02-20"), page=1)) == []
+    crawl = _site()
+    assert not crawl._needs_more(_listing("2024-02-20", "2024-02-10", "2024-01-01"))
+    assert crawl._needs_more(_listing("2023-01-01", "2024-02-20", "2024-02-10"))  # pinned / unsorted
+    assert not crawl._needs_more(_listing(None, None))  # detail pages will date them
+    assert _site(GOVCHECK_DETAIL_PAGE_LIMIT=0)._needs_more(_listing(None, None))
+    assert list(crawl._more_pages("http://www.example.gov.cn/a/", _listing("2024-02-20"), page=1)) == []
     more = list(
-        spider._more_pages("http://www.example.gov.cn/a/", _listing("2023-01-01", "2024-02-20"), page=1)
+        crawl._more_pages("http://www.example.gov.cn/a/", _listing("2023-01-01", "2024-02-20"), page=1)
     )
     assert [r.meta["list_page"] for r in more] == [2]
     assert (
         list(
-            _spider(GOVCHECK_COLUMN_PAGE_LIMIT=1)._more_pages(
-                "x", _listing("2023-01-01", "2024-02-20"), page=1
-            )
+            _site(GOVCHECK_COLUMN_PAGE_LIMIT=1)._more_pages("x", _listing("2023-01-01", "2024-02-20"), page=1)
         )
         == []
     )
 
 
 def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
-    spider = _spider(GOVCHECK_DETAIL_PAGE_LIMIT=2)
+    crawl = _site(GOVCHECK_DETAIL_PAGE_LIMIT=2)
     listing = _listing(None, None, None, "2024-02-01")
-    out = list(spider._entries("http://www.example.gov.cn/a/", listing, None))
+    out = list(crawl._entries("http://www.example.gov.cn/a/", listing, None))
     requests = [r for r in out if isinstance(r, Request)]
     assert len([e for e in out if isinstance(e, EntryItem)]) == 4 and len(requests) == 2
     detail = _html(
@@ -142,7 +147,7 @@ def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
         "<html><body><h1>标题</h1><div>发布时间：2024-02-18 09:00 来源：办公室</div><p>正文</p></body></html>",
         **requests[0].meta,
     )
-    (item,) = [i for i in spider.parse_detail(detail) if isinstance(i, EntryItem)]
+    (item,) = [i for i in crawl.parse_detail(detail) if isinstance(i, EntryItem)]
     assert (item.date_text[:10], item.date_source, item.column_url) == (
         "2024-02-18",
         "detail",
@@ -151,7 +156,7 @@ def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
 
 
 def test_yearless_homepage_dates_take_the_generation_year() -> None:
-    from govcheck.spiders.portal import _generation_year
+    from govcheck.spiders.sitecrawl import _generation_year
 
     assert _generation_year("2023-12-30 10:00:00") == 2023
     assert _generation_year(None) is None
@@ -175,20 +180,20 @@ def test_soft_404_text_needs_no_list_and_no_article() -> None:
 
 
 def test_soft_404_column_is_broken_not_blank() -> None:
-    spider = _spider()
+    crawl = _site()
     meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
     page = "<html><head><title>页面不存在</title></head><body><p>该页面已删除</p></body></html>"
-    out = list(spider.parse_column(_html("http://www.example.gov.cn/zt/", page, **meta)))
+    out = list(crawl.parse_column(_html("http://www.example.gov.cn/zt/", page, **meta)))
     column = next(i for i in out if isinstance(i, ColumnItem))
     check = next(i for i in out if isinstance(i, LinkCheckItem) and i.error == "soft_404")
     assert (column.status, column.reason, check.outcome) == ("broken", "soft_404", "broken")
 
 
 def test_parked_links_wait_for_the_hosts_not_found_fingerprint() -> None:
-    spider = _spider()
+    crawl = _site()
     target = "http://other.gov.cn/a/1.html"
     head = Request(target, method="HEAD", meta={"link_target": target})
-    out = list(spider.link_checked(Response(target, status=200, request=head)))
+    out = list(crawl.link_checked(Response(target, status=200, request=head)))
     assert {r.meta["nf_kind"] for r in out} == {"missing", "root"}
     soft = "<html><head><title>other</title></head><body><p>出错啦，请返回首页</p></body></html>"
     root = "<html><head><title>other</title></head><body><p>欢迎访问</p><a href='/a/'>a</a></body></html>"
@@ -196,11 +201,11 @@ def test_parked_links_wait_for_the_hosts_not_found_fingerprint() -> None:
     for request, body in zip(
         out, (soft, root) if out[0].meta["nf_kind"] == "missing" else (root, soft), strict=True
     ):
-        released += list(spider.fingerprinted(_html(request.url, body, **request.meta)))
+        released += list(crawl.fingerprinted(_html(request.url, body, **request.meta)))
     (get,) = released
     assert get.method == "GET" and get.meta["link_target"] == target
     same = _html(target, soft.replace("", ""), link_target=target)
-    (check,) = spider.link_checked(same.replace(request=Request(target, meta={"link_target": target})))
+    (check,) = crawl.link_checked(same.replace(request=Request(target, meta={"link_target": target})))
     assert (check.outcome, check.error) == ("broken", "soft_404")
 
 
@@ -256,17 +261,17 @@ def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
         "http://www.example.gov.cn/new/"
     )
     assert load_profile("none.example.gov.cn") is None
-    spider = _spider()
-    assert spider.homepage_path == "/portal/index.html"
+    crawl = _site()
+    assert crawl.homepage_path == "/portal/index.html"
     page = """<html><body><ul class="news"><li><a href="1.html">第一条</a><em>2024-02-20</em></li>
     <li><a href="2.html">第二条</a><em>发布于 2024年2月18日</em></li></ul></body></html>"""
-    listing = spider._listing(_html("http://www.example.gov.cn/tzgg/", page), page)
+    listing = crawl._listing(_html("http://www.example.gov.cn/tzgg/", page), page)
     assert listing.extractor == "profile"
     assert [(e.url, e.date_text) for e in listing.entries] == [
         ("http://www.example.gov.cn/tzgg/1.html", "2024-02-20"),
         ("http://www.example.gov.cn/tzgg/2.html", "2024年2月18日"),
     ]
-    stats = spider.crawler.stats.get_stats()
+    stats = crawl.spider.crawler.stats.get_stats()
     assert stats["parser/date_text/css/em::text"] == 2  # itemloaders' rule stats: a selector at 0 shows up
 
 
@@ -291,9 +296,9 @@ def test_waf_challenge_is_inconclusive_and_blocks_the_homepage() -> None:
         "<html><head><title>安全验证</title></head><body><script>document.cookie='__jsl_clearance=1';"
         "location.reload()</script><p>请开启JavaScript并刷新该页</p></body></html>"
     )
-    spider = _spider(GOVCHECK_HOMEPAGE_ATTEMPTS=1)
+    crawl = _site(GOVCHECK_HOMEPAGE_ATTEMPTS=1)
     home = _html("http://www.example.gov.cn/", challenge, attempt=1, scheme="http")
-    (site,) = list(spider.parse_homepage(home))
+    (site,) = list(crawl.parse_homepage(home))
     assert (site.status, site.attempts[0]["error"]) == ("blocked", "waf_challenge")
     meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
     out = list(_spider().parse_column(_html("http://www.example.gov.cn/zt/", challenge, **meta)))
@@ -302,10 +307,10 @@ def test_waf_challenge_is_inconclusive_and_blocks_the_homepage() -> None:
 
 
 def test_trs_pages_are_read_in_parallel_and_dataproxy_answers_parsed() -> None:
-    spider = _spider()
+    crawl = _site()
     listing = _listing("2023-01-01", "2024-02-20")
     listing.next_page_urls = [f"http://www.example.gov.cn/a/index_{k}.html" for k in range(1, 6)]
-    requests = list(spider._more_pages("http://www.example.gov.cn/a/", listing, page=1))
+    requests = list(crawl._more_pages("http://www.example.gov.cn/a/", listing, page=1))
     assert [(r.url.rsplit("/", 1)[1], r.meta["chained"]) for r in requests] == [
         ("index_1.html", False),
         ("index_2.html", False),
@@ -318,7 +323,7 @@ def test_trs_pages_are_read_in_parallel_and_dataproxy_answers_parsed() -> None:
     )
     url = "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=2&columnid=1"
     response = TextResponse(url, body=xml.encode(), encoding="utf-8", request=Request(url))
-    page = spider._listing(response, xml)
+    page = crawl._listing(response, xml)
     assert (page.extractor, [e.date_text for e in page.entries]) == ("hanweb", ["2024-02-20", "2024-02-10"])
 
 

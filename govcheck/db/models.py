@@ -58,6 +58,8 @@ class Site(Base):
     is_portal: Mapped[bool] = mapped_column(Boolean, default=False)
     region: Mapped[str | None] = mapped_column(String(100))
     org: Mapped[str | None] = mapped_column(String(200))  # 主办单位
+    # Backend group (a 集约化 platform or server shared by sites) for cluster-wide politeness.
+    backend: Mapped[str | None] = mapped_column(String(100))
     in_registry: Mapped[bool] = mapped_column(Boolean, default=True)  # False: crawled ad hoc
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now, onupdate=utc_now)

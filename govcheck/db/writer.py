@@ -69,6 +69,13 @@ def _upsert(
         session.execute(statement)
 
 
+def _columns(item: CrawlItem) -> dict[str, Any]:
+    """An item's fields as row values; ``site`` is the crawl row's, not a column."""
+    values = dataclasses.asdict(item)
+    del values["site"]
+    return values
+
+
 class CrawlWriter:
     def __init__(self, engine: Engine, context: CrawlContext) -> None:
         self.engine = engine
@@ -263,7 +270,7 @@ class CrawlWriter:
         _upsert(
             session,
             Page,
-            [{"crawl_id": crawl_id, **dataclasses.asdict(p), "fetched_at": now} for p in pages],
+            [{"crawl_id": crawl_id, **_columns(p), "fetched_at": now} for p in pages],
             ("crawl_id", "url"),
             ("kind", "status", "latency_ms", "error", "encoding", "fetched_at"),
         )
@@ -271,7 +278,7 @@ class CrawlWriter:
         _upsert(
             session,
             Link,
-            [{"crawl_id": crawl_id, **dataclasses.asdict(link)} for link in links],
+            [{"crawl_id": crawl_id, **_columns(link)} for link in links],
             ("crawl_id", "source_url", "target_url"),
             (),
         )
@@ -279,7 +286,7 @@ class CrawlWriter:
         _upsert(
             session,
             LinkCheck,
-            [{"crawl_id": crawl_id, **dataclasses.asdict(check)} for check in checks],
+            [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
             ("crawl_id", "url"),
             ("outcome", "status", "error", "method"),
         )

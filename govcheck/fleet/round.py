@@ -32,8 +32,9 @@ from urllib.parse import urlsplit
 
 from redis import Redis
 
+from govcheck import config
+
 ROUND_NAME = re.compile(r"^[^\s:*?\[\]{}]{1,100}$")
-LINK_SCOPES = ("homepage", "all", "none")
 MESSAGE_KEYS = {"url", "meta", "method"}
 BOOKKEEPING_TTL = 90 * 86400  # a quarter: long enough for the next round's 复查
 
@@ -48,14 +49,13 @@ if ok and type(message) == 'table' and type(message['meta']) == 'table'
   host = message['meta']['govcheck']['site']
 end
 if type(host) ~= 'string' or host == '' then
-  redis.call('RPUSH', KEYS[5], cjson.encode({message = raw, reason = 'no meta.govcheck.site'}))
+  redis.call('RPUSH', KEYS[4], cjson.encode({message = raw, reason = 'no meta.govcheck.site'}))
   return {'rejected', raw}
 end
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 redis.call('HSET', KEYS[2], host, cjson.encode({job = ARGV[1], node = ARGV[2], taken_at = now, message = raw}))
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), host)
-redis.call('HINCRBY', KEYS[4], host, 1)
 return {'taken', raw}
 """
 
@@ -163,8 +163,10 @@ def parse_message(raw: bytes | str, *, round_name: str) -> SiteTask:
         dt.date.fromisoformat(as_of if isinstance(as_of, str) else "")
     except ValueError as exc:
         raise RoundError(f"meta.govcheck.as_of: expected YYYY-MM-DD, got {as_of!r}") from exc
-    if links not in LINK_SCOPES:
-        raise RoundError(f"meta.govcheck.links: expected one of {', '.join(LINK_SCOPES)}, got {links!r}")
+    if links not in config.LINK_SCOPES:
+        raise RoundError(
+            f"meta.govcheck.links: expected one of {', '.join(config.LINK_SCOPES)}, got {links!r}"
+        )
     backend = info.get("backend")
     if backend is not None and not isinstance(backend, str):
         raise RoundError(f"meta.govcheck.backend: expected a string, got {backend!r}")
@@ -242,13 +244,17 @@ class Round:
         """The next pending site message, now held by ``job``: ("taken", raw) or ("rejected", raw)
         for a message without a site (kept in ``rejected``); None when the queue is empty."""
         result = self._take(
-            keys=[self.sites_key, self.running_key, self.leases_key, self.starts_key, self.rejected_key],
+            keys=[self.sites_key, self.running_key, self.leases_key, self.rejected_key],
             args=[job, node, lease],
         )
         if not result:
             return None
         state, raw = result
         return (state.decode() if isinstance(state, bytes) else state), raw
+
+    def started(self, site: str) -> None:
+        """Count a crawl of ``site`` begun (a site redone after a dead worker counts twice)."""
+        self.server.hincrby(self.starts_key, site, 1)
 
     def reject(self, site: str, raw: bytes | str, reason: str) -> None:
         """A taken message that cannot be crawled: kept with its reason, never silently dropped."""
@@ -308,7 +314,7 @@ class Round:
             round=self.name,
             as_of=meta.get("as_of"),
             total=int(meta.get("total", 0)),
-            pending=[_message_site(raw) for raw in pending],
+            pending=[message_site(raw) for raw in pending],
             running={k.decode(): _without_message(v) for k, v in running.items()},
             done={k.decode(): json.loads(v) for k, v in done.items()},
             starts={k.decode(): int(v) for k, v in starts.items()},
@@ -344,7 +350,8 @@ class Round:
         return float(seconds) + micros / 1_000_000
 
 
-def _message_site(raw: bytes) -> str:
+def message_site(raw: bytes) -> str:
+    """The host a site message names, or "?" when it names none."""
     try:
         site = json.loads(raw)["meta"]["govcheck"]["site"]
     except (ValueError, KeyError, TypeError):

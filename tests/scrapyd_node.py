@@ -1,0 +1,89 @@
+"""A real Scrapyd 1.6 node on loopback for tests: `make scrapyd-node`, then var/scrapyd-node/bin/scrapyd
+on a free port with basic auth on (as the README requires for any node)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+USERNAME, PASSWORD = "govcheck", "node-secret"
+
+
+@dataclass
+class Node:
+    url: str  # without credentials
+    database_url: str
+    logs: Path
+
+    @property
+    def authenticated_url(self) -> str:
+        return self.url.replace("://", f"://{USERNAME}:{PASSWORD}@", 1)
+
+    def call(
+        self, endpoint: str, data: dict[str, str] | None = None, *, password: str = PASSWORD
+    ) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.url}{endpoint}", data=urllib.parse.urlencode(data).encode() if data is not None else None
+        )
+        request.add_header(
+            "Authorization", "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never the farm
+        with opener.open(request, timeout=30) as response:
+            result: dict[str, Any] = json.load(response)
+        return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@contextmanager
+def scrapyd_node(home: Path, env: Mapping[str, str], *, max_proc: int = 2) -> Iterator[Node]:
+    """Build var/scrapyd-node once (make is a no-op afterwards) and run a node in ``home``."""
+    subprocess.run(["make", "scrapyd-node"], cwd=REPO, check=True, capture_output=True)
+    port = free_port()
+    (home / "scrapyd.conf").write_text(
+        "[scrapyd]\n"
+        f"bind_address = 127.0.0.1\nhttp_port = {port}\nusername = {USERNAME}\npassword = {PASSWORD}\n"
+        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\nitems_dir =\n"
+        f"max_proc = {max_proc}\npoll_interval = 0.5\n"
+    )
+    database_url = f"sqlite:///{home / 'node.db'}"
+    process = subprocess.Popen(
+        [str(REPO / "var/scrapyd-node/bin/scrapyd")],
+        cwd=home,
+        env={**env, "GOVCHECK_DATABASE_URL": database_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    node = Node(f"http://127.0.0.1:{port}/", database_url, home / "logs")
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                assert node.call("daemonstatus.json")["status"] == "ok"
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        yield node
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

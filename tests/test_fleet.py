@@ -1,0 +1,165 @@
+"""Fleet mode on one machine: `scrapy crawl portal -a round=NAME` taking sites from a real Redis.
+
+The async ``start()`` path (Scrapy 2.19 never calls ``start_requests()``), message validation, the
+idle close, per-round fingerprints and the round's cleanup, against the farm and a real Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from sqlalchemy import create_engine, func, select
+
+from govcheck.db.models import Crawl, Page, Site
+from govcheck.fleet.dupefilter import SiteDupeFilter
+from govcheck.fleet.round import Round, RoundError, parse_message, redis_from_url, task_for_site
+from tests.farm.process import FarmProcess
+from tests.farm.truth import AS_OF, SITES
+from tests.test_crawl_e2e import REPO, environment, report, run
+
+SITE = "yjglj.suizhou.gov.cn"
+DEAD = "www.dead-refused.gov.cn"
+
+
+def fleet_crawl(env: dict[str, str], round_name: str, cwd: Path) -> str:
+    result = run([sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"round={round_name}"], env, cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result.stderr
+
+
+def fleet_env(farm: FarmProcess, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
+    return environment(
+        farm,
+        database_url,
+        REDIS_URL=redis_url,
+        GOVCHECK_REDIS_PREFIX=prefix,
+        GOVCHECK_FLEET_IDLE_CLOSE="1",
+        GOVCHECK_HOMEPAGE_RETRY_DELAY="1",
+    )
+
+
+def queue(round_: Round, *hosts: str) -> None:
+    tasks = [
+        task_for_site(
+            h, None, as_of=AS_OF.isoformat(), round_name=round_.name, links="homepage", backend=None
+        )
+        for h in hosts
+    ]
+    round_.enqueue(tasks, as_of=AS_OF.isoformat(), links="homepage")
+
+
+def test_site_messages_are_validated() -> None:
+    task = task_for_site(SITE, None, as_of="2024-02-28", round_name="r1", links="homepage", backend="b")
+    assert parse_message(task.message(), round_name="r1") == task
+    assert set(json.loads(task.message())) == {"url", "meta", "method"}  # what scrapy-redis carries safely
+    good = json.loads(task.message())
+    for change, reason in [
+        ({"column": "7"}, "unexpected keys"),  # scrapy-redis would send it as form data
+        ({"method": "POST"}, "method"),
+        ({"url": "ftp://x.gov.cn/"}, "url"),
+        ({"meta": {}}, "meta.govcheck"),
+    ]:
+        with pytest.raises(RoundError, match=reason):
+            parse_message(json.dumps({**good, **change}), round_name="r1")
+    with pytest.raises(RoundError, match="round"):
+        parse_message(task.message(), round_name="r2")
+    with pytest.raises(RoundError, match="not JSON"):
+        parse_message(b"http://x.gov.cn/", round_name="r1")
+
+
+def test_fingerprints_are_kept_per_round_and_site(redis_url: str) -> None:
+    server = redis_from_url(redis_url)
+    first, second = (
+        Round(server, name, prefix=f"t{uuid.uuid4().hex[:6]}") for name in ("2024-Q1", "2024-Q2")
+    )
+    request = Request("http://sjj.suizhou.gov.cn/tzgg/", meta={"govcheck_site": "sjj.suizhou.gov.cn"})
+    other_site = Request(request.url, meta={"govcheck_site": "jtj.suizhou.gov.cn"})
+    seen = SiteDupeFilter(first)
+    assert not seen.request_seen(request) and seen.request_seen(request)
+    assert not seen.request_seen(other_site)
+    assert not SiteDupeFilter(second).request_seen(request)  # next quarter's round sees it anew
+    assert first.cleanup() == 2 and not seen.request_seen(request)
+
+
+def test_fleet_mode_without_redis_is_a_clear_error(tmp_path: Path, farm: FarmProcess) -> None:
+    env = environment(farm, f"sqlite:///{tmp_path / 'g.db'}")
+    env.pop("REDIS_URL", None)
+    result = run([sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "round=2024-Q1"], env, REPO)
+    assert result.returncode != 0
+    assert (
+        "fleet mode (-a round=NAME without -a site) takes its sites from Redis: set REDIS_URL"
+        in result.stderr
+    )
+
+
+def test_a_fleet_job_crawls_the_queued_sites_once_sets_bad_messages_aside_and_cleans_up(
+    farm: FarmProcess, database_url: str, redis_url: str
+) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
+    queue(round_, SITE, DEAD)
+    good = json.loads(
+        task_for_site(
+            "sfj.suizhou.gov.cn",
+            None,
+            as_of="2024-02-28",
+            round_name="2024-Q1",
+            links="homepage",
+            backend=None,
+        ).message()
+    )
+    bad = [
+        json.dumps({**good, "column": "7"}),  # an extra key: scrapy-redis would turn it into form data
+        json.dumps({**good, "meta": {"govcheck": {**good["meta"]["govcheck"], "round": "2023-Q4"}}}),
+        "not json at all",
+    ]
+    round_.server.rpush(round_.sites_key, *bad)
+    env = fleet_env(farm, database_url, redis_url, prefix)
+    log = fleet_crawl(env, "2024-Q1", REPO)
+    assert "the queue stayed empty" in log
+
+    progress = round_.progress()
+    assert progress.complete and set(progress.done) == {SITE, DEAD}
+    assert progress.starts == {SITE: 1, DEAD: 1}
+    reasons = sorted(entry["reason"] for entry in progress.rejected)
+    assert len(reasons) == 3 and any("unexpected keys ['column']" in r for r in reasons), reasons
+    assert any("round" in r for r in reasons) and any("meta.govcheck.site" in r for r in reasons)
+    # The round is complete: its request queues and fingerprints are gone, its bookkeeping stays.
+    assert not list(round_.server.scan_iter(match=f"{prefix}:2024-Q1:requests:*"))
+    assert not list(round_.server.scan_iter(match=f"{prefix}:2024-Q1:seen:*"))
+
+    sites = {s["host"]: s for s in report(env, REPO, "--round", "2024-Q1")["sites"]}
+    assert sites[SITE]["summary"] == SITES[SITE].expected_summary and sites[SITE]["verdict"] == "pass"
+    assert sites[DEAD]["verdict"] == "fail"
+    assert [f["code"] for f in sites[DEAD]["findings"]] == ["site_unreachable"]
+
+
+def test_the_next_round_on_the_same_redis_recrawls_every_page(
+    farm: FarmProcess, tmp_path: Path, redis_url: str
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'rounds.db'}"
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    server = redis_from_url(redis_url)
+    env = fleet_env(farm, database_url, redis_url, prefix)
+    for name in ("2024-Q1", "2024-Q2"):
+        queue(Round(server, name, prefix=prefix), SITE)
+        fleet_crawl(env, name, REPO)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        pages = dict(
+            connection.execute(
+                select(Crawl.round, func.count(Page.id))
+                .join(Page, Page.crawl_id == Crawl.id)
+                .join(Site, Site.id == Crawl.site_id)
+                .where(Site.host == SITE)
+                .group_by(Crawl.round)
+            ).all()
+        )
+    engine.dispose()
+    assert pages["2024-Q1"] > 10 and pages["2024-Q2"] == pages["2024-Q1"]
