@@ -43,6 +43,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcheck.middlewares.RetryAfterMiddleware": 550,
 }
+# Scrapy's HTTP/1.1 handler behind cluster-wide per-host/per-backend leases in Redis (only with REDIS_URL).
+DOWNLOAD_HANDLERS = {
+    "http": "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler",
+    "https": "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler",
+}
 ITEM_PIPELINES = {
     "govcheck.pipelines.validation.ValidationPipeline": 100,
     "govcheck.pipelines.dates.DateNormalizationPipeline": 200,

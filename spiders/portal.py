@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 from scrapy import Request, Spider, signals
@@ -145,6 +146,14 @@ class PortalSpider(Spider):
         if key is None and not self.fleet:
             return next(iter(self.sites.values()))
         return self.sites[key]
+
+    def backend_for(self, host: str) -> str | None:
+        """The backend group of a host one of this job's sites is served from (for the requests the
+        spider does not build itself, such as robots.txt)."""
+        for site in self.sites.values():
+            if site.backend and host in site.site_hosts:
+                return site.backend
+        return None
 
     # -- start --------------------------------------------------------------------------------
 
@@ -306,7 +315,8 @@ class PortalSpider(Spider):
         """Tag a request or item with its site; count the request as pending for the site."""
         if isinstance(output, Request):
             output.meta["govcheck_site"] = site.key
-            if site.backend:
+            if site.backend and urlsplit(output.url).hostname in site.site_hosts:
+                # The site's own servers; a link to another site is not this backend's load.
                 output.meta["govcheck_backend"] = site.backend
             site.pending += 1
         else:

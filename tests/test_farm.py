@@ -24,8 +24,10 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 
+from tests.farm.builder import STUB_HOSTS
 from tests.farm.process import FarmProcess
-from tests.farm.truth import AS_OF, BLOCKED_HOSTS, DEAD_HOSTS, SITES, ColumnTruth, SiteTruth
+from tests.farm.sites_depth import depth_sites
+from tests.farm.truth import AS_OF, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES, ColumnTruth, SiteTruth
 
 # shared/data/sites-suizhou.csv: the 12 sites of the bulletin (附件1 then 附件2).
 CSV = {
@@ -43,6 +45,8 @@ CSV = {
     "swj.suizhou.gov.cn": ("4213000032", "随州市商务局"),
 }
 BULLETIN_HOSTS = list(CSV)[:5]
+# Small clean department sites on 随县's 集约化 platform (not in the bulletin's CSV).
+COUNTY = {f"{name}.zgsuixian.gov.cn" for name in ("jyj", "wjj", "nyj", "mzj", "rsj", "hbj")}
 DATE = re.compile(r"(?<!\d)(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})(?!\d)")
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 TRS_PAGER = re.compile(r'createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,\s*"(\w+)"\s*,\s*"(\w+)"\s*\)')
@@ -331,6 +335,7 @@ def test_stats_count_requests_and_concurrency(
     stats = farm_json(farm, "/_farm/stats")
     assert stats["requests"] == {"sfj.suizhou.gov.cn": 2, slow: 3}
     assert stats["max_concurrent"] == {"sfj.suizhou.gov.cn": 1, slow: 3}
+    assert stats["max_concurrent_backend"] == {BACKENDS["sfj.suizhou.gov.cn"]: 1, BACKENDS[slow]: 3}
     assert stats["log"][:2] == [
         ["GET", "http://sfj.suizhou.gov.cn/", 200],
         ["GET", "http://sfj.suizhou.gov.cn/missing.html", 404],
@@ -342,11 +347,17 @@ def test_stats_count_requests_and_concurrency(
 
 def test_truth_covers_the_csv_and_the_portal() -> None:
     assert {h: (s.site_code, s.name) for h, s in SITES.items() if h in CSV} == CSV
-    assert set(SITES) == {*CSV, "www.suizhou.gov.cn"}
+    assert set(SITES) == {*CSV, "www.suizhou.gov.cn", *COUNTY}
     assert not set(SITES) & (set(DEAD_HOSTS) | set(BLOCKED_HOSTS))
     for site in SITES.values():
         assert len(site.columns) <= 40
         assert len({c.url for c in site.columns}) == len(site.columns)
+
+
+def test_every_farm_host_has_a_backend_group() -> None:
+    hosts = {*SITES, *depth_sites(), *DEAD_HOSTS, *BLOCKED_HOSTS, *STUB_HOSTS}
+    assert set(BACKENDS) == hosts
+    assert {BACKENDS[h] for h in COUNTY} == {BACKENDS["www.zgsuixian.gov.cn"]}  # one county platform
 
 
 def is_stale(column: ColumnTruth) -> bool:

@@ -71,9 +71,12 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A failure worth retrying: SQLite lock contention or a dropped PostgreSQL connection."""
+    """A failure worth retrying: SQLite lock contention, a dropped PostgreSQL connection, or a
+    PostgreSQL deadlock/serialization failure between concurrent writers (nodes upserting at once)."""
     if not isinstance(exc, OperationalError):
         return False
+    if getattr(exc.orig, "pgcode", None) in {"40P01", "40001"}:
+        return True
     message = str(exc.orig).lower()
     return "locked" in message or "busy" in message or getattr(exc, "connection_invalidated", False)
 

@@ -56,7 +56,9 @@ def _upsert(
     if not rows:
         return
     # One INSERT … ON CONFLICT may not touch a row twice (PostgreSQL): keep the last version of each key.
-    unique = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    # Rows go in key order, so concurrent writers lock shared rows in one order and never deadlock.
+    by_key = {tuple(row[k] for k in keys): row for row in rows}
+    unique = [by_key[key] for key in sorted(by_key)]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for start in range(0, len(unique), ROWS_PER_STATEMENT):
         statement = insert(model).values(unique[start : start + ROWS_PER_STATEMENT])
@@ -88,24 +90,41 @@ class CrawlWriter:
         """Register the site (ad hoc if it is not in the registry) and open the (round, site) crawl row."""
 
         def work(session: Session) -> tuple[int, int]:
-            site = session.scalar(select(Site).where(Site.host == self.context.host))
-            if site is None:
-                site = Site(host=self.context.host, homepage=self.context.homepage, in_registry=False)
-                session.add(site)
-                session.flush()
-            crawl = session.scalar(
-                select(Crawl).where(Crawl.round == self.context.round, Crawl.site_id == site.id)
+            # Upserts, not select-then-insert: workers on many nodes may open the same site at once.
+            _upsert(
+                session,
+                Site,
+                [{"host": self.context.host, "homepage": self.context.homepage, "in_registry": False}],
+                ("host",),
+                (),
             )
-            if crawl is None:
-                crawl = Crawl(round=self.context.round, site_id=site.id)
-                session.add(crawl)
+            site_id = session.scalar(select(Site.id).where(Site.host == self.context.host))
+            assert site_id is not None
+            _upsert(
+                session,
+                Crawl,
+                [
+                    {
+                        "round": self.context.round,
+                        "site_id": site_id,
+                        "as_of": self.context.as_of,
+                        "reference_at": self.context.reference_at,
+                    }
+                ],
+                ("round", "site_id"),
+                (),
+            )
+            crawl = session.scalar(
+                select(Crawl).where(Crawl.round == self.context.round, Crawl.site_id == site_id)
+            )
+            assert crawl is not None
             crawl.status = "running"
             crawl.as_of = self.context.as_of
             crawl.reference_at = self.context.reference_at
             crawl.started_at = utc_now()
             crawl.finished_at = None
             session.flush()
-            return site.id, crawl.id
+            return site_id, crawl.id
 
         self.site_id, self.crawl_id = with_retry(self.engine, work)
 

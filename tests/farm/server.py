@@ -22,34 +22,43 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
 from tests.farm.sites_depth import depth_sites
-from tests.farm.truth import BLOCKED_HOSTS, DEAD_HOSTS
+from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
 
 class Stats:
-    """Per-host request counts, peak concurrency (for politeness tests) and a request log."""
+    """Per-host request counts, peak concurrency per host and per backend group (truth.BACKENDS; for
+    politeness tests) and a request log."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._in_flight: Counter[str] = Counter()  # survives reset: requests may be running across it
+        self._in_flight_backend: Counter[str] = Counter()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
             self._requests: Counter[str] = Counter()
             self._max: dict[str, int] = {}
+            self._max_backend: dict[str, int] = {}
             self._log: list[tuple[str, str, int | None]] = []
 
     @contextmanager
     def track(self, host: str) -> Iterator[None]:
+        backend = BACKENDS.get(host, host)  # an unknown host (DNS failure) is a backend of its own
         with self._lock:
             self._requests[host] += 1
             self._in_flight[host] += 1
+            self._in_flight_backend[backend] += 1
             self._max[host] = max(self._max.get(host, 0), self._in_flight[host])
+            self._max_backend[backend] = max(
+                self._max_backend.get(backend, 0), self._in_flight_backend[backend]
+            )
         try:
             yield
         finally:
             with self._lock:
                 self._in_flight[host] -= 1
+                self._in_flight_backend[backend] -= 1
 
     def record(self, method: str, url: str, status: int | None) -> None:
         with self._lock:
@@ -60,6 +69,7 @@ class Stats:
             return {
                 "requests": dict(self._requests),
                 "max_concurrent": dict(self._max),
+                "max_concurrent_backend": dict(self._max_backend),
                 "log": [list(entry) for entry in self._log],  # status null: connection dropped
             }
 
@@ -140,6 +150,7 @@ class FarmHandler(BaseHTTPRequestHandler):
             return self._send(_WAF_PAGE if BLOCKED_HOSTS[host] == 403 else _BUSY_PAGE)
         site = self.server.sites.get(host)
         if site:
+            time.sleep(BACKEND_LATENCY.get(BACKENDS.get(host, ""), 0.0))
             params = dict(parse_qsl(url.query))
             if self.command == "POST" and "form-urlencoded" in self.headers.get("Content-Type", ""):
                 params |= dict(parse_qsl(body.decode("latin-1")))

@@ -719,4 +719,52 @@ _PORTAL = SiteSpec(
         ("随州市老区建设促进会", "http://www.dead-refused.gov.cn/"),
     ),
 )
-SPECS = (*_CSV_SPECS, _PORTAL)
+
+
+# 随县's department sites on the county's 集约化 platform: one CMS, one backend (see truth.BACKENDS), few
+# columns each so that politeness tests can crawl several of them quickly. All clean: every column fresh.
+def _county(
+    sub: str, code: str, name: str, org: str, news: str, topics: tuple[str, ...], docid_base: int, n: int
+) -> SiteSpec:
+    return SiteSpec(
+        host=f"{sub}.zgsuixian.gov.cn",
+        code=code,
+        name=name,
+        org=org,
+        cms="generic",
+        menus=(
+            (
+                _NEWS,
+                (
+                    col(news, "xwzx/gzdt", "2024-02-26", n=n, every=4, home=True),
+                    col("通知公告", "xwzx/tzgg", "2024-02-20", n=4, every=20, home=True),
+                ),
+            ),
+            (
+                _OPEN,
+                (
+                    col("政策文件", "zwgk/zcwj", "2024-01-16", n=3, every=45),
+                    col("财政预决算", "zwgk/czyjs", "2024-02-02", n=3, every=150),
+                ),
+            ),
+        ),
+        topics=topics,
+        docid_base=docid_base,
+        icp="鄂ICP备12003457号-1",  # the platform's: one filing covers every site on it
+        gongan="42132102000101",
+        phone=f"0722-{4210000 + int(code[-2:]):07d}",
+        address="随州市随县厉山镇神农大道1号",
+        outlinks=(),
+    )
+
+
+_COUNTY_SPECS = (
+    _county("jyj", "4213210021", "随县教育局", "县教育局", "教育动态", ("义务教育", "校园安全", "教师队伍建设"), 60_100, 5),
+    _county("wjj", "4213210022", "随县卫生健康局", "县卫健局", "卫健动态", ("疫苗接种", "家庭医生签约", "爱国卫生"), 60_200, 6),
+    _county("nyj", "4213210023", "随县农业农村局", "县农业农村局", "农业动态", ("春耕备耕", "高标准农田", "香菇产业"), 60_300, 5),
+    _county("mzj", "4213210024", "随县民政局", "县民政局", "民政动态", ("社会救助", "养老服务", "婚姻登记"), 60_400, 4),
+    _county("rsj", "4213210025", "随县人力资源和社会保障局", "县人社局", "人社动态", ("稳岗就业", "社保扩面", "技能培训"), 60_500, 5),
+    _county("hbj", "4213210026", "随县生态环境分局", "县生态环境分局", "环保动态", ("大气污染防治", "河湖长制", "环评审批"), 60_600, 4),
+)  # fmt: skip
+
+SPECS = (*_CSV_SPECS, _PORTAL, *_COUNTY_SPECS)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from tests.farm.builder import Site, build_all
+from tests.farm.builder import STUB_HOSTS, Site, build_all
+from tests.farm.sites_depth import GBK, KPY, XXGK
 
 AS_OF = datetime.date(2024, 2, 28)
 
@@ -100,3 +101,27 @@ def _truth(site: Site) -> SiteTruth:
 
 
 SITES: dict[str, SiteTruth] = {host: _truth(site) for host, site in build_all().items()}
+
+
+# Backend group (one server or 集约化 platform) of every host the farm answers for, as the spider's
+# ``govcheck_backend`` would name it; the farm counts peak concurrency per group (Stats).
+_MUNICIPAL = ("sjj", "jtj", "yjglj", "sfj", "scjdglj", "zjj", "tjj", "cgw", "swj")
+BACKENDS: dict[str, str] = {
+    # 随州's municipal platform hosts the city's department sites and the portal's own dead/blocked siblings.
+    **{f"{name}.suizhou.gov.cn": "suizhou-platform" for name in _MUNICIPAL},
+    "www.suizhou.gov.cn": "suizhou-portal",  # the portal has its own servers, its WAF in front of two hosts
+    "waf403.suizhou.gov.cn": "suizhou-portal",
+    "busy429.suizhou.gov.cn": "suizhou-portal",
+    "slow.suizhou.gov.cn": "suizhou-legacy",  # an old server room: the dead hosts
+    "drop.suizhou.gov.cn": "suizhou-legacy",
+    "gaj.suizhou.gov.cn": "suizhou-police",  # 公安 sites stay on the police network
+    "www.dead-refused.gov.cn": "dead-refused",
+    # 随县: the county portal and its department sites on the county's 集约化 platform.
+    "www.zgsuixian.gov.cn": "suixian-platform",
+    **{f"{name}.zgsuixian.gov.cn": "suixian-platform" for name in ("jyj", "wjj", "nyj", "mzj", "rsj", "hbj")},
+    "www.dhs.gov.cn": "dhs",
+    **{host: "depthfarm-platform" for host in (GBK, XXGK, KPY)},
+    **{host: f"third-party:{host}" for host in STUB_HOSTS},
+}
+# Seconds a backend takes per response: the county platform is slow, so concurrent requests overlap.
+BACKEND_LATENCY: dict[str, float] = {"suixian-platform": 0.1}

@@ -1,0 +1,269 @@
+"""The README's "Running on a cluster", run as written on loopback.
+
+A real PostgreSQL and Redis stand in for the store machine and two real Scrapyd processes for the two
+nodes; the blocks marked ▶ in README.md are run by bash exactly as they are there, with the variables
+the README sets in its unmarked blocks pointing at these loopback services (and the farm as proxy).
+
+Round 1 is scheduled, one job is killed with SIGKILL mid-round and the round is rescheduled; round 2
+runs on the same Redis untouched. Then one machine crawls the same sites with `govcheck crawl` and
+the findings of both rounds must equal its findings, with no site missing and no row duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from govcheck.db.models import Crawl, LinkCheck, Page, Site
+from govcheck.fleet.round import Round, redis_from_url
+from tests.farm.process import FarmProcess
+from tests.farm.sites_depth import depth_sites
+from tests.farm.truth import AS_OF, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+from tests.scrapyd_node import PASSWORD, USERNAME, Node, free_port
+from tests.test_crawl_e2e import REPO, environment
+
+HOST_LIMIT, BACKEND_LIMIT = 2, 4
+ROUND_TIMEOUT = 900
+pytestmark = pytest.mark.timeout(2400)
+
+
+def readme_block(name: str) -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"<!-- ▶ cluster:{name} -->\n```sh\n(.*?)\n```", text, re.S)
+    assert match, f"README.md has no ▶ cluster:{name} block"
+    return match.group(1) + "\n"
+
+
+def bash(script: str, env: dict[str, str], *, timeout: float = ROUND_TIMEOUT) -> str:
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{script}\n--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-5000:]}"
+    )
+    return result.stdout
+
+
+def farm_call(farm: FarmProcess, path: str, method: str = "GET") -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{farm.url}{path}", method=method, data=b"" if method == "POST" else None
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=30) as response:
+        result: dict[str, Any] = json.load(response)
+    return result
+
+
+def sites_file(path: Path) -> list[str]:
+    """The registry the operator imports: every farm site, the dead and blocked hosts included,
+    with the backend group the farm declares for it."""
+    hosts = [*SITES, *depth_sites(), *DEAD_HOSTS, *BLOCKED_HOSTS]
+    codes = {host: truth.site_code or "" for host, truth in SITES.items()}
+    lines = ["网站标识码,网站名称,首页地址,backend"]
+    lines += [f"{codes.get(h, '')},{h},http://{h}/,{BACKENDS[h]}" for h in hosts]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return hosts
+
+
+def findings(env: dict[str, str], round_name: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "govcheck.cli", "report", "--format", "json", "--round", round_name,
+         "--as-of", AS_OF.isoformat()],
+        cwd=REPO, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = {}
+    for site in json.loads(result.stdout)["sites"]:
+        out[site["host"]] = (
+            site["verdict"],
+            site["summary"],
+            sorted(
+                (f["code"], f["column_url"] or "", f["url"] or "", f["message"]) for f in site["findings"]
+            ),
+        )
+    return out
+
+
+def row_counts(database_url: str, round_name: str) -> dict[str, tuple[int, int]]:
+    """Pages and link checks stored per site for a round's crawl."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        pages = dict(
+            connection.execute(
+                select(Site.host, func.count(Page.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .join(Page, Page.crawl_id == Crawl.id)
+                .where(Crawl.round == round_name)
+                .group_by(Site.host)
+            ).all()
+        )
+        checks = dict(
+            connection.execute(
+                select(Site.host, func.count(LinkCheck.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .join(LinkCheck, LinkCheck.crawl_id == Crawl.id)
+                .where(Crawl.round == round_name)
+                .group_by(Site.host)
+            ).all()
+        )
+    engine.dispose()
+    return {host: (pages.get(host, 0), checks.get(host, 0)) for host in {*pages, *checks}}
+
+
+def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
+    farm: FarmProcess, postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    hosts = sites_file(tmp_path / "sites.csv")
+    assert len(hosts) >= 20
+    ports = [free_port(), free_port()]
+    shared = environment(
+        farm,
+        postgres_url,
+        REDIS_URL=redis_url,
+        SCRAPYD_PASSWORD=PASSWORD,
+        NODES=" ".join(f"127.0.0.1:{port}" for port in ports),
+        # Test tempo (the README's defaults are for real sites): short idle close, lease and retries.
+        GOVCHECK_REDIS_PREFIX=f"t{uuid.uuid4().hex[:8]}",
+        GOVCHECK_FLEET_IDLE_CLOSE="3",
+        GOVCHECK_FLEET_LEASE="20",
+        GOVCHECK_HOMEPAGE_RETRY_DELAY="1",
+        GOVCHECK_CLUSTER_HOST_CONCURRENCY=str(HOST_LIMIT),
+        GOVCHECK_CLUSTER_BACKEND_CONCURRENCY=str(BACKEND_LIMIT),
+    )
+    # A node runs the deployed egg only: the checkout must not shadow it (its spiders/ is mapped
+    # to govcheck.spiders by packaging, not importable from the source tree).
+    shared.pop("PYTHONPATH")
+    nodes: list[Node] = []
+    try:
+        for index, port in enumerate(ports):
+            node_dir = tmp_path / f"node{index + 1}"
+            env = {**shared, "NODE_ADDRESS": "127.0.0.1", "NODE_PORT": str(port), "NODE_DIR": str(node_dir)}
+            bash(readme_block("node"), env)
+            nodes.append(Node(f"http://127.0.0.1:{port}/", postgres_url, node_dir / "logs"))
+        for node in nodes:
+            wait_until_up(node)
+        operator = {
+            **shared,
+            "GOVCHECK_SCRAPYD_NODES": ",".join(
+                f"http://{USERNAME}:{PASSWORD}@127.0.0.1:{p}/?slots=2" for p in ports
+            ),
+            "SITES_FILE": str(tmp_path / "sites.csv"),
+            "AS_OF": AS_OF.isoformat(),
+        }
+        server = redis_from_url(redis_url)
+        prefix = shared["GOVCHECK_REDIS_PREFIX"]
+
+        # Round 1: schedule, SIGKILL one job mid-round, reschedule, watch it complete.
+        first = {**operator, "ROUND": "2024-Q1"}
+        farm_call(farm, "/_farm/reset", "POST")
+        bash(readme_block("schedule"), first)
+        killed = kill_a_job_mid_site(nodes[0], Round(server, "2024-Q1", prefix=prefix))
+        bash(readme_block("reschedule"), first)
+        report = bash(readme_block("watch"), first)
+        assert "检查网站" in report
+        check_politeness(farm_call(farm, "/_farm/stats"))
+        progress = Round(server, "2024-Q1", prefix=prefix).progress()
+        assert progress.complete and set(progress.done) == set(hosts)
+        assert {h: n for h, n in progress.starts.items() if n != 1} == dict.fromkeys(killed, 2)
+
+        # Round 2 on the same Redis: every site exactly once, every page fetched again.
+        second = {**operator, "ROUND": "2024-Q2"}
+        farm_call(farm, "/_farm/reset", "POST")
+        bash(readme_block("schedule"), second)
+        bash(readme_block("watch"), second)
+        check_politeness(farm_call(farm, "/_farm/stats"))
+        progress = Round(server, "2024-Q2", prefix=prefix).progress()
+        assert progress.complete and progress.starts == dict.fromkeys(hosts, 1)
+        assert not list(server.scan_iter(match=f"{prefix}:*:requests:*"))  # both rounds cleaned up
+        assert not list(server.scan_iter(match=f"{prefix}:*:seen:*"))
+    finally:
+        for node in nodes:
+            stop(node)
+
+    # One machine, no Redis: the reference.
+    alone = {k: v for k, v in shared.items() if k != "REDIS_URL"}
+    bash(f"{sys.executable} -m govcheck.cli crawl --all --as-of {AS_OF} --round single --jobs 4", alone)
+    reference = findings(alone, "single")
+    assert set(reference) == set(hosts)
+    for round_name in ("2024-Q1", "2024-Q2"):
+        assert findings(alone, round_name) == reference, round_name
+    # No row lost or doubled by the kill, the redo or the second round.
+    reference_rows = row_counts(postgres_url, "single")
+    assert row_counts(postgres_url, "2024-Q1") == reference_rows
+    assert row_counts(postgres_url, "2024-Q2") == reference_rows
+
+
+def wait_until_up(node: Node) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if node.call("daemonstatus.json")["status"] == "ok":
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"the Scrapyd node at {node.url} did not start"
+        time.sleep(0.3)
+
+
+def kill_a_job_mid_site(node: Node, round_: Round) -> list[str]:
+    """SIGKILL a job of ``node`` while it holds sites whose crawl has begun; return those sites."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        running = {job["id"]: job for job in node.call("listjobs.json?project=govcheck")["running"]}
+        held = round_.progress().running
+        for job_id, job in running.items():
+            sites = [site for site, entry in held.items() if entry["job"] == job_id]
+            if sites and time.time() - max(held[s]["taken_at"] for s in sites) > 3:
+                os.kill(int(job["pid"]), signal.SIGKILL)
+                wait_for_end(node, job_id)
+                return sites
+        time.sleep(0.5)
+    raise AssertionError("no job of the first node ever held a site")
+
+
+def wait_for_end(node: Node, job_id: str) -> None:
+    deadline = time.monotonic() + 30
+    while not any(j["id"] == job_id for j in node.call("listjobs.json?project=govcheck")["finished"]):
+        assert time.monotonic() < deadline, f"Scrapyd did not see job {job_id} end"
+        time.sleep(0.3)
+
+
+def check_politeness(stats: dict[str, Any]) -> None:
+    too_busy = {host: n for host, n in stats["max_concurrent"].items() if n > HOST_LIMIT}
+    assert not too_busy, f"hosts above {HOST_LIMIT} concurrent requests: {too_busy}"
+    crowded = {group: n for group, n in stats["max_concurrent_backend"].items() if n > BACKEND_LIMIT}
+    assert not crowded, f"backends above {BACKEND_LIMIT} concurrent requests: {crowded}"
+
+
+def stop(node: Node) -> None:
+    pid_file = node.logs.parent / "scrapyd.pid"
+    if pid_file.exists():
+        pid = int(pid_file.read_text().strip())
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
