@@ -130,7 +130,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.retry_after_max = settings.getfloat("GOVCHECK_RETRY_AFTER_MAX")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        wait = _retry_after(response) if response.status in (429, 503) else None
+        wait = retry_after_seconds(response) if response.status in (429, 503) else None
         if wait is None or request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return super().process_response(request, response)
         if wait > self.retry_after_max:
@@ -144,7 +144,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         return retry
 
 
-def _retry_after(response: Response) -> float | None:
+def retry_after_seconds(response: Response) -> float | None:
     value = response.headers.get("Retry-After", b"").decode("latin-1").strip()
     if not value:
         return None

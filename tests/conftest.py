@@ -13,6 +13,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,49 @@ def farm() -> Iterator[FarmProcess]:
 
     with FarmProcess(timeout_delay=2.0) as process:
         yield process
+
+
+@dataclass(frozen=True)
+class FarmCrawl:
+    """The single-machine reference: every farm host in one registry, crawled by ``govcheck crawl``."""
+
+    database_url: str
+    database: Path
+    env: dict[str, str]
+    hosts: list[str]
+
+
+def farm_registry(path: Path) -> list[str]:
+    """A registry of every host the farm answers for (dead and blocked ones included), with the
+    backend group the farm declares for each; returns the hosts."""
+    from tests.farm.sites_depth import DEPTH_TRUTH
+    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+
+    rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
+    rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
+    rows += [("", host, host) for host in (*DEAD_HOSTS, *BLOCKED_HOSTS)]
+    lines = ["网站标识码,网站名称,首页地址,backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [host for _code, _name, host in rows]
+
+
+@pytest.fixture(scope="session")
+def farm_crawl(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> FarmCrawl:
+    """Every farm host crawled once on one machine, eight at a time, into SQLite (no Redis): what
+    the crawl-depth tests read, and what a cluster round must reproduce."""
+    from tests.farm.truth import AS_OF
+    from tests.test_crawl_e2e import environment, govcheck
+
+    workdir = tmp_path_factory.mktemp("farm-crawl")
+    database = workdir / "govcheck.db"
+    env = environment(farm, f"sqlite:///{database}")
+    env.pop("REDIS_URL", None)
+    hosts = farm_registry(workdir / "sites.csv")
+    imported = govcheck("sites", "import", str(workdir / "sites.csv"), env=env, cwd=workdir)
+    assert imported.returncode == 0, imported.stderr
+    result = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "8", env=env, cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    return FarmCrawl(f"sqlite:///{database}", database, env, hosts)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,9 @@ nodes; the blocks marked ▶ in README.md are run by bash exactly as they are th
 the README sets in its unmarked blocks pointing at these loopback services (and the farm as proxy).
 
 Round 1 is scheduled, one job is killed with SIGKILL mid-round and the round is rescheduled; round 2
-runs on the same Redis untouched. Then one machine crawls the same sites with `govcheck crawl` and
-the findings of both rounds must equal its findings, with no site missing and no row duplicated.
+runs on the same Redis untouched. The findings of both rounds must equal those of one machine crawling
+the same sites with `govcheck crawl` (conftest's ``farm_crawl``), with no site missing and no row
+lost or duplicated.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from sqlalchemy import create_engine, func, select
 
 from govcheck.db.models import Crawl, LinkCheck, Page, Site
 from govcheck.fleet.round import Round, redis_from_url
+from tests.conftest import FarmCrawl, farm_registry
 from tests.farm.process import FarmProcess
-from tests.farm.sites_depth import depth_sites
-from tests.farm.truth import AS_OF, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+from tests.farm.truth import AS_OF
 from tests.scrapyd_node import PASSWORD, USERNAME, Node, free_port
 from tests.test_crawl_e2e import REPO, environment
 
@@ -72,18 +73,8 @@ def farm_call(farm: FarmProcess, path: str, method: str = "GET") -> dict[str, An
     return result
 
 
-def sites_file(path: Path) -> list[str]:
-    """The registry the operator imports: every farm site, the dead and blocked hosts included,
-    with the backend group the farm declares for it."""
-    hosts = [*SITES, *depth_sites(), *DEAD_HOSTS, *BLOCKED_HOSTS]
-    codes = {host: truth.site_code or "" for host, truth in SITES.items()}
-    lines = ["网站标识码,网站名称,首页地址,backend"]
-    lines += [f"{codes.get(h, '')},{h},http://{h}/,{BACKENDS[h]}" for h in hosts]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return hosts
-
-
-def findings(env: dict[str, str], round_name: str) -> dict[str, Any]:
+def findings(env: dict[str, str], round_name: str = "") -> dict[str, Any]:
+    """Each site's verdict, summary and findings (code, column, link, wording) in a round's report."""
     result = subprocess.run(
         [sys.executable, "-m", "govcheck.cli", "report", "--format", "json", "--round", round_name,
          "--as-of", AS_OF.isoformat()],
@@ -128,10 +119,10 @@ def row_counts(database_url: str, round_name: str) -> dict[str, tuple[int, int]]
 
 
 def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
-    farm: FarmProcess, postgres_url: str, redis_url: str, tmp_path: Path
+    farm: FarmProcess, farm_crawl: FarmCrawl, postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    hosts = sites_file(tmp_path / "sites.csv")
-    assert len(hosts) >= 20
+    hosts = farm_registry(tmp_path / "sites.csv")
+    assert len(hosts) >= 20 and hosts == farm_crawl.hosts
     ports = [free_port(), free_port()]
     shared = environment(
         farm,
@@ -197,15 +188,13 @@ def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
         for node in nodes:
             stop(node)
 
-    # One machine, no Redis: the reference.
-    alone = {k: v for k, v in shared.items() if k != "REDIS_URL"}
-    bash(f"{sys.executable} -m govcheck.cli crawl --all --as-of {AS_OF} --round single --jobs 4", alone)
-    reference = findings(alone, "single")
+    # The reference: the same sites crawled on one machine without Redis (govcheck crawl, SQLite).
+    reference = findings(farm_crawl.env)
     assert set(reference) == set(hosts)
     for round_name in ("2024-Q1", "2024-Q2"):
-        assert findings(alone, round_name) == reference, round_name
+        assert findings(shared, round_name) == reference, round_name
     # No row lost or doubled by the kill, the redo or the second round.
-    reference_rows = row_counts(postgres_url, "single")
+    reference_rows = row_counts(farm_crawl.database_url, AS_OF.isoformat())
     assert row_counts(postgres_url, "2024-Q1") == reference_rows
     assert row_counts(postgres_url, "2024-Q2") == reference_rows
 

@@ -1,7 +1,8 @@
 """Crawl depth on the whole farm: column discovery recall and precision, statuses, dates, encodings, links.
 
 Every farm site (the 随州 replicas of truth.py and the depth replicas of sites_depth.py) is crawled once,
-eight at a time, into one SQLite file with ``govcheck crawl``; the tests read what was stored.
+eight at a time, into one SQLite file with ``govcheck crawl`` (conftest's ``farm_crawl``); the tests read
+what was stored.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.farm.process import FarmProcess
+from tests.conftest import FarmCrawl
 from tests.farm.sites_depth import DEPTH_TRUTH
-from tests.farm.truth import AS_OF, SITES
-from tests.test_crawl_e2e import environment, govcheck
+from tests.farm.truth import SITES
 
 STATUS_OF_KIND = {
     "list": "ok",
@@ -29,21 +29,8 @@ MIN_RECALL = MIN_PRECISION = 0.95
 
 
 @pytest.fixture(scope="module")
-def crawled(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> sqlite3.Connection:
-    workdir = tmp_path_factory.mktemp("depth")
-    db = workdir / "govcheck.db"
-    env = environment(farm, f"sqlite:///{db}", GOVCHECK_EVALUATE_ON_CLOSE="false")
-    rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
-    rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
-    sites_csv = workdir / "sites.csv"
-    sites_csv.write_text(
-        "网站标识码,网站名称,首页地址\n" + "".join(f"{c},{n},{h}\n" for c, n, h in rows), "utf-8"
-    )
-    imported = govcheck("sites", "import", str(sites_csv), env=env, cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
-    result = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "8", env=env, cwd=workdir)
-    assert result.returncode == 0, result.stderr
-    connection = sqlite3.connect(db)
+def crawled(farm_crawl: FarmCrawl) -> sqlite3.Connection:
+    connection = sqlite3.connect(farm_crawl.database)
     connection.row_factory = sqlite3.Row
     return connection
 

@@ -33,7 +33,7 @@ from scrapy.utils.asyncio import is_asyncio_available, sleep
 from scrapy.utils.httpobj import urlparse_cached
 
 from govcheck.fleet.round import redis_from_url
-from govcheck.middlewares import _retry_after
+from govcheck.middlewares import retry_after_seconds
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -200,7 +200,7 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
             if acquired:
                 self._call(self.limiter.release, limits, lease_id)
         if response.status in RETRY_AFTER_STATUSES:
-            wait = _retry_after(response)
+            wait = retry_after_seconds(response)
             if wait:
                 self.crawler.stats.inc_value("govcheck/politeness/retry_after")
                 self._call(self.limiter.push_not_before, limits, min(wait, self.retry_after_max))
