@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govcheck import config, recheck, registry, report
-from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
+from govcheck.db.models import Site
 from govcheck.db.session import (
     DatabaseError,
     downgrade,
@@ -34,15 +34,23 @@ from govcheck.db.session import (
     with_retry,
 )
 from govcheck.evaluator import evaluate
-from govcheck.fleet.round import Round, RoundError, SiteTask, message_site, redis_from_url, task_for_site
-from govcheck.fleet.scrapyd import DEFAULT_SLOTS, ScrapydError, ScrapydNode, job_id, job_round, nodes_from
+from govcheck.fleet.round import Round, RoundError, SiteTask, redis_from_url, task_for_site
+from govcheck.fleet.scrapyd import (
+    DEFAULT_SLOTS,
+    PROJECT,
+    ScrapydError,
+    ScrapydNode,
+    job_id,
+    job_round,
+    nodes_from,
+)
+from govcheck.fleet.status import round_status, status_table
 from govcheck.profile import ProfileError, load_profile
 
 logger = logging.getLogger("govcheck")
 EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_SERVICE = 4  # Redis or every Scrapyd node unusable
-SCRAPYD_PROJECT = "govcheck"  # what `make deploy` uploads
 
 
 class CliError(Exception):
@@ -512,7 +520,7 @@ def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     failed = 0
     for node in nodes:
         try:
-            jobs = node.listjobs(SCRAPYD_PROJECT)
+            jobs = node.listjobs(PROJECT)
             free[node] = node.free_slots(node.daemonstatus())
         except ScrapydError as exc:
             print(f"govcheck: {exc}", file=sys.stderr)
@@ -539,7 +547,7 @@ def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 break
             jobid = job_id(rnd.name)
             try:
-                node.schedule(SCRAPYD_PROJECT, args.spider, {"round": rnd.name}, jobid=jobid)
+                node.schedule(PROJECT, args.spider, {"round": rnd.name}, jobid=jobid)
             except ScrapydError as exc:
                 print(f"govcheck: {exc}", file=sys.stderr)
                 failed += 1
@@ -557,129 +565,6 @@ def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 1 if failed else 0
 
 
-def _round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> dict[str, Any]:
-    """The status document: every key always present (null where it does not apply)."""
-    progress = rnd.progress()
-    node_rows: list[dict[str, Any]] = []
-    for node in nodes:
-        row: dict[str, Any] = {
-            "node": node.label,
-            "reachable": True,
-            "error": None,
-            "running": [],
-            "pending": [],
-        }
-        try:
-            jobs = node.listjobs(SCRAPYD_PROJECT)
-        except ScrapydError as exc:
-            row.update(reachable=False, error=exc.message)
-        else:
-            row["running"] = [j.id for j in jobs.running if job_round(j.id) == rnd.name]
-            row["pending"] = [j.id for j in jobs.pending if job_round(j.id) == rnd.name]
-        node_rows.append(row)
-
-    with session_factory(engine)() as session:
-        pages = dict(
-            session.execute(
-                select(Site.host, func.count(Page.id))
-                .join(Crawl, Crawl.site_id == Site.id)
-                .outerjoin(Page, Page.crawl_id == Crawl.id)
-                .where(Crawl.round == rnd.name)
-                .group_by(Site.host)
-            ).all()
-        )
-        # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
-        query = (
-            select(Site.host, Evaluation.verdict, func.count(Finding.id))
-            .join(Evaluation, Evaluation.site_id == Site.id)
-            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
-            .where(Evaluation.round == rnd.name)
-            .group_by(Site.host, Evaluation.id, Evaluation.verdict)
-        )
-        if progress.as_of:
-            query = query.where(Evaluation.as_of == dt.date.fromisoformat(progress.as_of))
-        evaluations = {host: (verdict, count) for host, verdict, count in session.execute(query).all()}
-
-    sites: dict[str, dict[str, Any]] = {}
-
-    def add(
-        host: str, state: str, entry: dict[str, Any], *, reason: str | None = None, key: str | None = None
-    ) -> None:
-        if (key or host) in sites:  # a state seen first wins: done, running, pending, rejected
-            return
-        verdict, findings = evaluations.get(host, (None, None))
-        sites[key or host] = {
-            "host": host,
-            "state": state,
-            "job": entry.get("job"),
-            "node": entry.get("node"),
-            "status": entry.get("status"),
-            "starts": progress.starts.get(host, 0),
-            "reason": reason,
-            "pages": pages.get(host),
-            "findings": findings,
-            "verdict": verdict,
-        }
-
-    for host, entry in progress.done.items():
-        add(host, "done", entry)
-    for host, entry in progress.running.items():
-        add(host, "running", entry)
-    for host in progress.pending:
-        add(host, "pending", {})
-    for number, rejected in enumerate(progress.rejected):
-        host = message_site(str(rejected.get("message", "")).encode())
-        # Messages with no readable host are listed one by one, not merged under "?".
-        add(host, "rejected", {}, reason=rejected.get("reason"), key=f"?{number}" if host == "?" else host)
-    rows = sorted(sites.values(), key=lambda r: r["host"])
-    return {
-        "round": rnd.name,
-        "as_of": progress.as_of,
-        "complete": progress.complete,
-        "cleaned_up_keys": None,
-        "nodes": node_rows,
-        "sites": rows,
-        "totals": {
-            "sites": progress.total,
-            **{
-                state: sum(1 for r in rows if r["state"] == state)
-                for state in ("done", "running", "pending", "rejected")
-            },
-            "pages": sum(r["pages"] or 0 for r in rows),
-            "findings": sum(r["findings"] or 0 for r in rows),
-        },
-    }
-
-
-def _status_table(status: dict[str, Any]) -> str:
-    totals = status["totals"]
-    lines = [
-        f"Round {status['round']} (as of {status['as_of']}): {totals['done']} done, {totals['running']} running, "
-        f"{totals['pending']} pending, {totals['rejected']} rejected of {totals['sites']} site(s); "
-        f"{totals['pages']} pages, {totals['findings']} findings"
-        + ("; complete" if status["complete"] else "")
-    ]
-    if status["nodes"]:
-        lines += ["", f"{'node':<44} {'reachable':<9} {'running':>7} {'pending':>7}"]
-        for node in status["nodes"]:
-            reachable = "yes" if node["reachable"] else f"NO ({node['error']})"
-            lines.append(
-                f"{node['node']:<44} {reachable:<9} {len(node['running']):>7} {len(node['pending']):>7}"
-            )
-    lines += ["", f"{'host':<32} {'state':<8} {'job':<24} {'node':<16} {'pages':>5} {'findings':>8} verdict"]
-    for site in status["sites"]:
-        cells = [
-            site[k] if site[k] is not None else "-" for k in ("job", "node", "pages", "findings", "verdict")
-        ]
-        job, node, pages, findings, verdict = cells
-        if site["reason"]:
-            verdict = f"{verdict} ({site['reason']})"
-        lines.append(
-            f"{site['host']:<32} {site['state']:<8} {job:<24} {node:<16} {pages:>5} {findings:>8} {verdict}"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     rnd = _round(settings, args.round)
     if not rnd.exists():
@@ -688,14 +573,14 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     engine = _engine(settings)
     try:
         while True:
-            status = _round_status(rnd, nodes, engine)
+            status = round_status(rnd, nodes, engine)
             if status["complete"]:
                 status["cleaned_up_keys"] = rnd.cleanup()
             if args.format == "json":
                 # --watch prints one object per line, each complete in itself.
                 print(json.dumps(status, ensure_ascii=False, indent=None if args.watch else 2), flush=True)
             else:
-                sys.stdout.write(_status_table(status) + ("\n" if args.watch else ""))
+                sys.stdout.write(status_table(status) + ("\n" if args.watch else ""))
                 sys.stdout.flush()
             if status["complete"]:
                 print(

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
+from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from twisted.python.failure import Failure
 
@@ -67,6 +68,7 @@ REDIS_SETTINGS = {
     "SCHEDULER_PERSIST": True,
 }
 FLEET_POLL = 0.5  # seconds between looks at the site queue while waiting
+REDIS_RETRY = 5.0  # seconds before trying Redis again after a failure
 
 
 class PortalSpider(Spider):
@@ -94,6 +96,7 @@ class PortalSpider(Spider):
         self.node = os.environ.get("GOVCHECK_NODE_NAME") or socket.gethostname()
         self.sites: dict[str, SiteCrawl] = {}
         self.round: Round | None = None
+        self.unreported: list[str] = []  # sites stored here but not yet marked done in the round
         self.round_name = ""
 
     @classmethod
@@ -189,18 +192,26 @@ class PortalSpider(Spider):
         next_heartbeat = 0.0
         while True:
             now = time.monotonic()
-            if now >= next_heartbeat:
-                self._heartbeat()
-                next_heartbeat = now + self.fleet_lease / 4
-            self._close_drained_sites()
-            running = [s for s in self.sites.values() if not s.closed]
-            if len(running) < self.fleet_sites:
-                site = self._take_site()
-                if site is not None:
-                    idle_since = None
-                    yield self._open_site(site)
-                    continue
-            if running:
+            try:
+                if now >= next_heartbeat:
+                    self._heartbeat()
+                    next_heartbeat = now + self.fleet_lease / 4
+                self._close_drained_sites()
+                running = [s for s in self.sites.values() if not s.closed]
+                site = self._take_site() if len(running) < self.fleet_sites else None
+            except RedisError as exc:
+                # The sites here go on (their items go to the database); only the queue is out of reach.
+                self.crawler.stats.inc_value("govcheck/fleet/redis_errors")
+                logger.error(
+                    "Round %s: Redis failed (%s); retrying in %.0fs", self.round.name, exc, REDIS_RETRY
+                )
+                await asyncio.sleep(REDIS_RETRY)
+                continue
+            if site is not None:
+                idle_since = None
+                yield self._open_site(site)
+                continue
+            if running or self.unreported:
                 idle_since = None
             else:
                 idle_since = idle_since or now
@@ -210,7 +221,6 @@ class PortalSpider(Spider):
                         self.round.name,
                         now - idle_since,
                     )
-                    self._cleanup_if_complete()
                     return
             await asyncio.sleep(FLEET_POLL)
 
@@ -274,27 +284,42 @@ class PortalSpider(Spider):
             self._close_site(site)
 
     def _close_site(self, site: SiteCrawl) -> None:
-        assert self.round is not None
+        """Store and evaluate the site (pipelines and the evaluate-on-close extension), then tell the round."""
         site.closed = True
         self.crawler.signals.send_catch_log(
             signal=govcheck_signals.site_closed, context=site.context(), stats=dict(site.stats.values)
         )
-        self.round.finish(site.key, job=self.job, node=self.node, status="finished")
         self.crawler.stats.inc_value("govcheck/fleet/sites_done")
-        logger.info("Round %s: %s done (%d requests)", self.round.name, site.key, site.requests_made)
+        logger.info("Round %s: %s done (%d requests)", self.round_name, site.key, site.requests_made)
         site.release()
-        self._cleanup_if_complete()
+        self.unreported.append(site.key)
+        self._report_finished()
 
-    def _cleanup_if_complete(self) -> None:
+    def _report_finished(self) -> None:
+        """Mark stored sites done in the round (kept for the next try if Redis is out of reach), and
+        delete the round's scheduler keys once nothing is left anywhere."""
         assert self.round is not None
-        if self.round.progress().complete:
-            deleted = self.round.cleanup()
-            logger.info("Round %s is complete: deleted its %d scheduler key(s)", self.round.name, deleted)
+        while self.unreported:
+            self.round.finish(self.unreported[0], job=self.job, node=self.node, status="finished")
+            self.unreported.pop(0)
+            if self.round.is_complete():
+                deleted = self.round.cleanup()
+                logger.info("Round %s is complete: deleted its %d scheduler key(s)", self.round.name, deleted)
 
     def closed(self, reason: str) -> None:
         if self.round is None:
             return
+        try:
+            self._give_back(reason)
+        except RedisError as exc:
+            logger.error(
+                "Round %s: Redis failed at close (%s); leases will run out instead", self.round.name, exc
+            )
+
+    def _give_back(self, reason: str) -> None:
+        assert self.round is not None
         if self.fleet:
+            self._report_finished()
             for site in self.sites.values():
                 if not site.closed and self.round.requeue(site.key, job=self.job):
                     # Shut down mid-site (Scrapyd cancel, SIGTERM): another job crawls it again.

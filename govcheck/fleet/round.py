@@ -321,6 +321,15 @@ class Round:
             rejected=[json.loads(raw) for raw in rejected],
         )
 
+    def is_complete(self) -> bool:
+        """Sites were queued and none is pending or running (cheap: no lists are read)."""
+        with self.server.pipeline() as pipe:
+            pipe.hget(self.meta_key, "total")
+            pipe.llen(self.sites_key)
+            pipe.hlen(self.running_key)
+            total, pending, running = pipe.execute()
+        return int(total or 0) > 0 and pending == 0 and running == 0
+
     def exists(self) -> bool:
         return bool(self.server.exists(self.meta_key))
 

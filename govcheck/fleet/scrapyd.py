@@ -24,6 +24,7 @@ from typing import Any
 DEFAULT_SLOTS = 1  # a fleet job already crawls GOVCHECK_FLEET_SITES sites at once
 DEFAULT_TIMEOUT = 30.0
 JOB_TAG = re.compile(r"[0-9a-f]{8}")
+PROJECT = "govcheck"  # the Scrapyd project `make deploy` uploads
 RESERVED_ARGS = {"project", "spider", "jobid", "_version", "priority", "setting"}
 
 
