@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
+    from govcheck.db.writer import CrawlContext
+
 logger = logging.getLogger(__name__)
 
 STRICT_POLITENESS = {
@@ -96,7 +98,8 @@ class PortalSpider(Spider):
         self.node = os.environ.get("GOVCHECK_NODE_NAME") or socket.gethostname()
         self.sites: dict[str, SiteCrawl] = {}
         self.round: Round | None = None
-        self.unreported: list[str] = []  # sites stored here but not yet marked done in the round
+        self.unreported: list[tuple[str, str]] = []  # (site, status) not yet marked done in the round
+        self.stored: set[str] = set()  # sites the storage pipeline has written whole
         self.round_name = ""
 
     @classmethod
@@ -137,6 +140,7 @@ class PortalSpider(Spider):
                 "or name one site with -a site=HOST"
             )
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.site_stored, signal=govcheck_signals.site_stored)
         return spider
 
     @property
@@ -292,15 +296,20 @@ class PortalSpider(Spider):
         self.crawler.stats.inc_value("govcheck/fleet/sites_done")
         logger.info("Round %s: %s done (%d requests)", self.round_name, site.key, site.requests_made)
         site.release()
-        self.unreported.append(site.key)
+        # "spooled": the database was out of reach, the items wait in this node's spool for replay.
+        self.unreported.append((site.key, "finished" if site.key in self.stored else "spooled"))
         self._report_finished()
+
+    def site_stored(self, context: CrawlContext, reason: str) -> None:
+        self.stored.add(context.host)
 
     def _report_finished(self) -> None:
         """Mark stored sites done in the round (kept for the next try if Redis is out of reach), and
         delete the round's scheduler keys once nothing is left anywhere."""
         assert self.round is not None
         while self.unreported:
-            self.round.finish(self.unreported[0], job=self.job, node=self.node, status="finished")
+            site, status = self.unreported[0]
+            self.round.finish(site, job=self.job, node=self.node, status=status)
             self.unreported.pop(0)
             if self.round.is_complete():
                 deleted = self.round.cleanup()

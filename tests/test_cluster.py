@@ -92,30 +92,23 @@ def findings(env: dict[str, str], round_name: str = "") -> dict[str, Any]:
     return out
 
 
-def row_counts(database_url: str, round_name: str) -> dict[str, tuple[int, int]]:
+def row_counts(database_url: str, round_name: str) -> dict[str, tuple[int, ...]]:
     """Pages and link checks stored per site for a round's crawl."""
     engine = create_engine(database_url)
+    counts: dict[str, list[int]] = {}
     with engine.connect() as connection:
-        pages = dict(
-            connection.execute(
-                select(Site.host, func.count(Page.id))
+        for position, table in enumerate((Page, LinkCheck)):
+            rows = connection.execute(
+                select(Site.host, func.count(table.id))
                 .join(Crawl, Crawl.site_id == Site.id)
-                .join(Page, Page.crawl_id == Crawl.id)
+                .join(table, table.crawl_id == Crawl.id)
                 .where(Crawl.round == round_name)
                 .group_by(Site.host)
             ).all()
-        )
-        checks = dict(
-            connection.execute(
-                select(Site.host, func.count(LinkCheck.id))
-                .join(Crawl, Crawl.site_id == Site.id)
-                .join(LinkCheck, LinkCheck.crawl_id == Crawl.id)
-                .where(Crawl.round == round_name)
-                .group_by(Site.host)
-            ).all()
-        )
+            for host, count in rows:
+                counts.setdefault(host, [0, 0])[position] = count
     engine.dispose()
-    return {host: (pages.get(host, 0), checks.get(host, 0)) for host in {*pages, *checks}}
+    return {host: tuple(values) for host, values in counts.items()}
 
 
 def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(

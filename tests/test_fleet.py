@@ -137,3 +137,22 @@ def test_a_fleet_job_crawls_the_queued_sites_once_sets_bad_messages_aside_and_cl
     assert sites[SITE]["summary"] == SITES[SITE].expected_summary and sites[SITE]["verdict"] == "pass"
     assert sites[DEAD]["verdict"] == "fail"
     assert [f["code"] for f in sites[DEAD]["findings"]] == ["site_unreachable"]
+
+
+def test_a_dead_database_loses_nothing_in_fleet_mode(
+    farm: FarmProcess, redis_url: str, tmp_path: Path
+) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
+    queue(round_, SITE)
+    env = fleet_env(farm, "postgresql+psycopg2://govcheck:secret@127.0.0.1:9/govcheck", redis_url, prefix)
+    env["GOVCHECK_SPOOL_DIR"] = str(tmp_path / "spool")
+    log = fleet_crawl(env, "2024-Q1", tmp_path)
+    assert "secret" not in log
+    assert round_.progress().done[SITE]["status"] == "spooled"  # done here, stored later
+    (spool,) = (tmp_path / "spool").glob("*.jsonl")
+    env["GOVCHECK_DATABASE_URL"] = f"sqlite:///{tmp_path / 'later.db'}"
+    replayed = run([sys.executable, "-m", "govcheck.cli", "db", "replay", str(spool)], env, tmp_path)
+    assert replayed.returncode == 0, replayed.stderr
+    site = next(s for s in report(env, tmp_path, "--round", "2024-Q1")["sites"] if s["host"] == SITE)
+    assert (site["verdict"], site["summary"]) == ("pass", SITES[SITE].expected_summary)
