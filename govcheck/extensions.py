@@ -35,6 +35,7 @@ class EvaluateOnClose:
     def __init__(self, database_url: str, settings: dict[str, object]) -> None:
         self.database_url = database_url
         self.settings = settings
+        self.engine: Engine | None = None  # opened at the first evaluation, kept for the job's next sites
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -57,20 +58,22 @@ class EvaluateOnClose:
         job's sites cut short), or mark them interrupted."""
         for site in spider.sites.values():
             if not site.closed:
-                self._run(site.context(), reason, named_round=site.explicit_round)
+                # A fleet job that stops mid-site gives the site back to the round: never complete here.
+                self._run(
+                    site.context(), "interrupted" if spider.fleet else reason, named_round=site.explicit_round
+                )
+        if self.engine is not None:
+            self.engine.dispose()
 
     def _run(self, context: CrawlContext, reason: str, *, named_round: bool) -> None:
         try:
-            engine = open_database(self.database_url, migrate=False, small_pool=True)
+            if self.engine is None:
+                self.engine = open_database(self.database_url, migrate=False, small_pool=True)
+            self._evaluate(self.engine, context, reason, named_round=named_round)
         except DatabaseError as exc:
             logger.error("Cannot evaluate %s: %s", context.host, exc)
-            return
-        try:
-            self._evaluate(engine, context, reason, named_round=named_round)
         except SQLAlchemyError as exc:
             logger.error("Evaluation of %s failed: %s", context.host, exc)
-        finally:
-            engine.dispose()
 
     def _evaluate(self, engine: Engine, context: CrawlContext, reason: str, *, named_round: bool) -> None:
         def find(session: Session) -> tuple[int, int] | None:

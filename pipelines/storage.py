@@ -164,10 +164,13 @@ class StoragePipeline:
 
     def close_spider(self) -> None:
         self.flush()
-        # A one-site crawl keeps the whole crawl's stats (Scrapy's downloader counters included).
-        stats = json_safe(self.stats.get_stats())
-        for store in self.stores.values():
-            if not store.finished:
-                self._finish(store, stats)
+        spider = self.crawler.spider
+        for key, store in self.stores.items():
+            if store.finished:
+                continue
+            # A one-site crawl keeps the whole crawl's stats (Scrapy's downloader counters included);
+            # a fleet job's site cut short keeps its own.
+            stats = spider.sites[key].stats.values if spider.fleet else self.stats.get_stats()
+            self._finish(store, json_safe(stats))
         if self.engine is not None:
             self.engine.dispose()

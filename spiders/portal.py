@@ -100,6 +100,8 @@ class PortalSpider(Spider):
         self.round: Round | None = None
         self.unreported: list[tuple[str, str]] = []  # (site, status) not yet marked done in the round
         self.stored: set[str] = set()  # sites the storage pipeline has written whole
+        self.redis_ok_since = time.monotonic()  # Redis answered every call since then
+        self.idle_passes = 0  # consecutive fleet-loop passes with nothing in flight
         self.round_name = ""
 
     @classmethod
@@ -158,7 +160,7 @@ class PortalSpider(Spider):
         """The backend group of a host one of this job's sites is served from (for the requests the
         spider does not build itself, such as robots.txt)."""
         for site in self.sites.values():
-            if site.backend and host in site.site_hosts:
+            if not site.closed and site.backend and host in site.site_hosts:
                 return site.backend
         return None
 
@@ -205,6 +207,7 @@ class PortalSpider(Spider):
                 site = self._take_site() if len(running) < self.fleet_sites else None
             except RedisError as exc:
                 # The sites here go on (their items go to the database); only the queue is out of reach.
+                self.redis_ok_since = time.monotonic() + REDIS_RETRY
                 self.crawler.stats.inc_value("govcheck/fleet/redis_errors")
                 logger.error(
                     "Round %s: Redis failed (%s); retrying in %.0fs", self.round.name, exc, REDIS_RETRY
@@ -244,15 +247,15 @@ class PortalSpider(Spider):
                 continue
             try:
                 task = parse_message(raw, round_name=self.round.name)
-                site = SiteCrawl(
-                    self, SiteTarget(task.url, task.as_of, task.round, task.links, task.backend), self.options
-                )
-            except (RoundError, config.ConfigError) as exc:
+                target = SiteTarget(task.target, task.as_of, task.round, task.links, task.backend)
+                site = SiteCrawl(self, target, self.options)
+            except ValueError as exc:  # a bad message, argument or site profile: that site only
                 host = message_site(raw)
                 logger.error("Round %s: site message for %s set aside: %s", self.round.name, host, exc)
                 self.round.reject(host, raw, str(exc))
                 self.crawler.stats.inc_value("govcheck/fleet/rejected")
                 continue
+            site.message = raw
             self.round.started(site.key)
             self.crawler.stats.inc_value("govcheck/fleet/sites_taken")
             logger.info("Round %s: took %s (%s)", self.round.name, site.key, task.url)
@@ -267,6 +270,9 @@ class PortalSpider(Spider):
             logger.warning(
                 "Round %s: lost the lease on %s (another worker may be crawling it)", self.round.name, lost
             )
+        if time.monotonic() - self.redis_ok_since < self.fleet_lease:
+            # Just back from a Redis outage: the other workers have not had a chance to renew yet.
+            return
         expired = self.round.requeue_expired()
         if expired:
             logger.warning(
@@ -275,17 +281,35 @@ class PortalSpider(Spider):
 
     def _close_drained_sites(self) -> None:
         """A site whose last callback ended at least one poll ago is done (the grace lets the items of
-        that callback reach the pipelines first)."""
+        that callback reach the pipelines first). When nothing at all is in flight in this job twice
+        in a row, every open site is done: a request dropped without a signal (a spider middleware's
+        filter) left its count behind."""
         now = time.monotonic()
-        for site in list(self.sites.values()):
-            if (
-                site.closed
-                or site.pending > 0
-                or site.drained_at is None
-                or now - site.drained_at < FLEET_POLL
-            ):
-                continue
-            self._close_site(site)
+        open_sites = [site for site in self.sites.values() if not site.closed]
+        idle = bool(open_sites) and self._nothing_in_flight()
+        self.idle_passes = self.idle_passes + 1 if idle else 0
+        for site in open_sites:
+            if self.idle_passes >= 2 and site.pending > 0:
+                logger.warning(
+                    "Round %s: %s has nothing in flight but %d request(s) unaccounted for; closing it",
+                    self.round_name,
+                    site.key,
+                    site.pending,
+                )
+                self._close_site(site)
+            elif site.pending <= 0 and site.drained_at is not None and now - site.drained_at >= FLEET_POLL:
+                self._close_site(site)
+
+    def _nothing_in_flight(self) -> bool:
+        """No download, no response being processed, no request queued for this job."""
+        assert self.round is not None
+        engine = self.crawler.engine
+        scraper_idle = engine.scraper.slot is None or engine.scraper.slot.is_idle()
+        return (
+            not engine.downloader.active
+            and scraper_idle
+            and not self.round.server.zcard(self.round.requests_key(self.job))
+        )
 
     def _close_site(self, site: SiteCrawl) -> None:
         """Store and evaluate the site (pipelines and the evaluate-on-close extension), then tell the round."""
@@ -309,7 +333,8 @@ class PortalSpider(Spider):
         assert self.round is not None
         while self.unreported:
             site, status = self.unreported[0]
-            self.round.finish(site, job=self.job, node=self.node, status=status)
+            message = self.sites[site].message
+            self.round.finish(site, job=self.job, node=self.node, status=status, message=message)
             self.unreported.pop(0)
             if self.round.is_complete():
                 deleted = self.round.cleanup()
@@ -338,6 +363,7 @@ class PortalSpider(Spider):
                         site.key,
                         reason,
                     )
+            self.round.forget_job(self.job)  # nothing will read this job's request queue again
         else:
             # A one-site crawl is a run of its own: its scheduler keys go with it.
             (site,) = self.sites.values()

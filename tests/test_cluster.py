@@ -32,7 +32,7 @@ from govcheck.fleet.round import Round, redis_from_url
 from tests.conftest import FarmCrawl, farm_registry
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
-from tests.scrapyd_node import PASSWORD, USERNAME, Node, free_port
+from tests.scrapyd_node import PASSWORD, Node, free_port
 from tests.test_crawl_e2e import REPO, environment
 
 HOST_LIMIT, BACKEND_LIMIT = 2, 4
@@ -143,11 +143,11 @@ def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
             nodes.append(Node(f"http://127.0.0.1:{port}/", postgres_url, node_dir / "logs"))
         for node in nodes:
             wait_until_up(node)
+        # The operator's node list, built by the README's own command from $NODES and $SCRAPYD_PASSWORD.
+        node_list = bash(readme_block("nodes") + 'printf %s "$GOVCHECK_SCRAPYD_NODES"\n', shared)
         operator = {
             **shared,
-            "GOVCHECK_SCRAPYD_NODES": ",".join(
-                f"http://{USERNAME}:{PASSWORD}@127.0.0.1:{p}/?slots=2" for p in ports
-            ),
+            "GOVCHECK_SCRAPYD_NODES": node_list,
             "SITES_FILE": str(tmp_path / "sites.csv"),
             "AS_OF": AS_OF.isoformat(),
         }

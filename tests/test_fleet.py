@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -156,3 +157,57 @@ def test_a_dead_database_loses_nothing_in_fleet_mode(
     assert replayed.returncode == 0, replayed.stderr
     site = next(s for s in report(env, tmp_path, "--round", "2024-Q1")["sites"] if s["host"] == SITE)
     assert (site["verdict"], site["summary"]) == ("pass", SITES[SITE].expected_summary)
+
+
+def test_leases_a_lost_holder_cannot_undo(redis_url: str) -> None:
+    round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=f"t{uuid.uuid4().hex[:8]}")
+    queue(round_, SITE)
+    taken = round_.take(job="a", node="n1", lease=0.2)
+    assert taken is not None
+    _state, raw = taken
+    time.sleep(0.3)  # job a stalls past its lease
+    assert round_.requeue_expired() == [SITE]
+    # Requeued but not yet retaken: a's finish takes the site out of the queue (no second crawl).
+    round_.finish(SITE, job="a", node="n1", status="finished", message=raw)
+    assert round_.progress().pending == [] and round_.is_complete()
+
+    second = Round(round_.server, "2024-Q2", prefix=round_.base.split(":")[0])
+    queue(second, SITE)
+    taken = second.take(job="a", node="n1", lease=0.2)
+    assert taken is not None
+    time.sleep(0.3)
+    assert second.requeue_expired() == [SITE]
+    assert second.take(job="b", node="n2", lease=60) is not None  # b took it over
+    second.finish(SITE, job="a", node="n1", status="finished", message=taken[1])
+    assert second.progress().running[SITE]["job"] == "b" and not second.is_complete()
+    assert second.heartbeat([SITE], job="a", lease=60) == [SITE]  # a learns it lost the site
+    assert second.heartbeat([SITE], job="b", lease=60) == []
+
+
+def test_sites_of_ended_jobs_go_back_and_their_request_queues_go(redis_url: str) -> None:
+    round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=f"t{uuid.uuid4().hex[:8]}")
+    queue(round_, SITE)
+    assert round_.take(job="dead", node="n1", lease=600) is not None
+    round_.server.zadd(round_.requests_key("dead"), {"request": 1})
+    assert round_.requeue_jobs({"dead"}) == [SITE]
+    assert round_.progress().pending == [SITE]
+    assert not round_.server.exists(round_.requests_key("dead"))
+
+
+def test_a_bare_registry_host_keeps_https_then_http() -> None:
+    bare = task_for_site(SITE, SITE, as_of="2024-02-28", round_name="r1", links="homepage", backend=None)
+    assert (bare.url, bare.target) == (f"http://{SITE}/", SITE)
+    assert parse_message(bare.message(), round_name="r1").target == SITE
+    given = task_for_site(
+        SITE,
+        f"https://{SITE}/index.html",
+        as_of="2024-02-28",
+        round_name="r1",
+        links="homepage",
+        backend=None,
+    )
+    assert given.target == given.url == f"https://{SITE}/index.html"
+    tampered = json.loads(bare.message())
+    tampered["meta"]["govcheck"]["target"] = "other.gov.cn"
+    with pytest.raises(RoundError, match="target"):
+        parse_message(json.dumps(tampered), round_name="r1")

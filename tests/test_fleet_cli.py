@@ -429,6 +429,9 @@ def test_schedule_requeues_sites_of_ended_jobs_and_starts_jobs_per_free_slot(
         "error": "connection refused (is Scrapyd running there?)",
         "running": [],
         "pending": [],
+        "sites": {"done": 0, "running": 0},
+        "pages": 0,
+        "findings": 0,
     }
 
     code = main([*base, "schedule", "--round", "2024年Q1"])

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCKED_RETRIES = 8
+POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 class DatabaseError(RuntimeError):
@@ -63,7 +64,11 @@ def create_db_engine(database_url: str, *, small_pool: bool = False) -> Engine:
 
         return engine
     pool_args: dict[str, Any] = {"pool_size": 1, "max_overflow": 1} if small_pool else {}
-    return create_engine(url, pool_pre_ping=True, **pool_args)
+    # A server that does not answer fails fast instead of stalling a crawler's reactor for minutes.
+    connect_args = (
+        {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S} if url.get_backend_name() == "postgresql" else {}
+    )
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool_args)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,8 +11,8 @@ hard, and one 集约化 platform serves hundreds of sites from one backend. This
 A request takes a lease on its host and, when it has one, its backend group, all or nothing, in one
 Lua script; leases expire by themselves (``DOWNLOAD_TIMEOUT`` plus a margin), so a SIGKILLed process
 frees its share. The hook is the HTTP download handler, not a downloader middleware: the handler runs
-after Scrapy's per-domain slot, so a request waiting here holds only its own slot's place instead of
-the downloader's global ``active`` set.
+after Scrapy's per-domain slot, so at most CONCURRENT_REQUESTS_PER_DOMAIN requests per host poll Redis
+(the rest wait in the slot's queue), and the wait is neither download time nor latency.
 """
 
 from __future__ import annotations

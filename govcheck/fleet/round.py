@@ -34,7 +34,7 @@ from redis import Redis
 
 from govcheck import config
 
-ROUND_NAME = re.compile(r"^[^\s:*?\[\]{}]{1,100}$")
+ROUND_NAME = re.compile(r"^[^\s:*?\[\]{}%]{1,100}$")  # scrapy-redis %-formats its keys
 MESSAGE_KEYS = {"url", "meta", "method"}
 BOOKKEEPING_TTL = 90 * 86400  # a quarter: long enough for the next round's 复查
 
@@ -59,15 +59,16 @@ redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), host)
 return {'taken', raw}
 """
 
-# Extend the leases of the given hosts that `job` still holds; return the hosts it no longer holds.
+# Extend the leases of the given hosts that `job` (ARGV[1]) still holds for ARGV[2] seconds; return
+# the hosts it no longer holds.
 _HEARTBEAT = """
 local now = redis.call('TIME')
 now = tonumber(now[1]) + tonumber(now[2]) / 1000000
 local lost = {}
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   local entry = redis.call('HGET', KEYS[1], ARGV[i])
   if entry and cjson.decode(entry)['job'] == ARGV[1] then
-    redis.call('ZADD', KEYS[2], now + tonumber(KEYS[3]), ARGV[i])
+    redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[i])
   else
     table.insert(lost, ARGV[i])
   end
@@ -87,14 +88,34 @@ redis.call('LPUSH', KEYS[3], decoded['message'])
 return 1
 """
 
-# Record a site as done: it leaves `running`, its lease and (if requeued meanwhile) the queue.
-_FINISH = """
-local entry = redis.call('HGET', KEYS[1], ARGV[1])
-if entry then
-  redis.call('LREM', KEYS[3], 0, cjson.decode(entry)['message'])
+# Put back every running site whose lease has run out, checked in the same step (a holder that renews
+# in between keeps its site).
+_REQUEUE_EXPIRED = """
+local now = redis.call('TIME')
+now = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local requeued = {}
+for _, host in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  local entry = redis.call('HGET', KEYS[1], host)
+  redis.call('ZREM', KEYS[2], host)
+  if entry then
+    redis.call('HDEL', KEYS[1], host)
+    redis.call('LPUSH', KEYS[3], cjson.decode(entry)['message'])
+    table.insert(requeued, host)
+  end
 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
+return requeued
+"""
+
+# Record a site as done by `job` (ARGV[3]): its message (ARGV[4]) leaves the queue if it was requeued
+# meanwhile, and `running` and the lease are cleared only if `job` still holds the site (a worker
+# that took it over goes on and finishes it itself).
+_FINISH = """
+if ARGV[4] ~= '' then redis.call('LREM', KEYS[3], 0, ARGV[4]) end
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+if entry and cjson.decode(entry)['job'] == ARGV[3] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
 local now = redis.call('TIME')
 local record = cjson.decode(ARGV[2])
 record['finished_at'] = tonumber(now[1]) + tonumber(now[2]) / 1000000
@@ -109,7 +130,7 @@ class RoundError(ValueError):
 
 def check_round_name(name: str) -> str:
     if not ROUND_NAME.match(name or ""):
-        raise RoundError(f"round: expected a name without spaces, ':' or glob characters, got {name!r}")
+        raise RoundError(f"round: expected a name without spaces, ':', '%' or glob characters, got {name!r}")
     return name
 
 
@@ -118,16 +139,23 @@ class SiteTask:
     """One site of a round, as a worker takes it: what ``scrapy crawl portal -a …`` would be given."""
 
     site: str  # the host, the site's identity in the round
-    url: str  # the homepage (the registry's, or http://HOST/)
+    url: str  # the homepage as a URL (scrapy-redis needs one): the registry's, or http://HOST/
     as_of: str  # YYYY-MM-DD
     round: str
     links: str = "homepage"
     backend: str | None = None  # the backend group (registry or profile) for cluster politeness
+    target: str = ""  # what `-a site=` gets: a bare host (https, then http) or a URL; default: url
 
     def message(self) -> str:
         """The scrapy-redis message: only ``url``, ``meta`` and ``method``, which it carries safely
         (any other key would become form data of the request)."""
-        meta = {"site": self.site, "as_of": self.as_of, "round": self.round, "links": self.links}
+        meta = {
+            "site": self.site,
+            "target": self.target or self.url,
+            "as_of": self.as_of,
+            "round": self.round,
+            "links": self.links,
+        }
         if self.backend:
             meta["backend"] = self.backend
         return json.dumps({"url": self.url, "meta": {"govcheck": meta}, "method": "GET"}, sort_keys=True)
@@ -155,7 +183,7 @@ def parse_message(raw: bytes | str, *, round_name: str) -> SiteTask:
     if not isinstance(info, dict):
         raise RoundError("meta.govcheck: missing")
     site, as_of, round_, links = (info.get(k) for k in ("site", "as_of", "round", "links"))
-    if not isinstance(site, str) or site.lower() != parts.hostname:
+    if not isinstance(site, str) or site != parts.hostname:
         raise RoundError(f"meta.govcheck.site: expected the URL's host {parts.hostname!r}, got {site!r}")
     if round_ != round_name:
         raise RoundError(f"meta.govcheck.round: expected {round_name!r}, got {round_!r}")
@@ -170,7 +198,15 @@ def parse_message(raw: bytes | str, *, round_name: str) -> SiteTask:
     backend = info.get("backend")
     if backend is not None and not isinstance(backend, str):
         raise RoundError(f"meta.govcheck.backend: expected a string, got {backend!r}")
-    return SiteTask(site=site, url=url, as_of=as_of, round=round_, links=links, backend=backend)
+    target = info.get("target", url)
+    target_host = (
+        urlsplit(target if "://" in target else f"//{target}").hostname if isinstance(target, str) else None
+    )
+    if target_host != site:
+        raise RoundError(f"meta.govcheck.target: expected a host or URL of {site!r}, got {target!r}")
+    return SiteTask(
+        site=site, url=url, as_of=as_of, round=round_, links=links, backend=backend, target=target
+    )
 
 
 @dataclass
@@ -209,6 +245,7 @@ class Round:
         self._heartbeat = server.register_script(_HEARTBEAT)
         self._requeue = server.register_script(_REQUEUE)
         self._finish = server.register_script(_FINISH)
+        self._requeue_expired = server.register_script(_REQUEUE_EXPIRED)
 
     # -- scrapy-redis keys --------------------------------------------------------------------
 
@@ -270,7 +307,7 @@ class Round:
         hosts = list(sites)
         if not hosts:
             return []
-        lost = self._heartbeat(keys=[self.running_key, self.leases_key, lease], args=[job, *hosts])
+        lost = self._heartbeat(keys=[self.running_key, self.leases_key], args=[job, lease, *hosts])
         return [h.decode() if isinstance(h, bytes) else h for h in lost]
 
     def requeue(self, site: str, *, job: str = "") -> bool:
@@ -279,23 +316,35 @@ class Round:
 
     def requeue_expired(self) -> list[str]:
         """Sites whose lease ran out (their worker died or stalled) go back to the queue."""
-        now = self._now()
-        expired = [h.decode() for h in self.server.zrangebyscore(self.leases_key, "-inf", now)]
-        return [site for site in expired if self.requeue(site)]
+        requeued = self._requeue_expired(keys=[self.running_key, self.leases_key, self.sites_key])
+        return [h.decode() if isinstance(h, bytes) else h for h in requeued]
 
     def requeue_jobs(self, ended_jobs: set[str]) -> list[str]:
-        """Sites held by jobs that are known to have ended (Scrapyd's ``finished`` list)."""
+        """Sites held by jobs that are known to have ended (Scrapyd's ``finished`` list) go back to
+        the queue; those jobs' request queues, which nothing will ever read, are deleted."""
         running = self.progress().running
-        return [
+        requeued = [
             site
             for site, entry in running.items()
             if entry.get("job") in ended_jobs and self.requeue(site, job=entry["job"])
         ]
+        for job in ended_jobs:
+            self.forget_job(job)
+        return requeued
 
-    def finish(self, site: str, *, job: str, node: str, status: str) -> None:
+    def forget_job(self, job: str) -> None:
+        """Delete a job's request queue (the job has ended; its sites are crawled anew elsewhere)."""
+        self.server.delete(self.requests_key(job))
+
+    def finish(
+        self, site: str, *, job: str, node: str, status: str, message: bytes | str | None = None
+    ) -> None:
+        """Record ``site`` done by ``job``; ``message`` (as taken) is removed from the queue too, in
+        case the site was requeued while this job was finishing it."""
         record = json.dumps({"job": job, "node": node, "status": status})
         self._finish(
-            keys=[self.running_key, self.leases_key, self.sites_key, self.done_key], args=[site, record]
+            keys=[self.running_key, self.leases_key, self.sites_key, self.done_key],
+            args=[site, record, job, message or ""],
         )
 
     # -- reading ------------------------------------------------------------------------------
@@ -334,8 +383,12 @@ class Round:
         return bool(self.server.exists(self.meta_key))
 
     def cleanup(self) -> int:
-        """Delete the round's scheduler keys (request queues, fingerprints); bookkeeping stays
-        until it expires. Returns how many keys were deleted."""
+        """Delete the round's scheduler keys (request queues, fingerprints); its bookkeeping expires
+        after BOOKKEEPING_TTL. Returns how many keys were deleted."""
+        with self.server.pipeline() as pipe:
+            for key in self._bookkeeping_keys():
+                pipe.expire(key, BOOKKEEPING_TTL)
+            pipe.execute()
         deleted = 0
         for pattern in (f"{self.base}:requests:*", f"{self.base}:seen:*"):
             keys = list(self.server.scan_iter(match=pattern, count=500))
@@ -382,5 +435,15 @@ def redis_from_url(url: str) -> Redis:
 def task_for_site(
     host: str, homepage: str | None, *, as_of: str, round_name: str, links: str, backend: str | None
 ) -> SiteTask:
+    """A registry site as a task: a homepage stored as a bare host keeps meaning "https, then http",
+    exactly as ``govcheck crawl`` passes it to ``-a site=``."""
     url = homepage if homepage and "://" in homepage else f"http://{host}/"
-    return SiteTask(site=host, url=url, as_of=as_of, round=round_name, links=links, backend=backend)
+    return SiteTask(
+        site=host,
+        url=url,
+        as_of=as_of,
+        round=round_name,
+        links=links,
+        backend=backend,
+        target=homepage or host,
+    )

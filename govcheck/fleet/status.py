@@ -19,6 +19,7 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
     """The status document: every key always present (null where it does not apply)."""
     progress = rnd.progress()
     node_rows: list[dict[str, Any]] = []
+    job_node: dict[str, str] = {}  # every job id a node knows -> that node
     for node in nodes:
         row: dict[str, Any] = {
             "node": node.label,
@@ -26,12 +27,16 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             "error": None,
             "running": [],
             "pending": [],
+            "sites": {"done": 0, "running": 0},
+            "pages": 0,
+            "findings": 0,
         }
         try:
             jobs = node.listjobs(PROJECT)
         except ScrapydError as exc:
             row.update(reachable=False, error=exc.message)
         else:
+            job_node.update({j.id: node.label for j in (*jobs.running, *jobs.pending, *jobs.finished)})
             row["running"] = [j.id for j in jobs.running if job_round(j.id) == rnd.name]
             row["pending"] = [j.id for j in jobs.pending if job_round(j.id) == rnd.name]
         node_rows.append(row)
@@ -70,7 +75,8 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             "host": host,
             "state": state,
             "job": entry.get("job"),
-            "node": entry.get("node"),
+            # The Scrapyd node that ran the job; else the host name the worker gave.
+            "node": job_node.get(entry.get("job") or "", entry.get("node")),
             "status": entry.get("status"),
             "starts": progress.starts.get(host, 0),
             "reason": reason,
@@ -90,6 +96,11 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
         # Messages with no readable host are listed one by one, not merged under "?".
         add(host, "rejected", {}, reason=rejected.get("reason"), key=f"?{number}" if host == "?" else host)
     rows = sorted(sites.values(), key=lambda r: r["host"])
+    for row in node_rows:
+        mine = [r for r in rows if r["node"] == row["node"]]
+        row["sites"] = {state: sum(1 for r in mine if r["state"] == state) for state in ("done", "running")}
+        row["pages"] = sum(r["pages"] or 0 for r in mine)
+        row["findings"] = sum(r["findings"] or 0 for r in mine)
     return {
         "round": rnd.name,
         "as_of": progress.as_of,
@@ -118,21 +129,31 @@ def status_table(status: dict[str, Any]) -> str:
         + ("; complete" if status["complete"] else "")
     ]
     if status["nodes"]:
-        lines += ["", f"{'node':<44} {'reachable':<9} {'running':>7} {'pending':>7}"]
+        lines += [
+            "",
+            f"{'node':<44} {'reachable':<9} {'jobs':>4} {'waiting':>7} {'done':>5} {'running':>7} "
+            f"{'pages':>6} {'findings':>8}",
+        ]
         for node in status["nodes"]:
             reachable = "yes" if node["reachable"] else f"NO ({node['error']})"
             lines.append(
-                f"{node['node']:<44} {reachable:<9} {len(node['running']):>7} {len(node['pending']):>7}"
+                f"{node['node']:<44} {reachable:<9} {len(node['running']):>4} {len(node['pending']):>7} "
+                f"{node['sites']['done']:>5} {node['sites']['running']:>7} {node['pages']:>6} {node['findings']:>8}"
             )
-    lines += ["", f"{'host':<32} {'state':<8} {'job':<24} {'node':<16} {'pages':>5} {'findings':>8} verdict"]
+    lines += [
+        "",
+        f"{'host':<32} {'state':<8} {'status':<9} {'job':<24} {'node':<16} {'pages':>5} {'findings':>8} verdict",
+    ]
     for site in status["sites"]:
         cells = [
-            site[k] if site[k] is not None else "-" for k in ("job", "node", "pages", "findings", "verdict")
+            site[k] if site[k] is not None else "-"
+            for k in ("status", "job", "node", "pages", "findings", "verdict")
         ]
-        job, node, pages, findings, verdict = cells
+        state_status, job, node, pages, findings, verdict = cells
         if site["reason"]:
             verdict = f"{verdict} ({site['reason']})"
         lines.append(
-            f"{site['host']:<32} {site['state']:<8} {job:<24} {node:<16} {pages:>5} {findings:>8} {verdict}"
+            f"{site['host']:<32} {site['state']:<8} {state_status:<9} {job:<24} {node:<16} {pages:>5} "
+            f"{findings:>8} {verdict}"
         )
     return "\n".join(lines) + "\n"
