@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from govcheck.spiders.sitecrawl import BLOCKED_STATUSES, NON_REDIRECT_STATUSES, classify_failure, proxy_error
+from govcheck.spiders.outcomes import BLOCKED_STATUSES, NON_REDIRECT_STATUSES, classify_failure, proxy_error
 from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure

@@ -134,6 +134,10 @@ def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
     # A node runs the deployed egg only: the checkout must not shadow it (its spiders/ is mapped
     # to govcheck.spiders by packaging, not importable from the source tree).
     shared.pop("PYTHONPATH")
+    # The node environment is built from the package registries, never through the farm (README
+    # machines have no proxy; here the proxy is only for the crawls), so the block's make is a no-op.
+    registries_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    subprocess.run(["make", "scrapyd-node"], cwd=REPO, env=registries_env, check=True, capture_output=True)
     nodes: list[Node] = []
     try:
         for index, port in enumerate(ports):

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from govcheck.spiders.outcomes import link_outcome
 from govcheck.spiders.portal import PortalSpider
-from govcheck.spiders.sitecrawl import SiteCrawl, link_outcome
+from govcheck.spiders.sitecrawl import SiteCrawl
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
@@ -155,11 +156,11 @@ def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
     )
 
 
-def test_yearless_homepage_dates_take_the_generation_year() -> None:
-    from govcheck.spiders.sitecrawl import _generation_year
+def test_yearless_homepage_dates_take_thegeneration_year() -> None:
+    from govcheck.spiders.columns import generation_year
 
-    assert _generation_year("2023-12-30 10:00:00") == 2023
-    assert _generation_year(None) is None
+    assert generation_year("2023-12-30 10:00:00") == 2023
+    assert generation_year(None) is None
 
 
 # -- links ----------------------------------------------------------------------------------------

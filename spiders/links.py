@@ -1,0 +1,178 @@
+"""A site's links: every target checked once (HEAD, then GET when HEAD says no), soft-404s told from
+real pages by each host's not-found fingerprint."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from govcheck.extract import (
+    is_soft_404,
+    not_found_fingerprint,
+)
+from govcheck.items import LinkCheckItem, LinkItem
+
+if TYPE_CHECKING:
+    pass
+
+from govcheck.spiders.outcomes import (
+    NON_REDIRECT_STATUSES,
+    classify_failure,
+    link_outcome,
+    proxy_error,
+    waf_error,
+)
+
+
+class LinksMixin:
+    """The link-checking part of :class:`SiteCrawl` (its state lives there)."""
+
+    def _links(
+        self, source_url: str, links: Iterable[tuple[str, str]], *, on_homepage: bool
+    ) -> Iterator[Any]:
+        for target, tag in links:
+            external = (urlsplit(target).hostname or "") not in self.site_hosts
+            yield LinkItem(
+                source_url=source_url, target_url=target, tag=tag, on_homepage=on_homepage, external=external
+            )
+            if target in self.checked_links or target in self.column_urls:
+                continue  # each target is checked once; a column fetch reports its own status
+            self.checked_links.add(target)
+            if self._within_budget():
+                yield self._link_request(target, "HEAD")
+
+    def _link_request(self, url: str, method: str) -> Request:
+        self.requests_made += 1
+        return Request(
+            url,
+            method=method,
+            callback=self.spider.link_checked,
+            errback=self.spider.link_failed,
+            dont_filter=True,
+            meta={
+                "handle_httpstatus_list": NON_REDIRECT_STATUSES,
+                "dont_obey_robotstxt": True,
+                "link_target": url,
+            },
+        )
+
+    def link_checked(self, response: Response) -> Iterator[Any]:
+        target = response.meta["link_target"]
+        error = proxy_error(response)
+        if response.request.method == "HEAD" and (error is not None or response.status >= 400):
+            # Many servers answer HEAD badly; only a GET can condemn a link.
+            yield self._link_request(target, "GET")
+            return
+        if error is None and 200 <= response.status < 300 and self.soft404_check:
+            host = urlsplit(response.url).hostname or ""
+            state = self.not_found.get(host)
+            if state is None or state == "pending":
+                # The host's not-found answer decides how this 200 is read: learn it first.
+                self.parked.setdefault(host, []).append((target, response.status))
+                if state is None:
+                    yield from self._fingerprint_requests(host, response.url)
+                return
+            if response.request.method == "HEAD" and state not in ("hard", "catchall"):
+                yield self._link_request(target, "GET")  # a soft-404 host: only the body tells
+                return
+            if response.request.method == "GET" and waf_error(response):
+                yield LinkCheckItem(
+                    url=target,
+                    outcome="inconclusive",
+                    status=response.status,
+                    error="waf_challenge",
+                    method="GET",
+                )
+                return
+            if response.request.method == "GET" and self._is_soft_404(response):
+                self.stats.inc_value("govcheck/links/soft_404")
+                yield LinkCheckItem(
+                    url=target, outcome="broken", status=response.status, error="soft_404", method="GET"
+                )
+                return
+        yield LinkCheckItem(
+            url=target,
+            outcome=link_outcome(None if error else response.status, error),
+            status=None if error else response.status,
+            error=error,
+            method=response.request.method,
+        )
+
+    def _is_soft_404(self, response: Response) -> bool:
+        if not isinstance(response, TextResponse):
+            return False
+        host = urlsplit(response.url).hostname or ""
+        state = self.not_found.get(host)
+        path = urlsplit(response.url).path
+        fingerprinted = state not in (None, "pending", "hard", "catchall") and path not in ("", "/")
+        if fingerprinted and not_found_fingerprint(response.text, response.url) == state:
+            return True
+        return is_soft_404(response.text, response.url)
+
+    def _fingerprint_requests(self, host: str, seen_url: str) -> Iterator[Request]:
+        """A random path on the host (its not-found answer) and its root (to spot hosts that answer
+        every path with the homepage, where a fingerprint cannot tell anything)."""
+        self.not_found[host] = "pending"
+        scheme = urlsplit(seen_url).scheme or "http"
+        for kind, path in (("missing", f"/govcheck-{secrets.token_hex(6)}.html"), ("root", "/")):
+            self.requests_made += 1
+            yield Request(
+                f"{scheme}://{host}{path}",
+                callback=self.spider.fingerprinted,
+                errback=self.spider.fingerprint_failed,
+                dont_filter=True,
+                meta={
+                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
+                    "dont_obey_robotstxt": True,
+                    "dont_retry": True,
+                    "nf_host": host,
+                    "nf_kind": kind,
+                },
+            )
+
+    def fingerprinted(self, response: Response) -> Iterator[Any]:
+        host, kind = response.meta["nf_host"], response.meta["nf_kind"]
+        text = response.text if isinstance(response, TextResponse) else ""
+        answers = self.not_found_answers.setdefault(host, {})
+        answers[kind] = (response.status, not_found_fingerprint(text, response.url) if text else "")
+        if len(answers) == 2:
+            (status, missing), (_root_status, root) = answers["missing"], answers["root"]
+            if not 200 <= status < 300 or not missing:
+                state = "hard"
+            elif missing == root:
+                state = "catchall"
+            else:
+                state = missing
+            yield from self._release(host, state)
+
+    def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
+        yield from self._release(failure.request.meta["nf_host"], "hard")
+
+    def _release(self, host: str, state: str) -> Iterator[Any]:
+        if self.not_found.get(host) not in (None, "pending"):
+            return
+        self.not_found[host] = state
+        self.stats.inc_value(
+            f"govcheck/links/not_found_fingerprint/{state if state in ('hard', 'catchall') else 'soft'}"
+        )
+        for target, status in self.parked.pop(host, []):
+            if state in ("hard", "catchall"):
+                yield LinkCheckItem(url=target, outcome="ok", status=status, method="HEAD")
+            else:
+                yield self._link_request(target, "GET")
+
+    def link_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        error = classify_failure(failure)
+        yield LinkCheckItem(
+            url=request.meta["link_target"],
+            outcome=link_outcome(None, error),
+            error=error,
+            method=request.method,
+        )

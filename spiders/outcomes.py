@@ -1,0 +1,111 @@
+"""How a fetch turned out, in govcheck's words: failure classes, proxy errors, link outcomes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
+from scrapy.http import Response, TextResponse
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from govcheck.extract import (
+    is_waf_challenge,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+# Every status reaches the callback except redirects, which RedirectMiddleware must still follow.
+
+NON_REDIRECT_STATUSES = [*range(200, 300), *range(400, 600)]
+BLOCKED_STATUSES = {401, 403, 429}
+BROKEN_STATUSES = {404, 410}
+# The underlying error a forward proxy reports (RFC 9209 Proxy-Status) for a 502/504.
+PROXY_ERRORS = {
+    "dns_error",
+    "connection_refused",
+    "connection_timeout",
+    "connection_terminated",
+    "destination_not_found",
+}
+BROKEN_ERRORS = {
+    "dns_error",
+    "connection_refused",
+    "timeout",
+    "connection_dropped",
+    "destination_not_found",
+    "soft_404",
+}
+
+
+def classify_failure(failure: Failure) -> str:
+    """A network failure as the error name govcheck stores (Twisted's errors, or the Scrapy 2.19
+    exceptions its download handlers wrap them in)."""
+    if failure.check(DNSLookupError, CannotResolveHostError):
+        return "dns_error"
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
+        return "connection_refused"
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
+        return "timeout"
+    if failure.check(
+        ConnectionLost, ResponseNeverReceived, ResponseFailed, DownloadFailedError, ResponseDataLossError
+    ):
+        return "connection_dropped"
+    name = type(failure.value).__name__
+    if "Tunnel" in name:
+        return "proxy_tunnel"
+    if "SSL" in name or "TLS" in name:
+        return "tls_error"
+    if failure.check(ConnectError):
+        return "connect_error"
+    return name
+
+
+def proxy_error(response: Response) -> str | None:
+    """``error=…`` of a Proxy-Status header on a proxy's 502/504, normalized to govcheck's names."""
+    if response.status not in {502, 504}:
+        return None
+    header = response.headers.get("Proxy-Status", b"").decode("latin-1")
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "error" and value in PROXY_ERRORS:
+            return {"connection_timeout": "timeout", "connection_terminated": "connection_dropped"}.get(
+                value, value
+            )
+    return None
+
+
+def link_outcome(status: int | None, error: str | None) -> str:
+    """ok | broken | inconclusive for one checked target (see README, 'Link classes')."""
+    if error in BROKEN_ERRORS:
+        return "broken"
+    if error is not None or status is None:
+        return "inconclusive"
+    if status < 400:
+        return "ok"
+    if status in BROKEN_STATUSES:
+        return "broken"
+    return "inconclusive"
+
+
+def waf_error(response: Response) -> str | None:
+    """ "waf_challenge" for a 2xx firewall challenge page (the site is neither up nor down)."""
+    if 200 <= response.status < 300 and isinstance(response, TextResponse):
+        return "waf_challenge" if is_waf_challenge(response.text, response.url) else None
+    return None
