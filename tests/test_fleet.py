@@ -8,6 +8,8 @@ nodes, a killed job and the next round re-crawling every page: tests/test_cluste
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -15,7 +17,9 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from sqlalchemy import create_engine, select
 
+from govcheck.db.models import Crawl
 from govcheck.fleet.dupefilter import SiteDupeFilter
 from govcheck.fleet.round import Round, RoundError, parse_message, redis_from_url, task_for_site
 from tests.farm.process import FarmProcess
@@ -211,3 +215,30 @@ def test_a_bare_registry_host_keeps_https_then_http() -> None:
     tampered["meta"]["govcheck"]["target"] = "other.gov.cn"
     with pytest.raises(RoundError, match="target"):
         parse_message(json.dumps(tampered), round_name="r1")
+
+
+def test_a_cancelled_job_gives_its_sites_back(farm: FarmProcess, redis_url: str, tmp_path: Path) -> None:
+    """Scrapyd's cancel.json sends SIGTERM: the job stops mid-site and the site goes back to the queue."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
+    queue(round_, "www.suizhou.gov.cn")  # the portal: big enough to be caught mid-crawl
+    database_url = f"sqlite:///{tmp_path / 'g.db'}"
+    env = fleet_env(farm, database_url, redis_url, prefix)
+    command = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "round=2024-Q1", "-a", "_job=j1"]
+    process = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not round_.progress().running:
+        assert time.monotonic() < deadline and process.poll() is None, "the job never took the site"
+        time.sleep(0.2)
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    _out, log = process.communicate(timeout=120)
+    assert process.returncode == 0, log[-3000:]
+    assert "back in the queue" in log
+    progress = round_.progress()
+    assert progress.pending == ["www.suizhou.gov.cn"] and not progress.running and not progress.done
+    assert not round_.server.exists(round_.requests_key("j1"))
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(Crawl.status)).scalars().all() == ["interrupted"]
+    engine.dispose()
