@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 from redis.exceptions import RedisError
@@ -157,8 +156,9 @@ class PortalSpider(Spider):
         return self.sites[key]
 
     def backend_for(self, host: str) -> str | None:
-        """The backend group of a host one of this job's sites is served from (for the requests the
-        spider does not build itself, such as robots.txt)."""
+        """The backend group of a host one of this job's open sites is served from: cluster politeness
+        asks it for every request (robots.txt and redirects included); a link to another site is
+        not this backend's load."""
         for site in self.sites.values():
             if not site.closed and site.backend and host in site.site_hosts:
                 return site.backend
@@ -375,9 +375,6 @@ class PortalSpider(Spider):
         """Tag a request or item with its site; count the request as pending for the site."""
         if isinstance(output, Request):
             output.meta["govcheck_site"] = site.key
-            if site.backend and urlsplit(output.url).hostname in site.site_hosts:
-                # The site's own servers; a link to another site is not this backend's load.
-                output.meta["govcheck_backend"] = site.backend
             site.pending += 1
         else:
             output.site = site.key

@@ -168,8 +168,9 @@ def limiter_from_settings(settings: BaseSettings) -> ClusterLimiter | None:
 class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler that first takes cluster leases on the request's host and backend group.
 
-    The group is ``request.meta["govcheck_backend"]``, else the spider's ``backend_for(host)`` if it has
-    one, else (not behind a proxy) ``ip:<address>`` of the host.
+    The group is the spider's ``backend_for(host)`` (the backend of the site served from that host,
+    asked per request so that robots.txt requests and redirects to other hosts are charged right),
+    else, not behind a proxy, ``ip:<address>`` of the host.
 
     Without REDIS_URL, or with GOVCHECK_CLUSTER_POLITENESS false, it is Scrapy's handler unchanged.
     """
@@ -209,11 +210,8 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
     async def _limits(self, request: Request) -> list[Limit]:
         host = (urlparse_cached(request).hostname or "").lower()
         limits = [Limit("host", host, self.host_concurrency, self.host_interval)]
-        group = request.meta.get("govcheck_backend")
         backend_for = getattr(self.crawler.spider, "backend_for", None)
-        if not group and callable(backend_for):
-            # Requests the spider never sees (RobotsTxtMiddleware's robots.txt) carry no meta.
-            group = backend_for(host)
+        group = backend_for(host) if callable(backend_for) else None
         if not group and request.meta.get("proxy") is None:
             address = await self._address(host)
             group = f"ip:{address}" if address else None

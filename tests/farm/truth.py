@@ -103,8 +103,8 @@ def _truth(site: Site) -> SiteTruth:
 SITES: dict[str, SiteTruth] = {host: _truth(site) for host, site in build_all().items()}
 
 
-# Backend group (one server or 集约化 platform) of every host the farm answers for, as the spider's
-# ``govcheck_backend`` would name it; the farm counts peak concurrency per group (Stats).
+# Backend group (one server or 集约化 platform) of every host the farm answers for, as a registry's
+# ``backend`` column names it; the farm counts peak concurrency per group (Stats).
 _MUNICIPAL = ("sjj", "jtj", "yjglj", "sfj", "scjdglj", "zjj", "tjj", "cgw", "swj")
 BACKENDS: dict[str, str] = {
     # 随州's municipal platform hosts the city's department sites and the portal's own dead/blocked siblings.
