@@ -1,0 +1,55 @@
+"""Run a command as a user would and measure it: wall time and the peak RSS of that one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Measured:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+    timed_out: bool
+
+
+def run_measured(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 300) -> Measured:
+    """Run ``args`` to completion (killed after ``timeout`` s) and report its own peak RSS.
+
+    ``os.wait4`` gives the rusage of exactly this child (``RUSAGE_CHILDREN`` would mix in every
+    earlier child of the test process); output goes to files so no pipe can fill up and block it.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout:
+                timed_out = True
+                process.send_signal(signal.SIGKILL)
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            returncode=process.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+            seconds=seconds,
+            peak_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+            timed_out=timed_out,
+        )
