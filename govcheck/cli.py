@@ -85,14 +85,6 @@ def _positive_float(value: str) -> float:
     return number
 
 
-def _round_name(value: str) -> str:
-    """A --round value: empty (the command's default) or a name usable as a path and a key."""
-    try:
-        return names.check_round(value) if value else value
-    except names.BadName as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _add_selection(parser: argparse.ArgumentParser, *, required: bool) -> None:
     which = parser.add_mutually_exclusive_group(required=required)
     which.add_argument("--all", action="store_true", help="every site in the registry")
@@ -108,13 +100,7 @@ def _add_selection(parser: argparse.ArgumentParser, *, required: bool) -> None:
 
 
 def _add_round(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--round",
-        required=True,
-        type=_round_name,
-        metavar="NAME",
-        help="the round (its queue lives in Redis)",
-    )
+    parser.add_argument("--round", required=True, metavar="NAME", help="the round (its queue lives in Redis)")
 
 
 def _add_nodes(parser: argparse.ArgumentParser) -> None:
@@ -164,9 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--site", action="append", metavar="HOST", help="a site (registered or not); repeatable"
     )
     crawl.add_argument("--as-of", type=_date, help="监测时间点 (default: today in Asia/Shanghai)")
-    crawl.add_argument(
-        "--round", default="", type=_round_name, help="inspection round name (default: the as-of date)"
-    )
+    crawl.add_argument("--round", default="", help="inspection round name (default: the as-of date)")
     crawl.add_argument("--jobs", type=_positive_int, default=2, help="sites crawled at once (default 2)")
     crawl.add_argument("--links", choices=("homepage", "all", "none"), default="homepage")
     crawl.add_argument("--log-dir", type=Path, default=Path("var/logs"), help="one Scrapy log per site")
@@ -213,31 +197,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate_cmd.add_argument("--as-of", type=_date, required=True)
     evaluate_cmd.add_argument(
-        "--round",
-        default="",
-        type=_round_name,
-        help="name the evaluation round (uses only that round's crawls)",
+        "--round", default="", help="name the evaluation round (uses only that round's crawls)"
     )
     evaluate_cmd.add_argument("--site", metavar="HOST")
 
     report_cmd = commands.add_parser("report", help="print the evaluation report")
     report_cmd.add_argument("--format", choices=report.FORMATS, default="json")
     report_cmd.add_argument("--as-of", type=_date, help="default: today in Asia/Shanghai")
-    report_cmd.add_argument("--round", default="", type=_round_name)
+    report_cmd.add_argument("--round", default="")
     report_cmd.add_argument("--site", metavar="HOST")
     report_cmd.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
 
     recheck_cmd = commands.add_parser("recheck", help="复查: which of a previous round's problems remain")
     before = recheck_cmd.add_mutually_exclusive_group(required=True)
-    before.add_argument(
-        "--previous", type=_round_name, metavar="ROUND", help="the previous round in the database"
-    )
+    before.add_argument("--previous", metavar="ROUND", help="the previous round in the database")
     before.add_argument(
         "--previous-file", type=Path, metavar="FILE", help="a published 附件 table (xlsx or csv)"
     )
-    recheck_cmd.add_argument(
-        "--current", type=_round_name, metavar="ROUND", required=True, help="the current round"
-    )
+    recheck_cmd.add_argument("--current", metavar="ROUND", required=True, help="the current round")
     recheck_cmd.add_argument("--format", choices=report.FORMATS, default="json")
     recheck_cmd.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
 
@@ -738,6 +715,20 @@ COMMANDS = {
 }
 
 
+# Options naming a round, on whichever command has them: each becomes a log directory or a key.
+ROUND_OPTIONS = ("round", "previous", "current")
+
+
+def _check_names(args: argparse.Namespace) -> None:
+    for option in ROUND_OPTIONS:
+        value = getattr(args, option, None)
+        if value:
+            try:
+                names.check_round(value)
+            except names.BadName as exc:
+                raise CliError(f"--{option}: {exc}") from None
+
+
 # Commands that start crawls, and so can hand them Scrapy settings given with --set.
 CRAWLING_COMMANDS = ("crawl", "schedule")
 
@@ -755,6 +746,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        _check_names(args)
         settings = config.load(args.set)
         passed_on = config.scrapy_overrides(args.set)
         if passed_on and args.command not in CRAWLING_COMMANDS:

@@ -70,14 +70,15 @@ def test_traversing_names_are_refused_before_anything_is_written(
     database = f"GOVCHECK_DATABASE_URL=sqlite:///{tmp_path / 'var' / 'g.db'}"
     code, _, err = run(capsys, "--set", database, "crawl", "--site", "../../../../x")
     assert code == 2 and "govcheck: --site: 首页地址 '../../../../x' is not a host name or URL" in err
-    with pytest.raises(SystemExit) as refused:
-        main(["--set", database, "crawl", "--site", "x.gov.cn", "--round", "../../../../tmp/x"])
-    assert refused.value.code == 2
-    assert "argument --round: round: expected a name" in capsys.readouterr().err
-    for command in (["enqueue", "--all"], ["status"], ["schedule"]):
-        with pytest.raises(SystemExit):
-            main([command[0], "--round", "../x", *command[1:]])
-        assert "argument --round: round: expected a name" in capsys.readouterr().err
+    code, _, err = run(
+        capsys, "--set", database, "crawl", "--site", "x.gov.cn", "--round", "../../../../tmp/x"
+    )
+    assert code == 2 and "govcheck: --round: round: expected a name without spaces" in err
+    for command in (["enqueue", "--all"], ["status"], ["schedule"], ["evaluate", "--as-of", "2024-02-28"]):
+        code, _, err = run(capsys, "--set", database, command[0], "--round", "../x", *command[1:])
+        assert code == 2 and "govcheck: --round: round: expected a name" in err
+    code, _, err = run(capsys, "--set", database, "recheck", "--previous", "..", "--current", "R1")
+    assert code == 2 and "govcheck: --previous: round: expected a name" in err
     assert list(tmp_path.iterdir()) == []  # no database, no log directory
 
 
