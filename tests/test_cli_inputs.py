@@ -4,9 +4,12 @@ leaving the registry, --version, and `scrapy crawl` start-up failures as one lin
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import os
 import subprocess
 import sys
+import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from govcheck import __version__, config
 from govcheck.cli import crawl_command, main
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import open_database, session_factory
+from govcheck.fleet.scrapyd import ScrapydNode
 from govcheck.masking import masked
 from govcheck.names import BadName, check_host, check_round
 from tests.farm.process import FarmProcess
@@ -306,3 +310,33 @@ def test_sites_remove_keeps_the_crawls_unless_purged(
     engine.dispose()
     code, _, err = run(capsys, *settings, "sites", "remove", "sjjj.suizhou.gov.cn")
     assert code == 2 and "did you mean sjj.suizhou.gov.cn?" in err
+
+
+def test_schedule_hands_scrapy_settings_to_scrapyd_jobs() -> None:
+    received: list[list[tuple[str, str]]] = []
+
+    class Scrapyd(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            received.append(urllib.parse.parse_qsl(body))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok", "jobid": "R1.0000abcd"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Scrapyd)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        node = ScrapydNode.from_url(f"http://u:pw@127.0.0.1:{server.server_port}/")
+        node.schedule(
+            "govcheck", "portal", {"round": "R1"}, jobid="R1.0000abcd", settings={"ROBOTSTXT_OBEY": "false"}
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert received == [
+        [("project", "govcheck"), ("spider", "portal"), ("jobid", "R1.0000abcd"), ("round", "R1"),
+         ("setting", "ROBOTSTXT_OBEY=false")]
+    ]  # fmt: skip
