@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import json
 import logging
 import os
@@ -19,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from govcheck import config, recheck, registry, report
+from govcheck import __version__, config, names, recheck, registry, report
 from govcheck.db.models import Site
 from govcheck.db.session import (
     DatabaseError,
@@ -45,6 +47,7 @@ from govcheck.fleet.scrapyd import (
     nodes_from,
 )
 from govcheck.fleet.status import round_status, status_table
+from govcheck.masking import MaskingFormatter
 from govcheck.profile import ProfileError, load_profile
 
 logger = logging.getLogger("govcheck")
@@ -110,8 +113,13 @@ def _add_nodes(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govcheck", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"govcheck {__version__}")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a GOVCHECK_* setting"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a GOVCHECK_* setting, or give a Scrapy setting to the crawls `crawl`/`schedule` start",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import a CSV/XLSX site list (网站标识码, 网站名称, 首页地址, …)"
     )
     imported.add_argument("file", type=Path)
+    removed = sites.add_parser(
+        "remove", help="take sites out of the registry (their crawls stay unless --purge)"
+    )
+    removed.add_argument("sites", nargs="+", metavar="HOST|CODE", help="a host or a 网站标识码")
+    removed.add_argument(
+        "--purge",
+        action="store_true",
+        help="also delete everything stored for them: crawls, evaluations, probes",
+    )
     listed = sites.add_parser("list", help="list registered sites")
     listed.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -251,6 +268,8 @@ def cmd_sites(args: argparse.Namespace, settings: dict[str, Any]) -> int:
             file=sys.stderr,
         )
         return 1 if errors or conflicts else 0
+    if args.action == "remove":
+        return _remove_sites(engine, args)
     with session_factory(engine)() as session:
         sites = session.scalars(
             select(Site).where(Site.in_registry.is_(True)).order_by(Site.site_code, Site.host)
@@ -265,8 +284,67 @@ def cmd_sites(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 0
 
 
-def _crawl_targets(engine: Engine, args: argparse.Namespace) -> list[tuple[str, str]]:
-    """(host, what to pass as -a site=) for each site to crawl."""
+def _remove_sites(engine: Engine, args: argparse.Namespace) -> int:
+    """Take sites out of the registry, all or none: an unknown name changes nothing."""
+
+    def remove(session: Session) -> list[Site]:
+        sites: list[Site] = []
+        for value in args.sites:
+            site = session.scalar(select(Site).where(Site.site_code == value.strip()))
+            if site is None:
+                try:
+                    host, _ = registry.normalize_homepage(value)
+                except ValueError:
+                    host = value
+                site = session.scalar(select(Site).where(Site.host == host))
+            if site is None:
+                known = [
+                    *session.scalars(select(Site.host)),
+                    *filter(None, session.scalars(select(Site.site_code))),
+                ]
+                close = difflib.get_close_matches(value.strip().lower(), known, n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise CliError(f"sites remove: no site {value!r} in the database{hint} (nothing removed)")
+            sites.append(site)
+        if args.purge:
+            # Crawls, pages, findings, evaluations and probes go with the site (ON DELETE CASCADE).
+            session.execute(delete(Site).where(Site.id.in_([site.id for site in sites])))
+        else:
+            for site in sites:
+                site.in_registry = False
+        return sites
+
+    for site in with_retry(engine, remove):
+        what = (
+            "deleted with its crawls, evaluations and probes" if args.purge else "removed from the registry"
+        )
+        print(f"{site.host} ({site.site_code or 'no 网站标识码'}): {what}", file=sys.stderr)
+    if not args.purge:
+        print(
+            "Their crawls and evaluations are kept (earlier reports still show them); "
+            "`sites remove --purge` deletes them",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _site_hosts(values: Sequence[str]) -> list[tuple[str, str]]:
+    """(host, value as given) of each --site: the host names a log file, so it must be one the
+    registry would accept; checked before anything is opened."""
+    hosts = []
+    for value in values:
+        try:
+            host, _ = registry.normalize_homepage(value)
+        except ValueError as exc:
+            raise CliError(f"--site: {exc}") from None
+        hosts.append((host, value.strip()))
+    return hosts
+
+
+def _crawl_targets(
+    engine: Engine, args: argparse.Namespace, wanted: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """(host, what to pass as -a site=) for each site to crawl: the registry's, or the --site hosts."""
     with session_factory(engine)() as session:
         registered = {
             s.host: s.homepage for s in session.scalars(select(Site).where(Site.in_registry.is_(True)))
@@ -277,15 +355,33 @@ def _crawl_targets(engine: Engine, args: argparse.Namespace) -> list[tuple[str, 
                 "the registry is empty: run `govcheck sites import FILE` first, or name sites with --site"
             )
         return sorted(registered.items())
-    return [(h.lower(), registered.get(h.lower(), h)) for h in args.site]
+    return [(host, registered.get(host, value)) for host, value in wanted]
+
+
+def crawl_command(
+    site: str, *, as_of: dt.date, links: str, round_name: str, log_file: Path, scrapy_settings: dict[str, str]
+) -> list[str]:
+    """The ``scrapy crawl portal`` command line of one site's crawl; Scrapy settings given to
+    ``govcheck --set`` go with it as ``-s KEY=VALUE``."""
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "portal",
+        "-a", f"site={site}", "-a", f"as_of={as_of.isoformat()}", "-a", f"links={links}",
+        "--logfile", str(log_file),
+    ]  # fmt: skip
+    if round_name:
+        command += ["-a", f"round={round_name}"]
+    for key, value in scrapy_settings.items():
+        command += ["-s", f"{key}={value}"]
+    return command
 
 
 def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    wanted = _site_hosts(args.site or [])  # a bad name is refused before the database is opened
     engine = _engine(settings)
     engine.dispose()
     as_of = args.as_of or config.today_in_shanghai()
     round_name = args.round or as_of.isoformat()
-    targets = _crawl_targets(engine, args)
+    targets = _crawl_targets(engine, args, wanted)
     log_dir = args.log_dir / round_name
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govcheck.settings"}
@@ -305,13 +401,14 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     while pending or running:
         while pending and len(running) < args.jobs:
             host, site = pending.pop(0)
-            command = [
-                sys.executable, "-m", "scrapy", "crawl", "portal",
-                "-a", f"site={site}", "-a", f"as_of={as_of.isoformat()}", "-a", f"links={args.links}",
-                "--logfile", str(log_dir / f"{host}.log"),
-            ]  # fmt: skip
-            if args.round:
-                command += ["-a", f"round={args.round}"]
+            command = crawl_command(
+                site,
+                as_of=as_of,
+                links=args.links,
+                round_name=args.round,
+                log_file=log_dir / f"{host}.log",
+                scrapy_settings=config.scrapy_overrides(args.set),
+            )
             running[host] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         time.sleep(0.2)
         for host, process in list(running.items()):
@@ -405,7 +502,10 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
 def cmd_settings(_args: argparse.Namespace, settings: dict[str, Any]) -> int:
     for setting in config.SETTINGS:
-        print(f"{setting.name}={settings[setting.name]}  # {setting.doc} (default {setting.default})")
+        value = masked(settings[setting.name])
+        print(f"{setting.name}={value}  # {setting.doc} (default {setting.default})")
+    redis_url = masked(settings.get("REDIS_URL") or "")
+    print(f"REDIS_URL={redis_url}  # Set: scrapy-redis scheduler and fleet rounds; unset: one machine.")
     return 0
 
 
@@ -547,7 +647,13 @@ def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 break
             jobid = job_id(rnd.name)
             try:
-                node.schedule(PROJECT, args.spider, {"round": rnd.name}, jobid=jobid)
+                node.schedule(
+                    PROJECT,
+                    args.spider,
+                    {"round": rnd.name},
+                    jobid=jobid,
+                    settings=config.scrapy_overrides(args.set),
+                )
             except ScrapydError as exc:
                 print(f"govcheck: {exc}", file=sys.stderr)
                 failed += 1
@@ -609,29 +715,54 @@ COMMANDS = {
 }
 
 
+# Options naming a round, on whichever command has them: each becomes a log directory or a key.
+ROUND_OPTIONS = ("round", "previous", "current")
+
+
+def _check_names(args: argparse.Namespace) -> None:
+    for option in ROUND_OPTIONS:
+        value = getattr(args, option, None)
+        if value:
+            try:
+                names.check_round(value)
+            except names.BadName as exc:
+                raise CliError(f"--{option}: {exc}") from None
+
+
+# Commands that start crawls, and so can hand them Scrapy settings given with --set.
+CRAWLING_COMMANDS = ("crawl", "schedule")
+
+
+def _fail(message: str, code: int) -> int:
+    """One line on stderr, passwords masked."""
+    print(f"govcheck: {' '.join(masked(message).split())}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        _check_names(args)
         settings = config.load(args.set)
+        passed_on = config.scrapy_overrides(args.set)
+        if passed_on and args.command not in CRAWLING_COMMANDS:
+            raise CliError(
+                f"--set {', '.join(passed_on)}: Scrapy settings are given to crawls, and only "
+                f"{' and '.join(CRAWLING_COMMANDS)} start crawls"
+            )
         return COMMANDS[args.command](args, settings)
     except config.ConfigError as exc:
-        print(f"govcheck: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(exc), EXIT_USAGE)
     except CliError as exc:
-        print(f"govcheck: {exc}", file=sys.stderr)
-        return exc.code
+        return _fail(str(exc), exc.code)
     except (DatabaseError, SQLAlchemyError) as exc:
-        print(f"govcheck: database error: {exc}", file=sys.stderr)
-        return EXIT_DATABASE
+        return _fail(f"database error: {exc}", EXIT_DATABASE)
     except RedisError as exc:
-        print(f"govcheck: Redis error: {exc}", file=sys.stderr)
-        return EXIT_SERVICE
+        return _fail(f"Redis error: {exc}", EXIT_SERVICE)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ raises :class:`ConfigError` naming the key.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -319,7 +320,9 @@ def validate(values: Mapping[str, Any]) -> dict[str, Any]:
             continue
         setting = SETTINGS_BY_NAME.get(key)
         if setting is None:
-            raise ConfigError(f"{key}: unknown setting (known: {', '.join(SETTINGS_BY_NAME)})")
+            raise ConfigError(
+                f"{key}: unknown setting{_did_you_mean(key, SETTINGS_BY_NAME, '`govcheck settings` lists them')}"
+            )
         if isinstance(raw, str):
             try:
                 clean[key] = setting.parse(raw)
@@ -335,15 +338,92 @@ def validate(values: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _did_you_mean(key: str, known: Iterable[str], otherwise: str) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else f" ({otherwise})"
+
+
+def scrapy_setting_names() -> frozenset[str]:
+    """The settings a crawl reads besides GOVCHECK_*: Scrapy's, scrapy-redis' and govcheck.settings'.
+
+    Imported on demand: this module is loaded by the evaluator too, which never imports Scrapy.
+    """
+    import scrapy_redis.defaults
+    from scrapy.settings import default_settings
+
+    from govcheck import settings as project_settings
+
+    modules = (default_settings, scrapy_redis.defaults, project_settings)
+    return (
+        frozenset(name for module in modules for name in dir(module) if name.isupper())
+        | SCRAPY_REDIS_SETTINGS
+    )
+
+
+# scrapy-redis reads these without declaring defaults for them.
+SCRAPY_REDIS_SETTINGS = frozenset(
+    {
+        "REDIS_HOST",
+        "REDIS_PORT",
+        "REDIS_URL",
+        "REDIS_START_URLS_KEY",
+        "REDIS_START_URLS_AS_SET",
+        "REDIS_START_URLS_AS_ZSET",
+        "REDIS_ITEMS_KEY",
+        "REDIS_ITEMS_SERIALIZER",
+        "SCHEDULER_FLUSH_ON_START",
+        "SCHEDULER_IDLE_BEFORE_CLOSE",
+        "DUPEFILTER_DEBUG",
+    }
+)
+
+
+def check_scrapy_setting(key: str, value: str) -> None:
+    """A crawl setting given as ``--set KEY=VALUE``: a name Scrapy knows and, where Scrapy's default
+    is a bool or a number, a value Scrapy can read as one."""
+    from scrapy.settings import BaseSettings, default_settings
+
+    known = scrapy_setting_names()
+    if key not in known:
+        hint = _did_you_mean(key, [*SETTINGS_BY_NAME, *known], "neither a GOVCHECK_* nor a Scrapy setting")
+        raise ConfigError(f"{key}: unknown setting{hint}")
+    default = getattr(default_settings, key, None)
+    try:
+        if isinstance(default, bool):
+            BaseSettings({key: value}).getbool(key)
+        elif isinstance(default, int | float):  # Scrapy reads some int defaults as floats
+            BaseSettings({key: value}).getfloat(key)
+    except ValueError as exc:
+        kind = "true/false" if isinstance(default, bool) else "a number"
+        raise ConfigError(f"{key}: expected {kind}, got {value!r}") from exc
+
+
+def scrapy_overrides(overrides: Iterable[str]) -> dict[str, str]:
+    """The Scrapy (non-GOVCHECK_*) settings among ``--set KEY=VALUE`` pairs, for the crawls' ``-s``."""
+    pairs = (pair.partition("=") for pair in overrides)
+    return {
+        key.strip(): value
+        for key, _, value in pairs
+        if not key.strip().startswith("GOVCHECK_") and key.strip() != "REDIS_URL"
+    }
+
+
 def load(overrides: Iterable[str] = (), environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The CLI's configuration: ``--set KEY=VALUE`` pairs over the environment over defaults."""
+    """The CLI's configuration: ``--set KEY=VALUE`` pairs over the environment over defaults.
+
+    Scrapy settings among the pairs are checked by name (and bool/number values by type); the CLI
+    passes them on to the crawls it starts (:func:`scrapy_overrides`).
+    """
     merged: dict[str, Any] = defaults()
     merged.update(environment_overrides(environ))
     for pair in overrides:
         key, sep, value = pair.partition("=")
-        if not sep:
+        key = key.strip()
+        if not sep or not key:
             raise ConfigError(f"--set {pair!r}: expected KEY=VALUE")
-        merged[key.strip()] = value
+        if not key.startswith("GOVCHECK_") and key != "REDIS_URL":
+            check_scrapy_setting(key, value)
+        merged[key] = value
     redis_url = merged.pop("REDIS_URL", None)
     clean = {**merged, **validate(merged)}
     if redis_url:

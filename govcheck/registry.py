@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govcheck.db.models import Site
+from govcheck.names import HOST
 
 HEADERS: dict[str, str] = {
     "网站标识码": "site_code",
@@ -43,7 +45,6 @@ HEADERS: dict[str, str] = {
     "backend": "backend",
 }
 SITE_CODE = re.compile(r"^(bm\d{8}|\d{10})$")
-HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9\u4e00-\u9fff-]{1,63}\.)+[a-z\u4e00-\u9fff]{2,63}$")
 YES = {"是", "y", "yes", "true", "1"}
 NO = {"否", "n", "no", "false", "0", ""}
 
@@ -74,30 +75,121 @@ class RowError:
         return f"line {self.line}: {self.reason}"
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+# Bounds on a registry file, checked before it is parsed: a province lists a few thousand sites, and
+# a hostile file (a 1.5 MB xlsx holding one 1.5 GB cell) must cost neither memory nor time.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a CSV/text file, and an xlsx's parts once unzipped
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200  # cells read per row; headers sit in the first few columns
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+WORKBOOK_PARTS = ("xl/workbook.xml", "[Content_Types].xml")
+# (BOM, codec): Excel's "Unicode text" export is UTF-16LE with a BOM and tab-separated.
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 with a BOM, or GB18030; anything else is a RegistryError."""
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            candidates = [codec]
+            data = data[len(bom) :]
+            break
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for codec in candidates:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as exc:
+            failure = exc
+    raise RegistryError(
+        f"{path}: not {' or '.join(c.upper() for c in candidates)} text (byte 0x{data[failure.start]:02x} "
+        f"at offset {failure.start}); save it as CSV UTF-8 or as an Excel workbook (.xlsx)"
+    )
+
+
+def _text_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise RegistryError(f"{path}: {size:,} bytes, more than a registry's {MAX_FILE_BYTES:,}")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+        text = _decode(path, path.read_bytes())
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc.strerror})") from None
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]
+    lines = io.StringIO(text)
+    del text  # the StringIO holds its own copy
+    reader = csv.reader(lines, delimiter="\t" if header.count("\t") > header.count(",") else ",")
+    try:
+        for row in reader:
+            yield reader.line_num, [cell.strip() for cell in row]
+    except csv.Error as exc:
+        raise RegistryError(f"{path}: line {reader.line_num + 1}: {exc}") from None
+
+
+def _check_workbook(path: Path) -> None:
+    """Refuse what is not a workbook, or would unzip beyond the bounds, before openpyxl reads a byte."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile:
+        raise RegistryError(
+            f"{path}: not an Excel workbook (not a zip file); save it as .xlsx or CSV"
+        ) from None
+    names = {part.filename for part in parts}
+    missing = [name for name in WORKBOOK_PARTS if name not in names]
+    if missing:
+        raise RegistryError(f"{path}: a zip file without an Excel workbook (no {', '.join(missing)})")
+    unzipped = sum(part.file_size for part in parts)  # zipfile never inflates a part beyond this
+    if unzipped > MAX_FILE_BYTES:
+        raise RegistryError(
+            f"{path}: unzips to {unzipped:,} bytes, more than a registry's {MAX_FILE_BYTES:,}; "
+            "save the site list alone"
+        )
+
+
+def _workbook_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _check_workbook(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = workbook.active.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+            for number, row in enumerate(rows, start=1):
+                if number > MAX_ROWS:
+                    raise RegistryError(f"{path}: more than {MAX_ROWS:,} rows")
+                yield number, ["" if cell is None else str(cell)[:MAX_CELL_CHARS].strip() for cell in row]
+        finally:
+            workbook.close()
+    except RegistryError:
+        raise
+    # A damaged part surfaces as any of these, from zipfile, the XML parser or openpyxl itself.
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+        OSError,
+    ) as exc:
+        raise RegistryError(f"{path}: a damaged Excel workbook ({_one_line(exc)})") from None
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) of every row, header included."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        for number, row in enumerate(workbook.active.iter_rows(values_only=True), start=1):
-            yield number, ["" if cell is None else str(cell).strip() for cell in row]
-        workbook.close()
-        return
-    if path.suffix.lower() not in {".csv", ".txt"}:
-        raise RegistryError(f"{path}: expected a .csv or .xlsx file")
-    reader = csv.reader(io.StringIO(_decode(path.read_bytes())))
-    for row in reader:
-        yield reader.line_num, [cell.strip() for cell in row]
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        return _workbook_records(path)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        return _text_records(path)
+    raise RegistryError(f"{path}: expected a .csv, .txt (tab-separated) or .xlsx file")
 
 
 def normalize_homepage(value: str) -> tuple[str, str]:
@@ -105,7 +197,7 @@ def normalize_homepage(value: str) -> tuple[str, str]:
     text = value.strip()
     parts = urlsplit(text if "://" in text else f"//{text}")
     host = (parts.hostname or "").lower().rstrip(".")
-    if not HOST.match(host):
+    if not HOST.fullmatch(host):
         raise ValueError(f"首页地址 {value!r} is not a host name or URL")
     if "://" not in text and parts.path in {"", "/"}:
         return host, host  # a bare host: the spider tries https, then http
@@ -126,7 +218,8 @@ def read_sites(path: Path) -> tuple[list[SiteRow], list[RowError]]:
             columns = {i: HEADERS[c] for i, c in enumerate(cells) if c in HEADERS}
             if "homepage" not in columns.values():
                 raise RegistryError(
-                    f"{path}: line {line}: no 首页地址/网址/homepage column in header {cells}"
+                    f"{path}: line {line}: no 首页地址/网址/homepage column in header "
+                    f"{[cell[:40] for cell in cells[:12]]}"
                 )
             continue
         values = {field: cells[i] if i < len(cells) else "" for i, field in columns.items()}

@@ -9,6 +9,8 @@ from govcheck.config import defaults, environment_overrides
 BOT_NAME = "govcheck"
 SPIDER_MODULES = ["govcheck.spiders"]
 NEWSPIDER_MODULE = "govcheck.spiders"
+# `scrapy crawl` reports a bad spider argument or an unreachable Redis in one line (govcheck/commands).
+COMMANDS_MODULE = "govcheck.commands"
 
 # Identify ourselves to the webmasters we inspect.
 USER_AGENT = f"govcheck/{__version__} (+https://github.com/govcheck/govcheck; government website inspection)"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from govcheck import registry
 from govcheck.cli import main
 from govcheck.db.models import Site
 from govcheck.db.session import open_database, session_factory
@@ -85,3 +88,116 @@ def test_import_reports_the_bad_row_keeps_the_good_ones_and_reimports_without_du
     ]
     assert main([*settings, "sites", "list"]) == 0
     assert "sjj.suizhou.gov.cn" in capsys.readouterr().out
+
+
+# -- file formats and bad files ------------------------------------------------------------------
+
+UNICODE_TEXT = (
+    "网站标识码\t网站名称\t首页地址\t是否为门户网\r\n4213000045\t随州市审计局\tsjj.suizhou.gov.cn\t否\r\n"
+)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_excel_unicode_text_utf16_tab_separated_imports(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "sites.txt"
+    path.write_bytes(("\ufeff" + UNICODE_TEXT).encode(codec))  # Excel writes utf-16-le
+    rows, errors = read_sites(path)
+    assert errors == [] and [(r.site_code, r.name, r.host) for r in rows] == [
+        ("4213000045", "随州市审计局", "sjj.suizhou.gov.cn")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "sites.csv",
+            "网站标识码,首页地址\n".encode() + b"\xff\xfe\xfd,x.gov.cn\n",
+            "not UTF-8 or GB18030 text",
+        ),
+        ("sites.csv", b"\xef\xbb\xbfsite_code,homepage\n\xff,x.gov.cn\n", "not UTF-8 text"),
+        ("sites.xlsx", b"site_code,homepage\n", "not an Excel workbook (not a zip file)"),
+        ("sites.xls", b"\xd0\xcf\x11\xe0", "expected a .csv, .txt (tab-separated) or .xlsx file"),
+    ],
+)
+def test_unreadable_files_are_one_registry_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(RegistryError, match=re.escape(message)) as refused:
+        read_sites(path)
+    assert "\n" not in str(refused.value)
+
+
+def _zip(path: Path, parts: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_a_zip_without_a_workbook_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RegistryError, match=r"a zip file without an Excel workbook \(no xl/workbook.xml"):
+        read_sites(_zip(tmp_path / "sites.xlsx", {"word/document.xml": b"<w/>"}))
+
+
+def _workbook(path: Path, rows: list[list[str]]) -> Path:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def _replace_part(path: Path, name: str, data: bytes) -> Path:
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    return _zip(path, {**parts, name: data})
+
+
+def test_a_workbook_that_unzips_beyond_the_bound_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "sites.xlsx", [["首页地址"], ["sjj.suizhou.gov.cn"]])
+    big = b"<x>" + b"A" * (registry.MAX_FILE_BYTES + 1) + b"</x>"
+    _replace_part(path, "xl/sharedStrings.xml", big)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(RegistryError, match=r"unzips to .* bytes, more than a registry"):
+        read_sites(path)
+
+
+def test_a_damaged_workbook_part_is_a_registry_error(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "sites.xlsx", [["首页地址"], ["sjj.suizhou.gov.cn"]])
+    _replace_part(path, "xl/workbook.xml", b"<workbook><sheets>")
+    with pytest.raises(RegistryError, match="a damaged Excel workbook"):
+        read_sites(path)
+
+
+def test_rows_and_columns_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One cell in the grid's last row and column: openpyxl would pad a million rows of 16,384
+    # cells before it; the registry reads 200 columns and stops at the row bound.
+    path = _workbook(tmp_path / "sites.xlsx", [["首页地址"], ["sjj.suizhou.gov.cn"]])
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    corner = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    sheet = sheet.replace(b'ref="A1:A2"', b'ref="A1:XFD1048576"').replace(b"</sheetData>", corner)
+    _replace_part(path, "xl/worksheets/sheet1.xml", sheet)
+    monkeypatch.setattr(registry, "MAX_ROWS", 50)
+    with pytest.raises(RegistryError, match="more than 50 rows"):
+        read_sites(path)
+
+
+def test_import_of_a_bad_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_bytes(b"\xff\xff\xff")
+    code = main(
+        ["--set", f"GOVCHECK_DATABASE_URL=sqlite:///{tmp_path / 'g.db'}", "sites", "import", str(path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert [line for line in err.splitlines() if line.startswith("govcheck:")] == [
+        f"govcheck: {path}: not UTF-8 or GB18030 text (byte 0xff at offset 0); save it as CSV UTF-8 "
+        "or as an Excel workbook (.xlsx)"
+    ]
+    assert "Traceback" not in err

@@ -24,6 +24,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from govcheck.masking import masked
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -34,11 +36,6 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened or written; the message says which and why."""
-
-
-def masked(url: str | URL) -> str:
-    """The URL with any password hidden, for logs and start-up banners."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _sqlite_path(url: URL) -> Path | None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +32,8 @@ from urllib.parse import urlsplit
 from redis import Redis
 
 from govcheck import config
+from govcheck.names import BadName, check_round
 
-ROUND_NAME = re.compile(r"^[^\s:*?\[\]{}%]{1,100}$")  # scrapy-redis %-formats its keys
 MESSAGE_KEYS = {"url", "meta", "method"}
 BOOKKEEPING_TTL = 90 * 86400  # a quarter: long enough for the next round's 复查
 
@@ -129,9 +128,11 @@ class RoundError(ValueError):
 
 
 def check_round_name(name: str) -> str:
-    if not ROUND_NAME.match(name or ""):
-        raise RoundError(f"round: expected a name without spaces, ':', '%' or glob characters, got {name!r}")
-    return name
+    """The one round-name rule (govcheck.names), raised as this module's error."""
+    try:
+        return check_round(name or "")
+    except BadName as exc:
+        raise RoundError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from govcheck.masking import masked
+
 DEFAULT_SLOTS = 1  # a fleet job already crawls GOVCHECK_FLEET_SITES sites at once
 DEFAULT_TIMEOUT = 30.0
 JOB_TAG = re.compile(r"[0-9a-f]{8}")
@@ -74,7 +76,7 @@ class ScrapydNode:
     ) -> ScrapydNode:
         """``http://user:pass@host:port/[?slots=N]``; ``slots`` is the default when the URL has none."""
         parts = urllib.parse.urlsplit(value.strip())
-        shown = _mask(parts)
+        shown = masked(parts.geturl())
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"Scrapyd node: expected http(s)://user:pass@host:port/, got {shown!r}")
         query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
@@ -134,14 +136,23 @@ class ScrapydNode:
         except (KeyError, TypeError) as exc:
             raise ScrapydError(self.label, f"listjobs.json: unexpected answer {data!r}") from exc
 
-    def schedule(self, project: str, spider: str, args: dict[str, str], *, jobid: str) -> str:
-        """Start ``spider`` with ``-a key=value`` for each of ``args``; returns the job id."""
+    def schedule(
+        self,
+        project: str,
+        spider: str,
+        args: dict[str, str],
+        *,
+        jobid: str,
+        settings: dict[str, str] | None = None,
+    ) -> str:
+        """Start ``spider`` with ``-a key=value`` for each of ``args`` and ``-s KEY=VALUE`` for each of
+        ``settings``; returns the job id."""
         clash = RESERVED_ARGS & set(args)
         if clash:
             raise ValueError(f"spider arguments {sorted(clash)} would be read by Scrapyd itself")
-        data = self._call(
-            "schedule.json", data={"project": project, "spider": spider, "jobid": jobid, **args}
-        )
+        fields = [("project", project), ("spider", spider), ("jobid", jobid), *args.items()]
+        fields += [("setting", f"{key}={value}") for key, value in (settings or {}).items()]
+        data = self._call("schedule.json", data=fields)
         return str(data.get("jobid", jobid))
 
     def free_slots(self, status: DaemonStatus) -> int:
@@ -151,7 +162,11 @@ class ScrapydNode:
     # -- transport ----------------------------------------------------------------------------
 
     def _call(
-        self, endpoint: str, *, query: dict[str, str] | None = None, data: dict[str, str] | None = None
+        self,
+        endpoint: str,
+        *,
+        query: dict[str, str] | None = None,
+        data: dict[str, str] | list[tuple[str, str]] | None = None,
     ) -> dict[str, Any]:
         url = self.url + endpoint + (f"?{urllib.parse.urlencode(query)}" if query else "")
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -211,13 +226,6 @@ def job_round(jobid: str) -> str | None:
 def nodes_from(value: str, *, slots: int = DEFAULT_SLOTS) -> list[ScrapydNode]:
     """Nodes from a comma-separated list of node URLs (a comma in a password must be written %2C)."""
     return [ScrapydNode.from_url(item, slots=slots) for item in value.split(",") if item.strip()]
-
-
-def _mask(parts: urllib.parse.SplitResult) -> str:
-    if parts.password is None:
-        return parts.geturl()
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
 
 
 def _job(entry: dict[str, Any]) -> Job:
