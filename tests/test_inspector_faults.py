@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,13 @@ from govcheck.db.models import Crawl, Evaluation, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
+from govcheck.fleet.round import Round, redis_from_url
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
-from tests.test_crawl_e2e import by_host, environment, govcheck, report, scrapy_crawl
+from tests.test_crawl_e2e import REPO, by_host, environment, govcheck, report, scrapy_crawl
+from tests.test_fleet import DEAD as FLEET_DEAD
+from tests.test_fleet import SITE as FLEET_SITE
+from tests.test_fleet import fleet_crawl, fleet_env, queue
 
 FAST = {
     "GOVCHECK_HOMEPAGE_ATTEMPTS": "2",
@@ -116,6 +121,21 @@ def test_one_dead_site_while_references_answer_is_unreachable(farm: FarmProcess,
     site = by_host(report(env, tmp_path))[dead]
     assert (site["verdict"], site["findings"][0]["code"]) == ("fail", "site_unreachable")
     assert connectivity(database, dead)["reachable"] == 2
+
+
+def test_own_network_down_in_a_fleet_round(farm: FarmProcess, database_url: str, redis_url: str) -> None:
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
+    queue(round_, FLEET_SITE, FLEET_DEAD)
+    env = fleet_env(farm, database_url, redis_url, prefix) | FAST
+    dead_proxy = f"http://127.0.0.1:{closed_port()}"  # Redis and the database are reached directly
+    env |= {key: dead_proxy for key in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
+    log = fleet_crawl(env, "2024-Q1", REPO)
+    assert "the inspector's own network or proxy is down" in log
+    sites = by_host(report(env, REPO, "--round", "2024-Q1"))
+    assert {h: (s["verdict"], s["reason"], s["findings"]) for h, s in sites.items()} == {
+        host: ("unknown", INSPECTOR_NETWORK, []) for host in (FLEET_SITE, FLEET_DEAD)
+    }
 
 
 def test_reference_hosts_setting_is_validated() -> None:
