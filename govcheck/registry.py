@@ -220,16 +220,16 @@ def similar_sites(session: Session, typed: str, limit: int = 3) -> list[Site]:
     return list(found.values())[:limit]
 
 
-def unregistered_warning(session: Session, host: str) -> str | None:
-    """One line for crawling a host the registry does not list (a typo is the usual cause), or None."""
-    registered = session.scalar(select(Site.in_registry).where(Site.host == host.lower()))
-    if registered:
+def unregistered_warning(session: Session, site: str) -> str | None:
+    """One line for crawling a host (or URL) the registry does not list (a typo is the usual cause)."""
+    host = (urlsplit(site if "://" in site else f"//{site}").hostname or site).lower()
+    if session.scalar(select(Site.in_registry).where(Site.host == host)):
         return None
     similar = similar_sites(session, host)
     hint = (
         "did you mean " + " or ".join(f"{s.host} ({s.name})" if s.name else s.host for s in similar) + "?"
         if similar
-        else "no registered host is similar"
+        else "no registered host is close to it."
     )
     return (
         f"{host} is not in the registry; {hint} It is crawled ad hoc, and if its name does not resolve "

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from govcheck import config
+from govcheck import config, registry
 from govcheck.db.models import Crawl, Evaluation, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.evaluator import evaluate
@@ -214,4 +214,25 @@ def test_failures_apart_in_time_stay_unreachable(database_url: str) -> None:
     assert {v for h, v in _verdicts(engine, config.defaults()).items() if h != "s5.example.gov.cn"} == {
         ("fail", None)
     }
+    engine.dispose()
+
+
+def test_did_you_mean_reads_the_registry(database_url: str) -> None:
+    engine = open_database(database_url, migrate=True)
+    with session_factory(engine)() as session:
+        for host in REGISTERED:
+            session.add(Site(host=host, homepage=f"http://{host}/", name=SITES[host].name))
+        session.add(
+            Site(host="adhoc.example.gov.cn", homepage="http://adhoc.example.gov.cn/", in_registry=False)
+        )
+        session.commit()
+        assert registry.unregistered_warning(session, "sjj.suizhou.gov.cn") is None
+        typo = registry.unregistered_warning(session, "http://SJJJ.suizhou.gov.cn/index.html")
+        assert typo is not None and typo.startswith(
+            "sjjj.suizhou.gov.cn is not in the registry; did you mean sjj.suizhou.gov.cn (随州市审计局)"
+        )
+        # An earlier ad hoc crawl does not register a host, and is never suggested.
+        adhoc = registry.unregistered_warning(session, "adhoc.example.gov.cn")
+        assert adhoc is not None and "no registered host is close to it." in adhoc
+        assert [s.host for s in registry.similar_sites(session, "随州市审计")] == ["sjj.suizhou.gov.cn"]
     engine.dispose()
