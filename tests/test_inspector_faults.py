@@ -19,14 +19,17 @@ from govcheck import config, registry
 from govcheck.db.models import Crawl, Evaluation, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.evaluator import evaluate
+from govcheck.evaluator.engine import judge
 from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from govcheck.fleet.round import Round, redis_from_url
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
 from tests.test_crawl_e2e import REPO, by_host, environment, govcheck, report, scrapy_crawl
+from tests.test_evaluator import snapshot
 from tests.test_fleet import DEAD as FLEET_DEAD
 from tests.test_fleet import SITE as FLEET_SITE
 from tests.test_fleet import fleet_crawl, fleet_env, queue
+from tests.test_rules_content import probes
 
 FAST = {
     "GOVCHECK_HOMEPAGE_ATTEMPTS": "2",
@@ -236,3 +239,38 @@ def test_did_you_mean_reads_the_registry(database_url: str) -> None:
         assert adhoc is not None and "no registered host is close to it." in adhoc
         assert [s.host for s in registry.similar_sites(session, "随州市审计")] == ["sjj.suizhou.gov.cn"]
     engine.dispose()
+
+
+# ------------------------------------------------------------------------- judge, on a snapshot alone
+
+DNS_FAILED = [
+    {"url": "http://x.gov.cn/", "at": STARTED.isoformat(), "status": None, "error": "dns_error"}
+] * 2
+NO_REFERENCE = {
+    "references": [{"url": "http://www.gov.cn/", "status": None, "error": "dns_error"}],
+    "reachable": 0,
+}
+
+
+def unreachable(**overrides: Any) -> tuple[str, str | None, list[str]]:
+    facts = snapshot([], homepage_status="unreachable", homepage_attempts=DNS_FAILED, homepage_newest=None)
+    for key, value in overrides.items():
+        setattr(facts, key, value)
+    verdict, reason, _, findings = judge(facts)
+    return verdict, reason, [rule.code for rule, _ in findings]
+
+
+def test_judge_tells_the_inspectors_faults_apart() -> None:
+    assert unreachable() == ("fail", None, ["site_unreachable"])  # registered: today's veto
+    assert unreachable(in_registry=False) == ("unknown", ADDRESS_NOT_FOUND, [])
+    # The inspector's resolver is down: not the address either.
+    assert unreachable(in_registry=False, connectivity=NO_REFERENCE) == ("unknown", INSPECTOR_NETWORK, [])
+    assert unreachable(connectivity=NO_REFERENCE) == ("unknown", INSPECTOR_NETWORK, [])
+    answered = {**NO_REFERENCE, "reachable": 1}
+    assert unreachable(connectivity=answered) == ("fail", None, ["site_unreachable"])
+    # A week of probes (the official rule) decides on its own, whatever this crawl's network did.
+    assert unreachable(connectivity=NO_REFERENCE, probes=probes(20, 20)) == (
+        "fail",
+        None,
+        ["site_unreachable"],
+    )
