@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import sqlite3
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from govcheck import config, registry
-from govcheck.db.models import Crawl, Evaluation, Site
+from govcheck.db.models import Crawl, Evaluation, Finding, Probe, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import judge
@@ -24,7 +26,7 @@ from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from govcheck.fleet.round import Round, redis_from_url
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
-from tests.test_crawl_e2e import REPO, by_host, environment, govcheck, report, scrapy_crawl
+from tests.test_crawl_e2e import REPO, by_host, environment, govcheck, report, run, scrapy_crawl
 from tests.test_evaluator import snapshot
 from tests.test_fleet import DEAD as FLEET_DEAD
 from tests.test_fleet import SITE as FLEET_SITE
@@ -274,3 +276,74 @@ def test_judge_tells_the_inspectors_faults_apart() -> None:
         None,
         ["site_unreachable"],
     )
+
+
+# ------------------------------------------------------------------------ availability probes
+
+
+def probe_rows(database: Path) -> dict[str, tuple[int, str | None]]:
+    with sqlite3.connect(database) as connection:
+        return dict(
+            (host, (ok, error))
+            for host, ok, error in connection.execute(
+                "SELECT s.host, p.ok, p.error FROM probes p JOIN sites s ON s.id = p.site_id"
+            )
+        )
+
+
+def test_probes_while_the_inspector_is_offline_never_count(farm: FarmProcess, tmp_path: Path) -> None:
+    database = tmp_path / "govcheck.db"
+    env = environment(farm, f"sqlite:///{database}")
+    hosts = "sjj.suizhou.gov.cn,www.dead-refused.gov.cn"
+    probe = [sys.executable, "-m", "scrapy", "crawl", "probe", "-a", f"sites={hosts}"]
+    online = run(probe, env, tmp_path)
+    assert online.returncode == 0, online.stderr[-3000:]
+    assert probe_rows(database)["www.dead-refused.gov.cn"] == (0, "connection_refused")
+    database.unlink()
+    dead_proxy = f"http://127.0.0.1:{closed_port()}"
+    offline = run(probe, env | {k: dead_proxy for k in ("http_proxy", "HTTP_PROXY")}, tmp_path)
+    assert offline.returncode == 0, offline.stderr[-3000:]
+    assert "the inspector's own network or proxy is down" in offline.stderr
+    assert probe_rows(database) == {
+        host: (0, f"{INSPECTOR_NETWORK} (connection_refused)") for host in hosts.split(",")
+    }
+
+
+def test_a_week_of_offline_probes_is_no_week_of_probes(database_url: str) -> None:
+    """Both homepages failed this crawl; only the real week of failed probes is the official basis."""
+    engine = open_database(database_url, migrate=True)
+    with session_factory(engine)() as session:
+        for host, error in (("down.example.gov.cn", "connection_refused"), ("ours.example.gov.cn", None)):
+            site = Site(host=host, homepage=f"http://{host}/")
+            session.add(site)
+            session.flush()
+            session.add(
+                Crawl(
+                    round="R", site_id=site.id, status="finished", as_of=AS_OF, reference_at=STARTED,
+                    homepage_status="unreachable",
+                    health={"homepage_attempts": _attempts(0, "connection_refused")},
+                )
+            )  # fmt: skip
+            failure = error or f"{INSPECTOR_NETWORK} (connection_refused)"
+            for day in range(7):
+                for half_hour in range(20):
+                    at = STARTED - dt.timedelta(days=day, minutes=30 * half_hour)
+                    session.add(
+                        Probe(site_id=site.id, url=f"http://{host}/", probed_at=at, ok=False, error=failure)
+                    )
+        session.commit()
+    results = evaluate(engine, AS_OF, settings=config.defaults(), round_name="R")
+    with session_factory(engine)() as session:
+        basis = dict(
+            session.execute(
+                select(Site.host, Finding.evidence)
+                .join(Evaluation, Evaluation.site_id == Site.id)
+                .join(Finding, Finding.evaluation_id == Evaluation.id)
+                .where(Evaluation.id.in_([r.evaluation_id for r in results]))
+            ).all()
+        )
+    assert (basis["down.example.gov.cn"]["basis"], basis["down.example.gov.cn"]["probes"]) == ("probes", 140)
+    # The inspector's offline probes are no probes: this crawl's own attempts decide, marked partial.
+    assert basis["ours.example.gov.cn"]["basis"] == "crawl homepage attempts"
+    assert basis["ours.example.gov.cn"]["probes"] == 0
+    engine.dispose()

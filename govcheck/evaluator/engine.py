@@ -30,7 +30,12 @@ from govcheck.db.models import (
 )
 from govcheck.db.session import with_retry
 from govcheck.evaluator.categories import classify, threshold_days
-from govcheck.evaluator.inspector import ConcurrentFailures, concurrent_failures, inspector_fault
+from govcheck.evaluator.inspector import (
+    INSPECTOR_NETWORK,
+    ConcurrentFailures,
+    concurrent_failures,
+    inspector_fault,
+)
 from govcheck.evaluator.profiles import EvaluationProfile, load_profile
 from govcheck.evaluator.rules import (
     RULES,
@@ -191,11 +196,11 @@ def _probes(session: Session, site: Site, as_of: dt.date, settings: dict[str, An
         .where(Probe.site_id == site.id, Probe.probed_at >= start, Probe.probed_at < end)
         .order_by(Probe.probed_at)
     ).all()
-    if not rows:
-        return None
     per_day: dict[str, tuple[int, int]] = {}
     failures: list[dict[str, Any]] = []
     for probed_at, ok, status, error, url in rows:
+        if error and error.startswith(INSPECTOR_NETWORK):
+            continue  # the probe run's own network was down (no reference host answered): no probe
         if probed_at.tzinfo is None:  # SQLite returns naive UTC
             probed_at = probed_at.replace(tzinfo=dt.UTC)
         day = probed_at.astimezone(SHANGHAI).date().isoformat()
@@ -203,7 +208,7 @@ def _probes(session: Session, site: Site, as_of: dt.date, settings: dict[str, An
         per_day[day] = (total + 1, failed + (not ok))
         if not ok and len(failures) < PROBE_FAILURE_SAMPLE:
             failures.append({"at": probed_at.isoformat(), "url": url, "status": status, "error": error})
-    return ProbeStats(per_day, failures)
+    return ProbeStats(per_day, failures) if per_day else None
 
 
 def _concurrent_failures(
