@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from govcheck import config, registry
 from govcheck.db.models import Crawl, Evaluation, Finding, Probe, Site
@@ -346,4 +346,11 @@ def test_a_week_of_offline_probes_is_no_week_of_probes(database_url: str) -> Non
     # The inspector's offline probes are no probes: this crawl's own attempts decide, marked partial.
     assert basis["ours.example.gov.cn"]["basis"] == "crawl homepage attempts"
     assert basis["ours.example.gov.cn"]["probes"] == 0
+    with engine.connect() as connection:  # the analysts' view counts as the evaluator does
+        availability = connection.execute(
+            text("SELECT host, SUM(probes), SUM(failed) FROM v_availability GROUP BY host")
+        )
+        assert {host: (int(n), int(failed)) for host, n, failed in availability} == {
+            "down.example.gov.cn": (140, 140)
+        }
     engine.dispose()
