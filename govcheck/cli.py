@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from govcheck import __version__, config, names, recheck, registry, report
-from govcheck.db.models import Site
+from govcheck.db.models import Crawl, Evaluation, Site
 from govcheck.db.session import (
     DatabaseError,
     downgrade,
@@ -36,6 +36,7 @@ from govcheck.db.session import (
     with_retry,
 )
 from govcheck.evaluator import evaluate
+from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from govcheck.fleet.round import Round, RoundError, SiteTask, redis_from_url, task_for_site
 from govcheck.fleet.scrapyd import (
     DEFAULT_SLOTS,
@@ -349,6 +350,10 @@ def _crawl_targets(
         registered = {
             s.host: s.homepage for s in session.scalars(select(Site).where(Site.in_registry.is_(True)))
         }
+        if not args.all:
+            for host in args.site:
+                if warning := registry.unregistered_warning(session, host):
+                    print(f"govcheck: warning: {warning}", file=sys.stderr)
     if args.all:
         if not registered:
             raise CliError(
@@ -373,6 +378,53 @@ def crawl_command(
     for key, value in scrapy_settings.items():
         command += ["-s", f"{key}={value}"]
     return command
+
+
+def _recheck_unreachable(
+    engine: Engine, settings: dict[str, Any], hosts: list[str], as_of: dt.date, round_name: str, named: bool
+) -> None:
+    """Once every site of the run is stored, evaluate its unreachable ones again: the share of sites
+    failing the same way at the same time is only known now. Say so when the inspector was at fault."""
+    if not settings["GOVCHECK_EVALUATE_ON_CLOSE"]:
+        return
+    with session_factory(engine)() as session:
+        ids = list(
+            session.scalars(
+                select(Crawl.site_id)
+                .join(Site, Site.id == Crawl.site_id)
+                .where(
+                    Crawl.round == round_name, Site.host.in_(hosts), Crawl.homepage_status == "unreachable"
+                )
+            )
+        )
+    if not ids:
+        return
+    results = evaluate(engine, as_of, settings=settings, site_ids=ids, round_name=round_name if named else "")
+    with session_factory(engine)() as session:
+        faults = dict(
+            session.execute(
+                select(Site.host, Evaluation.reason)
+                .join(Site, Site.id == Evaluation.site_id)
+                .where(
+                    Evaluation.id.in_([r.evaluation_id for r in results]),
+                    Evaluation.reason.in_([INSPECTOR_NETWORK, ADDRESS_NOT_FOUND]),
+                )
+            ).all()
+        )
+    network = sorted(h for h, reason in faults.items() if reason == INSPECTOR_NETWORK)
+    if network:
+        print(
+            f"govcheck: warning: {len(network)} site(s) unknown (inspector_network), not unreachable: the "
+            "inspector's own network or proxy failed (no reference host answered, or most sites failed "
+            "the same way at once). Check the connection and crawl them again: " + ", ".join(network),
+            file=sys.stderr,
+        )
+    for host in sorted(h for h, reason in faults.items() if reason == ADDRESS_NOT_FOUND):
+        print(
+            f"govcheck: warning: {host}: unknown (address_not_found): not in the registry and its name "
+            "does not resolve; check the address",
+            file=sys.stderr,
+        )
 
 
 def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
@@ -421,6 +473,7 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 failed.append(host)
             state = "done" if code == 0 else f"FAILED (exit {code}, see {log_dir / (host + '.log')})"
             print(f"[{done}/{len(targets)}] {host}: {state}", file=sys.stderr)
+    _recheck_unreachable(engine, settings, [h for h, _ in targets], as_of, round_name, bool(args.round))
     if failed:
         print(f"{len(failed)} crawl(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

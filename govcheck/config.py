@@ -84,6 +84,21 @@ def _non_negative_float(value: str) -> float:
     return number
 
 
+def _parse_reference_hosts(value: str) -> str:
+    """Comma-separated hosts or http(s) URLs; empty switches the connectivity check off."""
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        target = urlsplit(part if "://" in part else f"http://{part}")
+        if target.scheme not in {"http", "https"} or not target.hostname or "." not in target.hostname:
+            raise ValueError(f"expected hosts or http(s) URLs, comma-separated, got {part!r}")
+    return value
+
+
+def reference_urls(value: str) -> list[str]:
+    """GOVCHECK_REFERENCE_HOSTS as URLs (a bare host is fetched over http, as its homepage answers)."""
+    parts = filter(None, (p.strip() for p in value.split(",")))
+    return [part if "://" in part else f"http://{part}/" for part in parts]
+
+
 def _non_negative_int(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -198,6 +213,27 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_HOMEPAGE_STALE_DAYS", 14, _positive(int), "首页不更新: days without a dated homepage item."
     ),
     Setting(
+        "GOVCHECK_INSPECTOR_FAILURE_MIN_SITES",
+        5,
+        _positive(int),
+        "Inspector's own network: sites whose homepages were tried within the window needed before their "
+        "share of same-way failures counts.",
+    ),
+    Setting(
+        "GOVCHECK_INSPECTOR_FAILURE_SHARE",
+        80.0,
+        _positive(float),
+        "Inspector's own network: percent of a round's sites tried within the window whose homepages failed "
+        "the same way (same error) that makes them unknown (inspector_network), not unreachable.",
+    ),
+    Setting(
+        "GOVCHECK_INSPECTOR_FAILURE_WINDOW",
+        600.0,
+        _positive(float),
+        "Inspector's own network: seconds around a site's failed homepage attempts within which other "
+        "sites' attempts count as 'at the same time'.",
+    ),
+    Setting(
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
@@ -223,6 +259,13 @@ SETTINGS: tuple[Setting, ...] = (
         7,
         _positive(int),
         "site_unreachable: days of probes needed before probes (not crawl attempts) decide (official 7).",
+    ),
+    Setting(
+        "GOVCHECK_REFERENCE_HOSTS",
+        "www.gov.cn,www.baidu.com",
+        _parse_reference_hosts,
+        "Always-up hosts (or URLs) a crawl fetches, through the same proxy and network, when a homepage "
+        "failed every attempt: none answering makes the site unknown (inspector_network). Empty: off.",
     ),
     Setting(
         "GOVCHECK_RETRY_AFTER_MAX",

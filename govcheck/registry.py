@@ -8,6 +8,7 @@ good rows are still imported. Sites match on 网站标识码, then on host, so r
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 import zipfile
@@ -299,3 +300,31 @@ def upsert_sites(session: Session, rows: list[SiteRow]) -> tuple[int, int, list[
         site.backend = row.backend or site.backend
         session.flush()
     return created, updated, conflicts
+
+
+def similar_sites(session: Session, typed: str, limit: int = 3) -> list[Site]:
+    """Registered sites whose host (or name, for a typed name) is close to ``typed``: "did you mean"."""
+    sites = session.scalars(select(Site).where(Site.in_registry.is_(True))).all()
+    by_key = {site.host: site for site in sites} | {site.name: site for site in sites if site.name}
+    matches = difflib.get_close_matches(typed.lower(), list(by_key), n=limit * 2, cutoff=0.6)
+    found: dict[int, Site] = {}
+    for key in matches:
+        found.setdefault(by_key[key].id, by_key[key])
+    return list(found.values())[:limit]
+
+
+def unregistered_warning(session: Session, site: str) -> str | None:
+    """One line for crawling a host (or URL) the registry does not list (a typo is the usual cause)."""
+    host = (urlsplit(site if "://" in site else f"//{site}").hostname or site).lower()
+    if session.scalar(select(Site.in_registry).where(Site.host == host)):
+        return None
+    similar = similar_sites(session, host)
+    hint = (
+        "did you mean " + " or ".join(f"{s.host} ({s.name})" if s.name else s.host for s in similar) + "?"
+        if similar
+        else "no registered host is close to it."
+    )
+    return (
+        f"{host} is not in the registry; {hint} It is crawled ad hoc, and if its name does not resolve "
+        "it is reported unknown (address_not_found: check the address), not unreachable."
+    )

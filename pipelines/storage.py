@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from govcheck import signals as govcheck_signals
-from govcheck.db.session import DatabaseError, masked, open_database
+from govcheck.db.session import DatabaseError, masked, open_database, with_retry
 from govcheck.db.spool import Spool, json_safe
 from govcheck.db.writer import CrawlContext, CrawlWriter
 from govcheck.items import CrawlItem
+from govcheck.registry import unregistered_warning
 
 if TYPE_CHECKING:
     from typing import Self
@@ -101,6 +102,9 @@ class StoragePipeline:
             return
         writer = CrawlWriter(self.engine, context)
         try:
+            warning = with_retry(self.engine, lambda session: unregistered_warning(session, context.host))
+            if warning:
+                logger.warning(warning)
             writer.begin()
         except SQLAlchemyError as exc:
             store.fall_back_to_spool(exc, self.stats)

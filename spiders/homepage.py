@@ -104,7 +104,47 @@ class HomepageMixin:
         logger.warning(
             "Homepage of %s %s after %d attempts: %s", self.site_host, outcome, attempt, self.attempts
         )
-        yield SiteItem(homepage_url=request.url, status=outcome, attempts=self.attempts)
+        item = SiteItem(homepage_url=request.url, status=outcome, attempts=self.attempts)
+        references = self.reference.start() if outcome == "unreachable" else []
+        if not references:
+            yield item
+            return
+        # Is it the site or the inspector? The item waits for the reference hosts' answers.
+        self.held_site_item = item
+        for url in references:
+            self.requests_made += 1
+            yield Request(
+                url,
+                callback=self.spider.reference_answered,
+                errback=self.spider.reference_failed,
+                dont_filter=True,
+                # Not followed: a redirect is an answer too.
+                meta={"dont_retry": True, "dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+            )
+
+    def reference_answered(self, response: Response) -> Iterator[Any]:
+        # Any answer from the reference host itself (even a 404) means the network works; a proxy's
+        # 502/504 naming the failure does not.
+        yield from self._reference_result(response.request, response.status, proxy_error(response))
+
+    def reference_failed(self, failure: Failure) -> Iterator[Any]:
+        yield from self._reference_result(failure.request, None, classify_failure(failure))
+
+    def _reference_result(self, request: Request, status: int | None, error: str | None) -> Iterator[Any]:
+        if not self.reference.record(request.url, status, error):
+            return
+        facts = self.reference.facts()
+        if not facts["reachable"]:
+            logger.error(
+                "No reference host answered either (%s): the inspector's own network or proxy is down; "
+                "%s will be unknown (inspector_network), not unreachable",
+                ", ".join(f"{r['url']} {r['error'] or r['status']}" for r in facts["references"]),
+                self.site_host,
+            )
+        item, self.held_site_item = self.held_site_item, None
+        assert item is not None
+        item.health = {**item.health, "connectivity": facts}
+        yield item
 
     def _record_attempt(
         self, request: Request, status: int | None, error: str | None, response: Response | None

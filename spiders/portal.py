@@ -407,6 +407,12 @@ class PortalSpider(Spider):
     def homepage_failed(self, failure: Failure) -> Iterator[Any]:
         return self._route(failure.request.meta, lambda site: site.homepage_failed(failure))
 
+    def reference_answered(self, response: Response) -> Iterator[Any]:
+        return self._route(response.meta, lambda site: site.reference_answered(response))
+
+    def reference_failed(self, failure: Failure) -> Iterator[Any]:
+        return self._route(failure.request.meta, lambda site: site.reference_failed(failure))
+
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         return self._route(response.meta, lambda site: site.parse_sitemap(response))
 

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from govcheck.spiders.connectivity import ReferenceCheck
 from govcheck.spiders.outcomes import BLOCKED_STATUSES, NON_REDIRECT_STATUSES, classify_failure, proxy_error
 from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from govcheck import config
+from govcheck.evaluator.inspector import INSPECTOR_NETWORK
 from govcheck.items import ProbeItem
 
 if TYPE_CHECKING:
@@ -80,13 +82,26 @@ class ProbeSpider(Spider):
     def __init__(self, sites: str | None = None, sites_file: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.targets = read_targets(sites, sites_file)
+        self.reference = ReferenceCheck([])
+        self.held: list[ProbeItem] = []  # failed probes waiting for the reference hosts' answers
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         config.validate({k: v for k, v in crawler.settings.items() if k.startswith("GOVCHECK_")})
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.reference = ReferenceCheck(config.reference_urls(crawler.settings["GOVCHECK_REFERENCE_HOSTS"]))
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        # The reference hosts first, through the same proxy: a failed probe counts only if they answer.
+        for url in self.reference.start():
+            yield Request(
+                url,
+                callback=self.reference_answered,
+                errback=self.reference_failed,
+                dont_filter=True,
+                meta={"handle_httpstatus_all": True},
+            )
         for url in self.targets:
             yield Request(
                 url,
@@ -108,14 +123,16 @@ class ProbeSpider(Spider):
         if not ok and error is None and response.status in BLOCKED_STATUSES:
             error = "blocked"
         self.crawler.stats.inc_value(f"govcheck/probe/{'ok' if ok else error or response.status}")
-        yield ProbeItem(
-            host=response.meta["probe_host"],
-            url=response.meta["probe_url"],
-            ok=ok,
-            probed_at=response.meta["probe_at"],
-            status=None if error and error != "blocked" else response.status,
-            error=error if error else (None if ok else f"http_{response.status}"),
-            latency_ms=round(latency * 1000, 1) if latency is not None else None,
+        yield from self._settled(
+            ProbeItem(
+                host=response.meta["probe_host"],
+                url=response.meta["probe_url"],
+                ok=ok,
+                probed_at=response.meta["probe_at"],
+                status=None if error and error != "blocked" else response.status,
+                error=error if error else (None if ok else f"http_{response.status}"),
+                latency_ms=round(latency * 1000, 1) if latency is not None else None,
+            )
         )
 
     def failed(self, failure: Failure) -> Iterator[ProbeItem]:
@@ -123,11 +140,44 @@ class ProbeSpider(Spider):
         error = classify_failure(failure)
         self.crawler.stats.inc_value(f"govcheck/probe/{error}")
         started: dt.datetime = request.meta["probe_at"]
-        yield ProbeItem(
-            host=request.meta["probe_host"],
-            url=request.meta["probe_url"],
-            ok=False,
-            probed_at=started,
-            error=error,
-            latency_ms=round((dt.datetime.now(dt.UTC) - started).total_seconds() * 1000, 1),
+        yield from self._settled(
+            ProbeItem(
+                host=request.meta["probe_host"],
+                url=request.meta["probe_url"],
+                ok=False,
+                probed_at=started,
+                error=error,
+                latency_ms=round((dt.datetime.now(dt.UTC) - started).total_seconds() * 1000, 1),
+            )
         )
+
+    def reference_answered(self, response: Response) -> Iterator[ProbeItem]:
+        yield from self._reference_result(response.url, response.status, proxy_error(response))
+
+    def reference_failed(self, failure: Failure) -> Iterator[ProbeItem]:
+        yield from self._reference_result(failure.request.url, None, classify_failure(failure))
+
+    def _reference_result(self, url: str, status: int | None, error: str | None) -> Iterator[ProbeItem]:
+        if not self.reference.record(url, status, error):
+            return
+        if not self.reference.facts()["reachable"]:
+            logger.error(
+                "No reference host answered (%s): the inspector's own network or proxy is down; this "
+                "run's failed probes are stored as %s and never count against a site",
+                self.reference.facts()["references"],
+                INSPECTOR_NETWORK,
+            )
+        held, self.held = self.held, []
+        for item in held:
+            yield from self._settled(item)
+
+    def _settled(self, item: ProbeItem) -> Iterator[ProbeItem]:
+        """A failed probe waits for the reference hosts; when none answered, the failure was ours."""
+        if item.ok:
+            yield item
+        elif self.reference.urls and len(self.reference.results) < len(self.reference.urls):
+            self.held.append(item)
+        else:
+            if self.reference.urls and not self.reference.facts()["reachable"]:
+                item.error = f"{INSPECTOR_NETWORK} ({item.error})"
+            yield item

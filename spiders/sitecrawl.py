@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from govcheck.spiders.columns import ColumnsMixin
+from govcheck.spiders.connectivity import ReferenceCheck
 from govcheck.spiders.homepage import HomepageMixin
 from govcheck.spiders.links import LinksMixin
 from govcheck.spiders.outcomes import (
@@ -29,7 +30,7 @@ from twisted.python.failure import Failure
 from govcheck import config
 from govcheck.dates import SHANGHAI, DateNormalizer
 from govcheck.db.writer import CrawlContext
-from govcheck.items import PageItem
+from govcheck.items import PageItem, SiteItem
 from govcheck.profile import CrawlProfile, load_profile
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class CrawlOptions:
     detail_page_limit: int
     paginate_always: bool
     soft404_check: bool
+    reference_urls: tuple[str, ...]
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlOptions:
@@ -81,6 +83,7 @@ class CrawlOptions:
             detail_page_limit=settings.getint("GOVCHECK_DETAIL_PAGE_LIMIT"),
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
+            reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),
         )
 
 
@@ -169,6 +172,8 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.detail_page_limit = options.detail_page_limit
         self.paginate_always = options.paginate_always
         self.soft404_check = options.soft404_check
+        self.reference = ReferenceCheck(options.reference_urls)
+        self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
         self.started_monotonic = time.monotonic()
         self.pending = 0  # requests yielded for this site whose callback has not finished
         self.drained_at: float | None = None  # when pending last fell to 0

@@ -30,6 +30,12 @@ from govcheck.db.models import (
 )
 from govcheck.db.session import with_retry
 from govcheck.evaluator.categories import classify, threshold_days
+from govcheck.evaluator.inspector import (
+    INSPECTOR_NETWORK,
+    ConcurrentFailures,
+    concurrent_failures,
+    inspector_fault,
+)
 from govcheck.evaluator.profiles import EvaluationProfile, load_profile
 from govcheck.evaluator.rules import (
     RULES,
@@ -52,6 +58,9 @@ PROBE_FAILURE_SAMPLE = 20
 RULES_CAP = {rule.code: rule.cap for rule in RULES if rule.cap}
 THRESHOLD_KEYS = (
     "GOVCHECK_HOMEPAGE_STALE_DAYS",
+    "GOVCHECK_INSPECTOR_FAILURE_MIN_SITES",
+    "GOVCHECK_INSPECTOR_FAILURE_SHARE",
+    "GOVCHECK_INSPECTOR_FAILURE_WINDOW",
     "GOVCHECK_PROBES_PER_DAY",
     "GOVCHECK_PROBE_DAYS",
     "GOVCHECK_SCORE_VERDICT",
@@ -187,11 +196,11 @@ def _probes(session: Session, site: Site, as_of: dt.date, settings: dict[str, An
         .where(Probe.site_id == site.id, Probe.probed_at >= start, Probe.probed_at < end)
         .order_by(Probe.probed_at)
     ).all()
-    if not rows:
-        return None
     per_day: dict[str, tuple[int, int]] = {}
     failures: list[dict[str, Any]] = []
     for probed_at, ok, status, error, url in rows:
+        if error and error.startswith(INSPECTOR_NETWORK):
+            continue  # the probe run's own network was down (no reference host answered): no probe
         if probed_at.tzinfo is None:  # SQLite returns naive UTC
             probed_at = probed_at.replace(tzinfo=dt.UTC)
         day = probed_at.astimezone(SHANGHAI).date().isoformat()
@@ -199,7 +208,25 @@ def _probes(session: Session, site: Site, as_of: dt.date, settings: dict[str, An
         per_day[day] = (total + 1, failed + (not ok))
         if not ok and len(failures) < PROBE_FAILURE_SAMPLE:
             failures.append({"at": probed_at.isoformat(), "url": url, "status": status, "error": error})
-    return ProbeStats(per_day, failures)
+    return ProbeStats(per_day, failures) if per_day else None
+
+
+def _concurrent_failures(
+    session: Session, crawl: Crawl, settings: dict[str, Any]
+) -> ConcurrentFailures | None:
+    """For an unreachable homepage only: the round's homepage attempts around the same time."""
+    if crawl.homepage_status != "unreachable":
+        return None
+    others = session.execute(
+        select(Crawl.homepage_status, Crawl.health).where(
+            Crawl.round == crawl.round, Crawl.status == "finished", Crawl.homepage_status.is_not(None)
+        )
+    ).all()
+    return concurrent_failures(
+        (crawl.health or {}).get("homepage_attempts", []),
+        [(status, (health or {}).get("homepage_attempts", [])) for status, health in others],
+        float(settings["GOVCHECK_INSPECTOR_FAILURE_WINDOW"]),
+    )
 
 
 def snapshot_of(
@@ -224,6 +251,9 @@ def snapshot_of(
         footer=health.get("footer"),
         probes=_probes(session, site, as_of, settings),
         is_portal=site.is_portal,
+        in_registry=site.in_registry,
+        connectivity=health.get("connectivity"),
+        concurrent_failures=_concurrent_failures(session, crawl, settings),
     )
 
 
@@ -274,6 +304,13 @@ def judge(snapshot: SiteSnapshot) -> tuple[str, str | None, float, list[tuple[Ru
         # A week of probes clears the site, but this crawl saw nothing of it: not judgeable.
         reason = "unreachable_during_crawl"
         findings = [(rule, draft) for rule, draft in findings if not rule.veto]
+    if reason is None and any(
+        r.code == "site_unreachable" and d.evidence.get("partial") for r, d in findings
+    ):
+        # Judged on this crawl's attempts alone: a typo host or the inspector's own network is no veto.
+        reason = inspector_fault(snapshot)
+        if reason is not None:
+            findings = [(rule, draft) for rule, draft in findings if not rule.veto]
     score_fails = bool(snapshot.settings.get("GOVCHECK_SCORE_VERDICT")) and score < SCORE_PASS_MARK
     if reason is not None:
         verdict = "unknown"

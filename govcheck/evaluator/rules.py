@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from govcheck.evaluator.categories import Category, period_words
+from govcheck.evaluator.inspector import ConcurrentFailures
 from govcheck.evaluator.terms import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS
 from govcheck.extract.footer import FOOTER_ITEMS, bad_reason, is_gov_host
 
@@ -138,6 +139,11 @@ class SiteSnapshot:
     footer: dict[str, Any] | None = None  # footer_facts() of the homepage, when the crawl stored them
     probes: ProbeStats | None = None
     is_portal: bool = False
+    # For telling the inspector's own faults apart (inspector.py): ad hoc site or registered, the
+    # reference hosts' answers after a failed homepage, the round's same-time same-way failures.
+    in_registry: bool = True
+    connectivity: dict[str, Any] | None = None
+    concurrent_failures: ConcurrentFailures | None = None
 
     def stale_columns(self) -> list[ColumnState]:
         return [c for c in self.columns if c.is_stale(self.as_of)]

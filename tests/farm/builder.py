@@ -51,6 +51,7 @@ STUB_HOSTS = (
     "www.gov.cn",
     "www.hubei.gov.cn",
     "zwfw.hubei.gov.cn",
+    "www.baidu.com",  # with www.gov.cn: GOVCHECK_REFERENCE_HOSTS' defaults (the inspector's own connectivity)
 )
 
 
