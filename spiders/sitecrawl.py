@@ -29,8 +29,10 @@ from twisted.python.failure import Failure
 from govcheck import config
 from govcheck.dates import SHANGHAI, DateNormalizer
 from govcheck.db.writer import CrawlContext
+from govcheck.destinations import DestinationPolicy, is_loopback_name, parse_ip_literal
 from govcheck.items import PageItem
 from govcheck.profile import CrawlProfile, load_profile
+from govcheck.registry import HOST
 
 if TYPE_CHECKING:
     from govcheck.spiders.portal import PortalSpider
@@ -53,6 +55,63 @@ class SiteTarget:
     backend: str | None = None  # backend group for cluster politeness (registry or profile)
 
 
+def netloc_of(host: str, port: int | None) -> str:
+    """``host[:port]`` as a URL writes it (an IPv6 address in brackets)."""
+    bracketed = f"[{host}]" if ":" in host else host
+    return f"{bracketed}:{port}" if port else bracketed
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAddress:
+    """Where ``-a site=`` points: a bare host (https, then http) or a URL used as given, port kept."""
+
+    host: str  # the site's key: lower case, no trailing dot
+    netloc: str
+    schemes: tuple[str, ...]
+    path: str  # path and query of the homepage
+
+    @classmethod
+    def parse(cls, site: str, policy: DestinationPolicy) -> SiteAddress:
+        """The site's address; a ConfigError for anything the registry's host rule or the destination
+        policy would refuse (an internal address is never crawled unless GOVCHECK_ALLOWED_NETWORKS says so)."""
+        text = site.strip()
+        try:
+            parts = urlsplit(text if "://" in text else f"//{text}")
+            port = parts.port
+        except ValueError as exc:
+            raise config.ConfigError(f"site: expected a host name or URL, got {site!r} ({exc})") from exc
+        schemes = (parts.scheme.lower(),) if "://" in text else ("https", "http")
+        host = (parts.hostname or "").removesuffix(".")
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        address = cls(host, netloc_of(host, port), schemes, path)
+        for url in address.urls():
+            refusal = policy.check_url(url)
+            if refusal is None:
+                continue
+            if refusal.kind == "malformed":
+                break
+            raise config.ConfigError(
+                f"site: {site!r} is refused by the destination policy: {refusal.reason}"
+                + (
+                    " (GOVCHECK_ALLOWED_NETWORKS can allow it)"
+                    if refusal.internal and refusal.kind != "internal_name"
+                    else ""
+                )
+            )
+        else:
+            try:
+                literal = parse_ip_literal(host)
+            except ValueError:
+                literal = None
+            # Names follow the registry's rule; addresses and localhost were judged by the policy.
+            if literal is not None or is_loopback_name(host) or HOST.match(host):
+                return address
+        raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
+
+    def urls(self) -> list[str]:
+        return [f"{scheme}://{self.netloc}{self.path}" for scheme in self.schemes]
+
+
 @dataclass(frozen=True, slots=True)
 class CrawlOptions:
     """The settings every site's crawl reads, taken once from the crawler's settings."""
@@ -67,6 +126,7 @@ class CrawlOptions:
     detail_page_limit: int
     paginate_always: bool
     soft404_check: bool
+    policy: DestinationPolicy
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlOptions:
@@ -81,6 +141,7 @@ class CrawlOptions:
             detail_page_limit=settings.getint("GOVCHECK_DETAIL_PAGE_LIMIT"),
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
+            policy=DestinationPolicy.from_settings(settings),
         )
 
 
@@ -116,16 +177,12 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             raise config.ConfigError("site: required, e.g. -a site=sjj.suizhou.gov.cn")
         if links not in config.LINK_SCOPES:
             raise config.ConfigError(f"links: expected one of {', '.join(config.LINK_SCOPES)}, got {links!r}")
-        target_text = site.strip()
-        parts = urlsplit(target_text if "://" in target_text else f"//{target_text}")
-        if not parts.hostname or "." not in parts.hostname:
-            raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
-        self.site_host: str = parts.hostname.lower()
-        path = parts.path or "/"
-        # A bare host means "try https, then http"; an explicit URL is used as given.
-        self.schemes: list[str] = [parts.scheme] if "://" in target_text else ["https", "http"]
-        self.homepage_path = path + (f"?{parts.query}" if parts.query else "")
-        self.homepage_hint = f"{self.schemes[-1]}://{self.site_host}{self.homepage_path}"
+        address = SiteAddress.parse(site, options.policy)
+        self.site_host: str = address.host
+        self.site_netloc = address.netloc  # the host and any port, as the site's URLs carry them
+        self.schemes: list[str] = list(address.schemes)
+        self.homepage_path = address.path
+        self.homepage_hint = f"{self.schemes[-1]}://{self.site_netloc}{self.homepage_path}"
         self.started_at = dt.datetime.now(SHANGHAI)
         given = config.parse_as_of(as_of)
         self.as_of: dt.date = given or self.started_at.date()
@@ -150,7 +207,8 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             start = urlsplit(self.profile.start_url)
             self.homepage_path = (start.path or "/") + (f"?{start.query}" if start.query else "")
             self.schemes = [start.scheme or "http"]
-            self.homepage_hint = f"{self.schemes[-1]}://{self.site_host}{self.homepage_path}"
+            self.site_netloc = netloc_of(self.site_host, start.port) if start.port else self.site_netloc
+            self.homepage_hint = f"{self.schemes[-1]}://{self.site_netloc}{self.homepage_path}"
         self.backend = target.backend or (self.profile.backend_group if self.profile else None)
         self.normalizer = DateNormalizer(self.reference_at)
         self.detail_requested: dict[str, int] = {}  # column URL -> detail pages asked for
@@ -169,6 +227,7 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.detail_page_limit = options.detail_page_limit
         self.paginate_always = options.paginate_always
         self.soft404_check = options.soft404_check
+        self.policy = options.policy
         self.started_monotonic = time.monotonic()
         self.pending = 0  # requests yielded for this site whose callback has not finished
         self.drained_at: float | None = None  # when pending last fell to 0
