@@ -83,30 +83,22 @@ class SiteAddress:
         schemes = (parts.scheme.lower(),) if "://" in text else ("https", "http")
         host = (parts.hostname or "").removesuffix(".")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            literal = parse_ip_literal(host) if host else None
+        except ValueError:
+            literal = None
+        # Names follow the registry's rule; addresses (any spelling) and localhost go to the policy.
+        if literal is None and not is_loopback_name(host) and not HOST.match(host):
+            raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
         address = cls(host, netloc_of(host, port), schemes, path)
         for url in address.urls():
-            refusal = policy.check_url(url)
-            if refusal is None:
-                continue
-            if refusal.kind == "malformed":
-                break
-            raise config.ConfigError(
-                f"site: {site!r} is refused by the destination policy: {refusal.reason}"
-                + (
-                    " (GOVCHECK_ALLOWED_NETWORKS can allow it)"
-                    if refusal.internal and refusal.kind != "internal_name"
-                    else ""
+            if refusal := policy.check_url(url):
+                hint = refusal.internal and refusal.kind != "internal_name"
+                raise config.ConfigError(
+                    f"site: {site!r} is refused by the destination policy: {refusal.reason}"
+                    + (" (GOVCHECK_ALLOWED_NETWORKS can allow it)" if hint else "")
                 )
-            )
-        else:
-            try:
-                literal = parse_ip_literal(host)
-            except ValueError:
-                literal = None
-            # Names follow the registry's rule; addresses and localhost were judged by the policy.
-            if literal is not None or is_loopback_name(host) or HOST.match(host):
-                return address
-        raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
+        return address
 
     def urls(self) -> list[str]:
         return [f"{scheme}://{self.netloc}{self.path}" for scheme in self.schemes]
