@@ -226,3 +226,15 @@ def test_internal_links_are_review_evidence_without_veto() -> None:
     ]
     assert drafts[0].evidence["outcome"] == "refused (policy)"
     assert summarize([(found.code, draft) for found, draft in findings]) == ""  # left to the evidence
+
+
+def test_registry_keeps_a_homepage_port() -> None:
+    from govcheck.registry import normalize_homepage
+
+    assert normalize_homepage("http://jtj.suizhou.gov.cn:8080/x") == (
+        "jtj.suizhou.gov.cn",
+        "http://jtj.suizhou.gov.cn:8080/x",
+    )
+    assert normalize_homepage("jtj.suizhou.gov.cn:8443") == ("jtj.suizhou.gov.cn", "jtj.suizhou.gov.cn:8443")
+    with pytest.raises(ValueError, match="port"):
+        normalize_homepage("http://jtj.suizhou.gov.cn:99999/")
