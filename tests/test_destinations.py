@@ -238,3 +238,17 @@ def test_registry_keeps_a_homepage_port() -> None:
     assert normalize_homepage("jtj.suizhou.gov.cn:8443") == ("jtj.suizhou.gov.cn", "jtj.suizhou.gov.cn:8443")
     with pytest.raises(ValueError, match="port"):
         normalize_homepage("http://jtj.suizhou.gov.cn:99999/")
+
+
+def test_a_refused_probe_is_no_evidence_about_the_site() -> None:
+    from govcheck.spiders.probe import ProbeSpider
+    from twisted.python.failure import Failure
+
+    from govcheck.destinations import Refusal
+
+    crawler = get_crawler(ProbeSpider)
+    spider = ProbeSpider.from_crawler(crawler, sites="oa.lan")
+    request = Request("http://oa.lan/", meta={"probe_host": "oa.lan", "probe_url": "http://oa.lan/"})
+    failure = Failure(DestinationRefused(request.url, Refusal("internal_name", "internal name 'oa.lan'")))
+    failure.request = request  # type: ignore[attr-defined]
+    assert list(spider.failed(failure)) == []
