@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from govcheck import destinations
+
 LINK_SCOPES = ("homepage", "all", "none")  # which pages' links a crawl checks (-a links=…)
 
 
@@ -56,6 +58,16 @@ def parse_redis_url(value: str) -> str:
             f"REDIS_URL: expected redis://HOST:PORT/DB, rediss://… or unix://PATH, got {value!r}"
         )
     return value
+
+
+def _checked(parse: Callable[[str], Any]) -> Callable[[str], str]:
+    """A setting kept as its text (Scrapy settings hold text) once ``parse`` accepts it."""
+
+    def check(value: str) -> str:
+        parse(value)
+        return value
+
+    return check
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -116,6 +128,19 @@ class Setting:
 
 # Alphabetical; README's settings table is generated from this list by `govcheck settings`.
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "GOVCHECK_ALLOWED_NETWORKS",
+        "",
+        _checked(destinations.parse_networks),
+        "Comma-separated CIDR blocks the destination policy lets crawls reach although they are private "
+        "or loopback (an office's intranet sites, a test's 127.0.0.0/8); empty: none.",
+    ),
+    Setting(
+        "GOVCHECK_ALLOWED_PORTS",
+        "80,443,8080,8443",
+        _checked(destinations.parse_ports),
+        "Comma-separated ports the destination policy lets any request use; others are refused.",
+    ),
     Setting(
         "GOVCHECK_AUTO_MIGRATE",
         True,

@@ -85,7 +85,7 @@ class LinkItem(SiteScoped):
 @dataclass
 class LinkCheckItem(SiteScoped):
     url: str
-    outcome: str  # ok | broken | inconclusive
+    outcome: str  # ok | broken | inconclusive | refused (by the destination policy, never fetched)
     status: int | None = None
     error: str | None = None
     method: str | None = None

@@ -200,10 +200,14 @@ def normalize_homepage(value: str) -> tuple[str, str]:
     host = (parts.hostname or "").lower().rstrip(".")
     if not HOST.fullmatch(host):
         raise ValueError(f"首页地址 {value!r} is not a host name or URL")
+    try:
+        port = f":{parts.port}" if parts.port else ""  # a site on another port is crawled on that port
+    except ValueError as exc:
+        raise ValueError(f"首页地址 {value!r} has no valid port ({exc})") from exc
     if "://" not in text and parts.path in {"", "/"}:
-        return host, host  # a bare host: the spider tries https, then http
+        return host, host + port  # a bare host: the spider tries https, then http
     scheme = parts.scheme or "http"
-    return host, f"{scheme}://{host}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+    return host, f"{scheme}://{host}{port}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
 
 def read_sites(path: Path) -> tuple[list[SiteRow], list[RowError]]:

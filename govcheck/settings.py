@@ -37,7 +37,11 @@ REDIRECT_MAX_TIMES = 10
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# The destination policy (govcheck/destinations.py): every request is judged before anything else
+# (robots.txt, delays, redirects, the proxy); every address a name resolves to, at connect time.
+TWISTED_DNS_RESOLVER = "govcheck.resolver.PolicyResolver"
 DOWNLOADER_MIDDLEWARES = {
+    "govcheck.destination_middleware.DestinationPolicyMiddleware": 40,
     "govcheck.middlewares.RequestDelayMiddleware": 50,
     # Sees responses after decompression (590): fixes a wrong charset before any callback reads text.
     "govcheck.middlewares.EncodingMiddleware": 560,
@@ -46,9 +50,14 @@ DOWNLOADER_MIDDLEWARES = {
     "govcheck.middlewares.RetryAfterMiddleware": 550,
 }
 # Scrapy's HTTP/1.1 handler behind cluster-wide per-host/per-backend leases in Redis (only with REDIS_URL).
+# Nothing but http/https can be fetched: a page's file:///dev/zero or ftp://10.0.0.1/ link has no handler.
 DOWNLOAD_HANDLERS = {
     "http": "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler",
     "https": "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler",
+    "data": None,
+    "file": None,
+    "ftp": None,
+    "s3": None,
 }
 ITEM_PIPELINES = {
     "govcheck.pipelines.validation.ValidationPipeline": 100,

@@ -59,6 +59,7 @@ class ColumnsMixin:
             if (
                 column.url in self.column_urls
                 or column.url in self.homepage_urls
+                or self.policy.check_url(column.url)  # the link check records it as refused
                 or not self._within_budget()
             ):
                 continue

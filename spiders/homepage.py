@@ -56,7 +56,7 @@ class HomepageMixin:
     def _homepage_request(self, scheme: str, *, attempt: int, delay: float) -> Request:
         self.requests_made += 1
         return Request(
-            f"{scheme}://{self.site_host}{self.homepage_path}",
+            f"{scheme}://{self.site_netloc}{self.homepage_path}",
             callback=self.spider.parse_homepage,
             errback=self.spider.homepage_failed,
             dont_filter=True,
@@ -164,7 +164,7 @@ class HomepageMixin:
     def _homepage_ok(self, response: Response) -> Iterator[Any]:
         self.homepage_url = response.url
         self.homepage_urls.update(
-            {response.url, response.request.url, f"{response.url.split('://')[0]}://{self.site_host}/"}
+            {response.url, response.request.url, f"{response.url.split('://')[0]}://{self.site_netloc}/"}
         )
         self.site_hosts.add(urlsplit(response.url).hostname or self.site_host)
         if not isinstance(response, TextResponse):

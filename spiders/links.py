@@ -44,6 +44,13 @@ class LinksMixin:
             if target in self.checked_links or target in self.column_urls:
                 continue  # each target is checked once; a column fetch reports its own status
             self.checked_links.add(target)
+            if refusal := self.policy.check_url(target):
+                # Never fetched; a link into a private network is evidence for review (internal_link).
+                self.stats.inc_value(f"govcheck/links/refused/{refusal.kind}")
+                yield LinkCheckItem(
+                    url=target, outcome=link_outcome(None, refusal.error), error=refusal.error
+                )
+                continue
             if self._within_budget():
                 yield self._link_request(target, "HEAD")
 

@@ -23,6 +23,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from govcheck.destination_middleware import DestinationRefused
+from govcheck.destinations import POLICY_ERROR
 from govcheck.extract import (
     is_waf_challenge,
 )
@@ -57,6 +59,8 @@ BROKEN_ERRORS = {
 def classify_failure(failure: Failure) -> str:
     """A network failure as the error name govcheck stores (Twisted's errors, or the Scrapy 2.19
     exceptions its download handlers wrap them in)."""
+    if failure.check(DestinationRefused):
+        return failure.value.refusal.error
     if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns_error"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
@@ -92,7 +96,9 @@ def proxy_error(response: Response) -> str | None:
 
 
 def link_outcome(status: int | None, error: str | None) -> str:
-    """ok | broken | inconclusive for one checked target (see README, 'Link classes')."""
+    """ok | broken | inconclusive | refused for one checked target (see README, 'Link classes')."""
+    if error is not None and error.startswith(POLICY_ERROR):
+        return "refused"  # never fetched: the destination policy does not let it out
     if error in BROKEN_ERRORS:
         return "broken"
     if error is not None or status is None:

@@ -28,6 +28,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from govcheck import config
+from govcheck.destination_middleware import DestinationRefused
 from govcheck.evaluator.inspector import INSPECTOR_NETWORK
 from govcheck.items import ProbeItem
 
@@ -139,6 +140,10 @@ class ProbeSpider(Spider):
         request = failure.request
         error = classify_failure(failure)
         self.crawler.stats.inc_value(f"govcheck/probe/{error}")
+        if failure.check(DestinationRefused):
+            # Not fetched at all (govcheck's own policy): no evidence either way, no probe row.
+            logger.error("Probe of %s not made: %s", request.meta["probe_url"], failure.value)
+            return
         started: dt.datetime = request.meta["probe_at"]
         yield from self._settled(
             ProbeItem(

@@ -30,7 +30,9 @@ from twisted.python.failure import Failure
 from govcheck import config
 from govcheck.dates import SHANGHAI, DateNormalizer
 from govcheck.db.writer import CrawlContext
+from govcheck.destinations import DestinationPolicy, is_loopback_name, parse_ip_literal
 from govcheck.items import PageItem, SiteItem
+from govcheck.names import HOST
 from govcheck.profile import CrawlProfile, load_profile
 
 if TYPE_CHECKING:
@@ -54,6 +56,55 @@ class SiteTarget:
     backend: str | None = None  # backend group for cluster politeness (registry or profile)
 
 
+def netloc_of(host: str, port: int | None) -> str:
+    """``host[:port]`` as a URL writes it (an IPv6 address in brackets)."""
+    bracketed = f"[{host}]" if ":" in host else host
+    return f"{bracketed}:{port}" if port else bracketed
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAddress:
+    """Where ``-a site=`` points: a bare host (https, then http) or a URL used as given, port kept."""
+
+    host: str  # the site's key: lower case, no trailing dot
+    netloc: str
+    schemes: tuple[str, ...]
+    path: str  # path and query of the homepage
+
+    @classmethod
+    def parse(cls, site: str, policy: DestinationPolicy) -> SiteAddress:
+        """The site's address; a ConfigError for anything the registry's host rule or the destination
+        policy would refuse (an internal address is never crawled unless GOVCHECK_ALLOWED_NETWORKS says so)."""
+        text = site.strip()
+        try:
+            parts = urlsplit(text if "://" in text else f"//{text}")
+            port = parts.port
+        except ValueError as exc:
+            raise config.ConfigError(f"site: expected a host name or URL, got {site!r} ({exc})") from exc
+        schemes = (parts.scheme.lower(),) if "://" in text else ("https", "http")
+        host = (parts.hostname or "").removesuffix(".")
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            literal = parse_ip_literal(host) if host else None
+        except ValueError:
+            literal = None
+        # Names follow the registry's rule; addresses (any spelling) and localhost go to the policy.
+        if literal is None and not is_loopback_name(host) and not HOST.match(host):
+            raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
+        address = cls(host, netloc_of(host, port), schemes, path)
+        for url in address.urls():
+            if refusal := policy.check_url(url):
+                hint = refusal.internal and refusal.kind != "internal_name"
+                raise config.ConfigError(
+                    f"site: {site!r} is refused by the destination policy: {refusal.reason}"
+                    + (" (GOVCHECK_ALLOWED_NETWORKS can allow it)" if hint else "")
+                )
+        return address
+
+    def urls(self) -> list[str]:
+        return [f"{scheme}://{self.netloc}{self.path}" for scheme in self.schemes]
+
+
 @dataclass(frozen=True, slots=True)
 class CrawlOptions:
     """The settings every site's crawl reads, taken once from the crawler's settings."""
@@ -69,6 +120,7 @@ class CrawlOptions:
     paginate_always: bool
     soft404_check: bool
     reference_urls: tuple[str, ...]
+    policy: DestinationPolicy
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlOptions:
@@ -84,6 +136,7 @@ class CrawlOptions:
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),
+            policy=DestinationPolicy.from_settings(settings),
         )
 
 
@@ -119,16 +172,12 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             raise config.ConfigError("site: required, e.g. -a site=sjj.suizhou.gov.cn")
         if links not in config.LINK_SCOPES:
             raise config.ConfigError(f"links: expected one of {', '.join(config.LINK_SCOPES)}, got {links!r}")
-        target_text = site.strip()
-        parts = urlsplit(target_text if "://" in target_text else f"//{target_text}")
-        if not parts.hostname or "." not in parts.hostname:
-            raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
-        self.site_host: str = parts.hostname.lower()
-        path = parts.path or "/"
-        # A bare host means "try https, then http"; an explicit URL is used as given.
-        self.schemes: list[str] = [parts.scheme] if "://" in target_text else ["https", "http"]
-        self.homepage_path = path + (f"?{parts.query}" if parts.query else "")
-        self.homepage_hint = f"{self.schemes[-1]}://{self.site_host}{self.homepage_path}"
+        address = SiteAddress.parse(site, options.policy)
+        self.site_host: str = address.host
+        self.site_netloc = address.netloc  # the host and any port, as the site's URLs carry them
+        self.schemes: list[str] = list(address.schemes)
+        self.homepage_path = address.path
+        self.homepage_hint = f"{self.schemes[-1]}://{self.site_netloc}{self.homepage_path}"
         self.started_at = dt.datetime.now(SHANGHAI)
         given = config.parse_as_of(as_of)
         self.as_of: dt.date = given or self.started_at.date()
@@ -153,7 +202,8 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             start = urlsplit(self.profile.start_url)
             self.homepage_path = (start.path or "/") + (f"?{start.query}" if start.query else "")
             self.schemes = [start.scheme or "http"]
-            self.homepage_hint = f"{self.schemes[-1]}://{self.site_host}{self.homepage_path}"
+            self.site_netloc = netloc_of(self.site_host, start.port) if start.port else self.site_netloc
+            self.homepage_hint = f"{self.schemes[-1]}://{self.site_netloc}{self.homepage_path}"
         self.backend = target.backend or (self.profile.backend_group if self.profile else None)
         self.normalizer = DateNormalizer(self.reference_at)
         self.detail_requested: dict[str, int] = {}  # column URL -> detail pages asked for
@@ -174,6 +224,7 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.soft404_check = options.soft404_check
         self.reference = ReferenceCheck(options.reference_urls)
         self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
+        self.policy = options.policy
         self.started_monotonic = time.monotonic()
         self.pending = 0  # requests yielded for this site whose callback has not finished
         self.drained_at: float | None = None  # when pending last fell to 0

@@ -183,7 +183,7 @@ class LinkCheck(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(1000))
-    outcome: Mapped[str] = mapped_column(String(20))  # ok | broken | inconclusive
+    outcome: Mapped[str] = mapped_column(String(20))  # ok | broken | inconclusive | refused
     status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(String(200))
     method: Mapped[str | None] = mapped_column(String(10))

@@ -153,7 +153,8 @@ def _columns(
     return list(states.values()), homepage
 
 
-def _broken_links(session: Session, crawl: Crawl) -> list[BrokenLink]:
+def _checked_links(session: Session, crawl: Crawl, outcome: str) -> list[BrokenLink]:
+    """The crawl's link targets whose check had ``outcome`` (broken, refused), with every source page."""
     rows = session.execute(
         select(
             Link.target_url,
@@ -164,7 +165,7 @@ def _broken_links(session: Session, crawl: Crawl) -> list[BrokenLink]:
             LinkCheck.error,
         )
         .join(LinkCheck, (LinkCheck.crawl_id == Link.crawl_id) & (LinkCheck.url == Link.target_url))
-        .where(Link.crawl_id == crawl.id, LinkCheck.outcome == "broken")
+        .where(Link.crawl_id == crawl.id, LinkCheck.outcome == outcome)
         .order_by(Link.id)
     ).all()
     links: dict[str, BrokenLink] = {}
@@ -246,7 +247,8 @@ def snapshot_of(
         homepage_newest_text=homepage.newest_text if homepage else None,
         homepage_newest_url=homepage.newest_url if homepage else None,
         columns=columns,
-        broken_links=_broken_links(session, crawl),
+        broken_links=_checked_links(session, crawl, "broken"),
+        refused_links=_checked_links(session, crawl, "refused"),
         links=_links(session, crawl),
         footer=health.get("footer"),
         probes=_probes(session, site, as_of, settings),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from govcheck.destinations import INTERNAL_KINDS, POLICY_ERROR
 from govcheck.evaluator.categories import Category, period_words
 from govcheck.evaluator.inspector import ConcurrentFailures
 from govcheck.evaluator.terms import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS
@@ -136,6 +137,7 @@ class SiteSnapshot:
     columns: list[ColumnState]
     broken_links: list[BrokenLink]
     links: list[LinkTarget] = field(default_factory=list)
+    refused_links: list[BrokenLink] = field(default_factory=list)  # never fetched (destination policy)
     footer: dict[str, Any] | None = None  # footer_facts() of the homepage, when the crawl stored them
     probes: ProbeStats | None = None
     is_portal: bool = False
@@ -462,6 +464,42 @@ class BadLink(Rule):
             )
 
 
+class InternalLink(Rule):
+    """Links into a private network (loopback, RFC 1918, the 169.254.169.254 metadata service, an
+    intranet name): the destination policy never fetches them, so they are neither broken nor fine.
+    A public page pointing there is what a hacked page or a leaked intranet address looks like: the
+    links are listed for whoever reviews ``bad_link``, without a veto or a deduction (most are an
+    editor's mistake, and a false veto is worse than a missed one)."""
+
+    code = "internal_link"
+    title = "链接指向内部网络地址（待复核）"
+    source = f"{RULEBOOK_2019} 单项否决 4 严重问题 (页面被挂马、内容被篡改) 的复核线索；不否决、不扣分"
+    applies_when_unknown = True
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        found: dict[str, list[BrokenLink]] = {"homepage": [], "page": []}
+        for link in snapshot.refused_links:
+            if (link.error or "").removeprefix(POLICY_ERROR) in INTERNAL_KINDS:
+                found["homepage" if link.on_homepage else "page"].append(link)
+        for scope, links in found.items():
+            if not links:
+                continue
+            where = "首页" if scope == "homepage" else "网站页面"
+            yield Draft(
+                message=f"{where}存在{len(links)}个指向内部网络地址的链接（未访问，待复核）",
+                url=links[0].url,
+                source_url=links[0].sources[0] if links[0].sources else None,
+                scope=scope,
+                urls=[link.url for link in links],
+                evidence={
+                    "outcome": "refused (policy)",
+                    "links": [
+                        {"url": link.url, "refused": link.error, "sources": link.sources} for link in links
+                    ],
+                },
+            )
+
+
 class InteractionUnanswered(Rule):
     """Only the 'no channel at all' half is judged: letters and replies are not crawled yet.
 
@@ -561,6 +599,7 @@ RULES: tuple[Rule, ...] = (
     SiteUnreachable(),
     HomepageStale(),
     BadLink(),
+    InternalLink(),
     InteractionUnanswered(),
     VetoStaleKeyColumns(),
     VetoStaleColumns(),

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from govcheck.evaluator.rules import Draft
 
 # Findings whose detail the summary folds into a count or leaves to the evidence sheet.
-AGGREGATED = {"link_broken"}
+AGGREGATED = {"link_broken", "internal_link"}
 FOOTER_PREFIX = "网站页面底部未标注"
 
 

@@ -15,7 +15,11 @@ HtmlElement = lxml_html.HtmlElement
 SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "template", "textarea", "select", "option", "head", "title"}
 )
-SKIP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "about:", "vbscript:", "sms:")
+# Not web pages (a visitor's mail client, phone, local disk, file servers): never links to check.
+SKIP_SCHEMES = (
+    "mailto:", "javascript:", "tel:", "data:", "about:", "vbscript:", "sms:",
+    "file:", "ftp:", "ftps:", "sftp:", "s3:", "smb:", "gopher:", "ws:", "wss:", "blob:", "chrome:",
+)  # fmt: skip
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Server-side includes leave "</html>" mid-page; browsers keep parsing, libxml2 drops the rest.
