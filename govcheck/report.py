@@ -235,8 +235,8 @@ def render_markdown(doc: Document, *, evidence: bool = False, imprint: Imprint |
         lines.append("|" + "---|" * len(table.headers))
         lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in table.rows]
         lines.append("")
-    if imprint and (imprint.issuer or imprint.issued):
-        lines += [markdown_text(imprint.issuer), chinese_date(imprint.issued), ""]
+    if imprint:
+        lines += [line for line in (markdown_text(imprint.issuer), chinese_date(imprint.issued)) if line]
     return "\n".join(lines)
 
 
