@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine
 
 from govcheck import recheck, report
-from govcheck.document import Imprint
+from govcheck.document import Imprint, plain, web_url
 from tests.test_recheck import ANNEX2, Q1, Q4, REPO, SiteRound, q4_site, run_round
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -291,6 +291,41 @@ def test_an_office_overrides_the_templates(rounds: Engine, tmp_path: Path) -> No
     )
     assert wrong_folder.returncode == 2
     assert "templates folder not found" in wrong_folder.stderr.decode()
+
+
+def test_only_web_urls_are_linked_and_text_is_plain() -> None:
+    assert web_url("https://sjj.suizhou.gov.cn/a?b=1") == "https://sjj.suizhou.gov.cn/a?b=1"
+    for url in (
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "file:///etc/passwd",
+        "//evil",
+        "http://[x",
+        "http:// a",
+        7,
+    ):
+        assert web_url(url) is None, url
+    assert plain("a\x00b\x1bc\u202ed\ud800") == "abc[U+202E]d"
+    assert report.markdown_text("<b>|x|</b>\n[a](javascript:1) *e*") == (
+        "&lt;b&gt;\\|x\\|&lt;/b&gt; \\[a\\](javascript:1) \\*e\\*"
+    )
+    book = load_workbook(io.BytesIO(report.render({}, recheck_free_document("x" * 40_000), "xlsx")))
+    assert len(book["附件"]["C4"].value) == 32_767  # Excel's cell limit, not a broken workbook
+
+
+def recheck_free_document(name: str) -> report.Document:
+    data = {"as_of": "2024-02-28", "round": None, "sites": [
+        {"site_code": "1", "name": name, "host": "a.gov.cn", "verdict": "pass", "reason": None, "summary": "", "findings": []}
+    ]}  # fmt: skip
+    return report.document(data)
+
+
+def test_a_bad_issue_date_is_one_line(rounds: Engine) -> None:
+    result = cli(rounds, *Q4_REPORT, "--format", "html", GOVCHECK_ISSUE_DATE="2024-13-01")
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        "govcheck: GOVCHECK_ISSUE_DATE: expected YYYY-MM-DD or nothing, got '2024-13-01'"
+    )
 
 
 @pytest.mark.skipif(
