@@ -32,6 +32,7 @@ from govcheck.evaluator.rules import FOOTER_WORDS
 from govcheck.report import ANNEX_TITLE, finding_label
 
 FIXED, NOT_FIXED, UNCHECKABLE = "已完成整改", "未整改到位", "无法复查"
+RESULT_ORDER = {NOT_FIXED: 0, UNCHECKABLE: 1, FIXED: 2}  # the annex lists what remains first
 PERIODS = {
     "2周": 14,
     "两周": 14,
@@ -370,7 +371,9 @@ def _date(value: str | None) -> dt.date | str:
     return dt.date.fromisoformat(value) if value else ""
 
 
-RESULT_ORDER = {NOT_FIXED: 0, UNCHECKABLE: 1, FIXED: 2}
+def _previous_words(label: str) -> str:
+    """The previous round as a title names it: a published table by its file name, not its path."""
+    return Path(label).stem if label.lower().endswith((".xlsx", ".xlsm", ".csv")) else label
 
 
 def document(data: dict[str, Any], *, problems_only: bool = False) -> Document:
@@ -419,7 +422,7 @@ def document(data: dict[str, Any], *, problems_only: bool = False) -> Document:
                 )
     checked = count[FIXED] + count[NOT_FIXED]
     return Document(
-        f"{ANNEX_TITLE}（{Path(data['previous']).name}）复查情况",  # a --previous-file without its folder
+        f"{ANNEX_TITLE}（{_previous_words(data['previous'])}）复查情况",
         [
             ("复查轮次", data["current"]),
             ("复查时间点", dt.date.fromisoformat(data["current_as_of"])),

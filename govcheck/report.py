@@ -216,28 +216,21 @@ def markdown_text(value: Any) -> str:
     return " ".join(text.splitlines()).replace("\t", " ")
 
 
-def to_markdown(report: dict[str, Any]) -> str:
-    """The bulletin's 附件 table (网站标识码 | 网站名称 | 首页地址 | 存在的突出问题) plus govcheck's 结果."""
-    return render_markdown(document(report), evidence=False)
-
-
-def render_markdown(doc: Document, *, evidence: bool = False, imprint: Imprint | None = None) -> str:
+def render_markdown(doc: Document, imprint: Imprint | None = None) -> str:
+    """The bulletin's 附件 table (网站标识码 | 网站名称 | 首页地址 | 存在的突出问题) plus govcheck's 结果;
+    the evidence stays in the other formats."""
+    annex = doc.tables[0]
     lines = [f"附件{imprint.annex}", ""] if imprint else []
     lines += [f"# {markdown_text(doc.title)}", ""]
     lines += ["，".join(f"{label} {markdown_text(chinese_date(v))}" for label, v in doc.period) + "。", ""]
     lines += ["，".join(f"{f.label} {f.words()}" for f in doc.figures) + "。", ""]
-    for number, table in enumerate(doc.tables):
-        if number and not evidence:
-            break  # the first table is the annex; the others are evidence
-        if number:
-            lines += [f"## {markdown_text(table.name)}", ""]
-        lines.append("| " + " | ".join(markdown_text(h) for h in table.headers) + " |")
-        lines.append("|" + "---|" * len(table.headers))
-        lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in table.rows]
-        lines.append("")
+    lines.append("| " + " | ".join(markdown_text(h) for h in annex.headers) + " |")
+    lines.append("|" + "---|" * len(annex.headers))
+    lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in annex.rows]
+    lines.append("")
     if imprint:
         lines += [line for line in (markdown_text(imprint.issuer), chinese_date(imprint.issued)) if line]
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def render(
@@ -254,7 +247,7 @@ def render(
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "markdown":
-        return render_markdown(doc, imprint=imprint)
+        return render_markdown(doc, imprint)
     if fmt == "xlsx":
         return workbook.render_xlsx(doc, imprint or Imprint())
     if fmt == "html":

@@ -116,11 +116,11 @@ def _table_sheet(book: Workbook, doc: Document, table: Table, imprint: Imprint) 
                 cell.font = BAD_FONT
         for cell in sheet[at]:
             cell.border = BORDER
-    sheet.cell(HEADER_ROW, 1).font = HEADER_FONT
     for column, header in enumerate(headers, start=1):
         values = [header, *(r[column - 2] for r in table.rows)] if column > 1 else [header, len(table.rows)]
         longest = max(_width(v) for v in values)
-        wanted = longest + 2 if column == result else min(50, max(8, longest * 1.1))
+        # 结果 is never wrapped, so its column fits it (up to a point); the others wrap at 50.
+        wanted = min(40, longest + 2) if column == result else min(50, max(8, longest * 1.1))
         sheet.column_dimensions[get_column_letter(column)].width = wanted
     last = get_column_letter(len(headers))
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
