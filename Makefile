@@ -1,4 +1,5 @@
-# govcheck: `make demo` runs the main job end to end; `make test` installs what the tests need and runs them.
+# govcheck: `make demo` runs the main job end to end; `make test` installs what the tests need and runs them
+# (no root needed); `make browser` (root, apt-get) adds the chromium the html rendering test uses.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 SCRAPYD_NODE ?= var/scrapyd-node
 NODE_STAMP := $(SCRAPYD_NODE)/.installed
 
-.PHONY: demo test lint install clean scrapyd-node deploy
+.PHONY: demo test browser lint install clean scrapyd-node deploy
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +23,20 @@ demo: $(STAMP)
 	$(PY) -m tests.farm.demo
 
 test: $(STAMP)
-	@# The html report test renders in Debian's chromium (with CJK fonts); install it once where apt-get exists.
-	if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; fi
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
+
+# Debian's chromium and CJK fonts, for the test that renders the html report into var/artifacts/report.png
+# (without them that test is skipped, saying so). Needs root and apt-get; run once per machine.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/opentype/noto ]; then \
+		echo "chromium and Noto CJK fonts are installed"; \
+	elif command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	else \
+		echo "make browser: needs apt-get; install chromium and the Noto CJK fonts by hand" >&2; exit 1; \
+	fi
 
 # A Scrapyd node's environment: Scrapyd (pinned with the setuptools it still needs) and govcheck's
 # dependencies; govcheck itself arrives as the egg that `make deploy` uploads.

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from govcheck import __version__, config, names, recheck, registry, report
+from govcheck import __version__, bulletin, config, names, recheck, registry, report
 from govcheck.db.models import Crawl, Evaluation, Site
 from govcheck.db.session import (
     DatabaseError,
@@ -109,6 +109,25 @@ def _add_nodes(parser: argparse.ArgumentParser) -> None:
         "--nodes",
         metavar="URL,…",
         help="Scrapyd nodes, http://user:pass@host:6800/[?slots=N] (default: GOVCHECK_SCRAPYD_NODES)",
+    )
+
+
+def _add_bulletin_options(parser: argparse.ArgumentParser, *, annex: int) -> None:
+    """The options `report` and `recheck` share: where to write, and how the bulletin looks."""
+    parser.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+    parser.add_argument(
+        "--problems-only",
+        action="store_true",
+        help="list only the sites with problems (不合格 first); the figures still count every site",
+    )
+    parser.add_argument(
+        "--annex", type=_positive_int, default=annex, metavar="N", help=f"the 附件 number (default {annex})"
+    )
+    parser.add_argument(
+        "--template",
+        type=Path,
+        metavar="PATH",
+        help="html: a jinja2 template to render instead of the packaged bulletin.html",
     )
 
 
@@ -207,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--as-of", type=_date, help="default: today in Asia/Shanghai")
     report_cmd.add_argument("--round", default="")
     report_cmd.add_argument("--site", metavar="HOST")
-    report_cmd.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+    _add_bulletin_options(report_cmd, annex=1)
 
     recheck_cmd = commands.add_parser("recheck", help="复查: which of a previous round's problems remain")
     before = recheck_cmd.add_mutually_exclusive_group(required=True)
@@ -217,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recheck_cmd.add_argument("--current", metavar="ROUND", required=True, help="the current round")
     recheck_cmd.add_argument("--format", choices=report.FORMATS, default="json")
-    recheck_cmd.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+    _add_bulletin_options(recheck_cmd, annex=2)
 
     db = commands.add_parser("db", help="database upkeep").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="migrate to the newest schema")
@@ -494,13 +513,45 @@ def cmd_evaluate(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 0
 
 
+def _check_bulletin_options(args: argparse.Namespace) -> None:
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        raise CliError(
+            "an xlsx workbook is not for a terminal: write it with -o FILE.xlsx (or redirect stdout)"
+        )
+    if args.template is not None and args.format != "html":
+        raise CliError(f"--template applies to --format html, not {args.format}")
+    if args.template is not None and not args.template.is_file():
+        raise CliError(f"{args.template}: no such template file")
+
+
+def _render(
+    args: argparse.Namespace, settings: dict[str, Any], data: dict[str, Any], doc: report.Document
+) -> str | bytes:
+    imprint = report.Imprint.from_settings(settings, annex=args.annex, today=config.today_in_shanghai())
+    folder = settings["GOVCHECK_REPORT_TEMPLATES"]
+    try:
+        return report.render(
+            data,
+            doc,
+            args.format,
+            imprint=imprint,
+            template=args.template,
+            templates=Path(folder) if folder else None,
+        )
+    except bulletin.TemplateProblem as exc:
+        raise CliError(str(exc)) from exc
+
+
 def cmd_report(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    _check_bulletin_options(args)
     engine = _engine(settings)
     as_of = args.as_of or config.today_in_shanghai()
     if not report.has_evaluations(engine, as_of, args.round):
         evaluate(engine, as_of, settings=settings, round_name=args.round)
     data = report.build(engine, as_of, round_name=args.round, host=args.site)
-    _write(report.render(data, report.document(data), args.format), args.output)
+    _write(
+        _render(args, settings, data, report.document(data, problems_only=args.problems_only)), args.output
+    )
     return 0
 
 
@@ -520,6 +571,7 @@ def _write(output: str | bytes, path: Path | None) -> None:
 
 
 def cmd_recheck(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    _check_bulletin_options(args)
     if args.previous_file is not None and not args.previous_file.is_file():
         raise CliError(f"{args.previous_file}: no such file")
     engine = _engine(settings)
@@ -529,7 +581,9 @@ def cmd_recheck(args: argparse.Namespace, settings: dict[str, Any]) -> int:
         )
     except recheck.RecheckError as exc:
         raise CliError(str(exc)) from exc
-    _write(report.render(data, recheck.document(data), args.format), args.output)
+    _write(
+        _render(args, settings, data, recheck.document(data, problems_only=args.problems_only)), args.output
+    )
     return 0
 
 

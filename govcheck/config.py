@@ -89,6 +89,15 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _iso_date_or_empty(value: str) -> str:
+    if value.strip():
+        try:
+            dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"expected YYYY-MM-DD or nothing, got {value!r}") from None
+    return value.strip()
+
+
 def _non_negative_float(value: str) -> float:
     number = float(value)
     if number < 0:
@@ -259,6 +268,18 @@ SETTINGS: tuple[Setting, ...] = (
         "sites' attempts count as 'at the same time'.",
     ),
     Setting(
+        "GOVCHECK_ISSUE_DATE",
+        "",
+        _iso_date_or_empty,
+        "Date (YYYY-MM-DD) printed under the xlsx/html/markdown bulletin; empty: the day the report is made.",
+    ),
+    Setting(
+        "GOVCHECK_ISSUER",
+        "",
+        str,
+        "Issuing organ printed under the bulletin (e.g. 随州市政务服务和大数据管理局); empty: none.",
+    ),
+    Setting(
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
@@ -303,6 +324,13 @@ SETTINGS: tuple[Setting, ...] = (
         "govcheck",
         _parse_redis_prefix,
         "First part of every Redis key (govcheck:<round>:…); one Redis may serve several installations.",
+    ),
+    Setting(
+        "GOVCHECK_REPORT_TEMPLATES",
+        "",
+        str,
+        "Folder of an office's html report templates (bulletin.html, bulletin.css), searched before the "
+        "packaged ones; empty: the packaged ones.",
     ),
     Setting(
         "GOVCHECK_SCORE_VERDICT",

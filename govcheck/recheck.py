@@ -27,10 +27,12 @@ from sqlalchemy.orm import Session
 
 from govcheck.db.models import Evaluation, Finding, Site
 from govcheck.db.session import session_factory
+from govcheck.document import Document, Figure, Table
 from govcheck.evaluator.rules import FOOTER_WORDS
-from govcheck.report import Document, Table
+from govcheck.report import ANNEX_TITLE, finding_label
 
 FIXED, NOT_FIXED, UNCHECKABLE = "已完成整改", "未整改到位", "无法复查"
+RESULT_ORDER = {NOT_FIXED: 0, UNCHECKABLE: 1, FIXED: 2}  # the annex lists what remains first
 PERIODS = {
     "2周": 14,
     "两周": 14,
@@ -365,9 +367,22 @@ def _remaining_words(row: dict[str, Any]) -> str:
     return f"{NOT_FIXED}（{'、'.join(dict.fromkeys(names))}）"
 
 
-def document(data: dict[str, Any]) -> Document:
+def _date(value: str | None) -> dt.date | str:
+    return dt.date.fromisoformat(value) if value else ""
+
+
+def _previous_words(label: str) -> str:
+    """The previous round as a title names it: a published table by its file name, not its path."""
+    return Path(label).stem if label.lower().endswith((".xlsx", ".xlsm", ".csv")) else label
+
+
+def document(data: dict[str, Any], *, problems_only: bool = False) -> Document:
+    """The 复查 annex: 未整改到位 first, then 无法复查, then 已完成整改 (left out with ``problems_only``)."""
     sites = data["sites"]
     count = {word: sum(1 for s in sites if s["result"] == word) for word in (FIXED, NOT_FIXED, UNCHECKABLE)}
+    listed = sorted(sites, key=lambda s: RESULT_ORDER[s["result"]])
+    if problems_only:
+        listed = [s for s in listed if s["result"] != FIXED]
     annex = Table(
         "复查情况",
         ("网站标识码", "网站名称", "首页地址", "存在的突出问题", "复查结果"),
@@ -379,37 +394,45 @@ def document(data: dict[str, Any]) -> Document:
                 s["previous_summary"],
                 _remaining_words(s),
             )
-            for s in sites
+            for s in listed
         ],
+        result_column=4,
     )
     detail = Table(
         "复查明细",
-        ("网站标识码", "网站名称", "问题", "栏目", "地址", "复查", "首次发现", "最近发现"),
+        ("网站标识码", "网站名称", "问题类型", "问题", "栏目", "地址", "复查", "首次发现", "最近发现"),
         [],
-        frozenset({4}),
+        frozenset({5}),
     )
-    for site in sites:
+    for site in listed:
         for bucket, word in (("remaining", "未整改"), ("fixed", "已整改"), ("problems", "无法复查")):
             for p in site.get(bucket) or []:
                 detail.rows.append(
                     (
                         site["site_code"] or "",
                         site["name"] or "",
+                        finding_label(p["code"]),
                         p["message"],
                         p["column"] or "",
                         p["column_url"] or p["url"] or "",
                         word,
-                        p["first_seen"] or "",
-                        p["last_seen"] or "",
+                        _date(p["first_seen"]),
+                        _date(p["last_seen"]),
                     )
                 )
+    checked = count[FIXED] + count[NOT_FIXED]
     return Document(
-        f"检查发现问题复查情况（{data['previous']} → {data['current']}，复查时间点 {data['current_as_of']}）",
+        f"{ANNEX_TITLE}（{_previous_words(data['previous'])}）复查情况",
         [
-            ("复查网站", f"{len(sites)} 家"),
-            (FIXED, f"{count[FIXED]} 家"),
-            (NOT_FIXED, f"{count[NOT_FIXED]} 家"),
-            (UNCHECKABLE, f"{count[UNCHECKABLE]} 家"),
+            ("复查轮次", data["current"]),
+            ("复查时间点", dt.date.fromisoformat(data["current_as_of"])),
+        ],
+        [
+            Figure("复查网站", len(sites)),
+            Figure(FIXED, count[FIXED]),
+            Figure(NOT_FIXED, count[NOT_FIXED]),
+            Figure(UNCHECKABLE, count[UNCHECKABLE]),
+            Figure("整改完成率", count[FIXED] / checked if checked else None, rate=True),
         ],
         [annex, detail],
     )

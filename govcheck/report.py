@@ -1,31 +1,35 @@
 """Reports of stored evaluations in the forms bulletins publish: JSON (the contract), Markdown, XLSX, HTML.
 
-Every format renders one :class:`Document`: the opening numbers (sites checked, failed, pass rate),
-the 附件 table (网站标识码 | 网站名称 | 首页地址 | 存在的突出问题 | 结果) and the evidence behind each
-finding. The 复查 report (recheck.py) is another Document with the same renderers.
+Every format but JSON renders one :class:`~govcheck.document.Document`: the opening numbers (sites
+checked, with problems, failed, pass rate), the 附件 table (网站标识码 | 网站名称 | 首页地址 |
+存在的突出问题 | 结果; 不合格 first, then sites with problems) and the evidence behind each finding.
+The 复查 report (recheck.py) is another Document with the same renderers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import json
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from govcheck import bulletin, workbook
 from govcheck.db.models import Crawl, Evaluation, Finding, Site
 from govcheck.db.session import session_factory
+from govcheck.document import Document, Figure, Imprint, Table, chinese_date, plain
+from govcheck.evaluator.rules import RULES_BY_CODE
 
 VERDICT_WORDS = {"pass": "合格", "fail": "不合格", "unknown": "无法判定"}
 FORMATS = ("json", "markdown", "xlsx", "html")
+ANNEX_TITLE = "检查政府网站发现的问题清单"
 EVIDENCE_HEADERS = (
     "网站标识码",
     "网站名称",
-    "代码",
+    "问题类型",
     "单项否决",
     "栏目",
     "问题",
@@ -33,23 +37,9 @@ EVIDENCE_HEADERS = (
     "最新信息日期",
     "日期原文",
     "HTTP状态",
+    "代码",
     "证据",
 )
-
-
-@dataclass(slots=True)
-class Table:
-    name: str  # sheet name / section heading
-    headers: tuple[str, ...]
-    rows: list[tuple[Any, ...]]
-    link_columns: frozenset[int] = frozenset()  # columns holding URLs (clickable in HTML)
-
-
-@dataclass(slots=True)
-class Document:
-    title: str
-    summary: list[tuple[str, str]]  # (label, value), the numbers a bulletin opens with
-    tables: list[Table] = field(default_factory=list)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
@@ -129,183 +119,137 @@ def verdict_words(site: dict[str, Any]) -> str:
     return VERDICT_WORDS[site["verdict"]] + (f"（{site['reason']}）" if site["reason"] else "")
 
 
-def document(report: dict[str, Any]) -> Document:
-    """The 附件 report as a Document."""
+def finding_label(code: str) -> str:
+    """A finding code as the bulletin names it (the rule's title), e.g. column_stale → 栏目不更新."""
+    rule = RULES_BY_CODE.get(code)
+    return rule.title if rule else code
+
+
+def _standing(site: dict[str, Any]) -> int:
+    """Annex order: 不合格, then sites with problems, then 无法判定, then the rest."""
+    if site["verdict"] == "fail":
+        return 0
+    if site["summary"]:
+        return 1
+    return 2 if site["verdict"] == "unknown" else 3
+
+
+def _date(value: str | None) -> dt.date | str:
+    """An ISO date from the evidence as a date, or the text itself when it is not one."""
+    try:
+        return dt.date.fromisoformat(value) if value else ""
+    except ValueError:
+        return value or ""
+
+
+def _status(proof: dict[str, Any]) -> int | str:
+    status = proof.get("http_status", proof.get("status"))
+    return status if isinstance(status, int) and not isinstance(status, bool) else plain(status or "")
+
+
+def document(report: dict[str, Any], *, problems_only: bool = False) -> Document:
+    """The 附件 report as a Document; ``problems_only`` lists only 不合格 sites and sites with problems
+    (the figures still count every site checked)."""
     sites = report["sites"]
     failed = sum(1 for s in sites if s["verdict"] == "fail")
     judged = sum(1 for s in sites if s["verdict"] != "unknown")
-    with_problems = sum(1 for s in sites if s["summary"])
-    rate = f"{100.0 * (judged - failed) / judged:.1f}%" if judged else "—"
-    round_words = f"，{report['round']}" if report["round"] else ""
+    with_problems = sum(1 for s in sites if s["summary"] or s["verdict"] == "fail")
+    listed = sorted(sites, key=_standing)  # stable: registry order within each group
+    if problems_only:
+        listed = [s for s in listed if _standing(s) < 2]
     annex = Table(
         "附件",
         ("网站标识码", "网站名称", "首页地址", "存在的突出问题", "结果"),
         [
             (s["site_code"] or "", s["name"] or "", s["host"], s["summary"] or "无", verdict_words(s))
-            for s in sites
+            for s in listed
         ],
+        result_column=4,
     )
     evidence = Table("证据", EVIDENCE_HEADERS, [], frozenset({6}))
-    for site in sites:
+    for site in listed:
         for f in site["findings"]:
-            proof = f["evidence"] or {}
+            proof = f["evidence"] if isinstance(f["evidence"], dict) else {}
             evidence.rows.append(
                 (
                     site["site_code"] or "",
                     site["name"] or site["host"],
-                    f["code"],
+                    finding_label(f["code"]),
                     "是" if f["veto"] else "否",
                     f["column"] or "",
                     f["message"],
                     f["column_url"] or f["url"] or "",
-                    f["newest"] or "",
+                    _date(f["newest"]),
                     proof.get("newest_text") or "",
-                    proof.get("http_status", proof.get("status")) or "",
-                    json.dumps(proof, ensure_ascii=False, sort_keys=True),
+                    _status(proof),
+                    f["code"],
+                    json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True, default=str),
                 )
             )
+    as_of = dt.date.fromisoformat(report["as_of"])
+    period: list[tuple[str, str | dt.date]] = [("监测时间点", as_of)]
+    if report["round"]:
+        period.append(("检查轮次", report["round"]))
     return Document(
-        f"政府网站检查情况（监测时间点 {report['as_of']}{round_words}）",
+        f"{ANNEX_TITLE}（{report['round'] or chinese_date(as_of)}）",
+        period,
         [
-            ("检查网站", f"{len(sites)} 家"),
-            ("发现问题网站", f"{with_problems} 家"),
-            ("不合格", f"{failed} 家"),
-            ("无法判定", f"{len(sites) - judged} 家"),
-            ("合格率", rate),
+            Figure("检查网站", len(sites)),
+            Figure("发现问题网站", with_problems),
+            Figure("不合格", failed),
+            Figure("无法判定", len(sites) - judged),
+            Figure("合格率", (judged - failed) / judged if judged else None, rate=True),
         ],
         [annex, evidence],
     )
 
 
-def _cell(text: Any) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]|~"})
 
 
-def to_markdown(report: dict[str, Any]) -> str:
-    """The bulletin's 附件 table (网站标识码 | 网站名称 | 首页地址 | 存在的突出问题) plus govcheck's 结果."""
-    return render_markdown(document(report), evidence=False)
+def markdown_text(value: Any) -> str:
+    """One table cell or line of Markdown that renders as text: HTML escaped, no link or emphasis
+    syntax, no line break or | that would end the row."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    text = html.escape(plain(value), quote=False).translate(_MARKDOWN_ESCAPES)
+    return " ".join(text.splitlines()).replace("\t", " ")
 
 
-def render_markdown(doc: Document, *, evidence: bool = False) -> str:
-    lines = [f"# {doc.title}", "", "，".join(f"{label} {value}" for label, value in doc.summary) + "。", ""]
-    for number, table in enumerate(doc.tables):
-        if number and not evidence:
-            break  # the first table is the annex; the others are evidence
-        if number:
-            lines += [f"## {table.name}", ""]
-        lines.append("| " + " | ".join(table.headers) + " |")
-        lines.append("|" + "---|" * len(table.headers))
-        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows]
-        lines.append("")
-    return "\n".join(lines)
+def render_markdown(doc: Document, imprint: Imprint | None = None) -> str:
+    """The bulletin's 附件 table (网站标识码 | 网站名称 | 首页地址 | 存在的突出问题) plus govcheck's 结果;
+    the evidence stays in the other formats."""
+    annex = doc.tables[0]
+    lines = [f"附件{imprint.annex}", ""] if imprint else []
+    lines += [f"# {markdown_text(doc.title)}", ""]
+    lines += ["，".join(f"{label} {markdown_text(chinese_date(v))}" for label, v in doc.period) + "。", ""]
+    lines += ["，".join(f"{f.label} {f.words()}" for f in doc.figures) + "。", ""]
+    lines.append("| " + " | ".join(markdown_text(h) for h in annex.headers) + " |")
+    lines.append("|" + "---|" * len(annex.headers))
+    lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in annex.rows]
+    lines.append("")
+    if imprint:
+        lines += [line for line in (markdown_text(imprint.issuer), chinese_date(imprint.issued)) if line]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render_xlsx(doc: Document) -> bytes:
-    """A summary sheet, then one sheet per table (附件 first)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook()
-    summary = book.active
-    summary.title = "汇总"
-    summary.append([doc.title])
-    summary["A1"].font = Font(bold=True, size=14)
-    for label, value in doc.summary:
-        summary.append([label, value])
-    summary.column_dimensions["A"].width = 16
-    summary.column_dimensions["B"].width = 16
-    for table in doc.tables:
-        sheet = book.create_sheet(table.name)
-        sheet.append(list(table.headers))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append([v if isinstance(v, int | float) else str(v) for v in row])
-        for index, header in enumerate(table.headers):
-            letter = sheet.cell(row=1, column=index + 1).column_letter
-            longest = max([len(str(header)), *(len(str(r[index])) for r in table.rows)])
-            sheet.column_dimensions[letter].width = min(60, max(10, longest * 1.6))
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-HTML_STYLE = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif;
- margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222;line-height:1.5}
-h1{font-size:1.5rem;border-bottom:3px solid #b30000;padding-bottom:.4rem}
-h2{font-size:1.15rem;margin-top:2rem}
-.cards{display:flex;gap:1rem;flex-wrap:wrap;margin:1rem 0}
-.card{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;min-width:8rem;background:#fafafa}
-.card b{display:block;font-size:1.4rem;color:#b30000}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border:1px solid #ccc;padding:.35rem .5rem;vertical-align:top;text-align:left}
-th{background:#f0f0f0}
-tr:nth-child(even) td{background:#fcfcfc}
-td.bad{color:#b30000;font-weight:bold}
-td.good{color:#1a7f37}
-details summary{cursor:pointer;color:#555}
-pre{white-space:pre-wrap;word-break:break-all;font-size:.8rem;margin:.3rem 0}
-a{color:#0645ad;word-break:break-all}
-""".strip()
-BAD_WORDS = ("不合格", "未整改到位")
-GOOD_WORDS = ("合格", "已完成整改")
-
-
-def _html_cell(value: Any, header: str, is_link: bool) -> str:
-    text = str(value if value is not None else "")
-    if is_link and text.startswith(("http://", "https://")):
-        return f'<td><a href="{html.escape(text)}">{html.escape(text)}</a></td>'
-    if header == "证据" and text:
-        return f"<td><details><summary>展开</summary><pre>{html.escape(text)}</pre></details></td>"
-    css = ""
-    if text.startswith(BAD_WORDS):
-        css = ' class="bad"'
-    elif text.startswith(GOOD_WORDS):
-        css = ' class="good"'
-    return f"<td{css}>{html.escape(text)}</td>"
-
-
-def render_html(doc: Document) -> str:
-    """One self-contained page: inline CSS, no scripts, no external resources."""
-    cards = "".join(
-        f'<div class="card">{html.escape(label)}<b>{html.escape(value)}</b></div>'
-        for label, value in doc.summary
-    )
-    sections = []
-    for table in doc.tables:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
-        body = "".join(
-            "<tr>"
-            + "".join(_html_cell(v, table.headers[i], i in table.link_columns) for i, v in enumerate(row))
-            + "</tr>"
-            for row in table.rows
-        )
-        sections.append(
-            f"<h2>{html.escape(table.name)}</h2>\n<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>"
-        )
-    return (
-        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(doc.title)}</title><style>{HTML_STYLE}</style></head>\n<body>\n"
-        f'<h1>{html.escape(doc.title)}</h1>\n<div class="cards">{cards}</div>\n'
-        + "\n".join(sections)
-        + '\n<p style="color:#888;font-size:.8rem">govcheck</p>\n</body></html>\n'
-    )
-
-
-def render(data: dict[str, Any], doc: Document, fmt: str) -> str | bytes:
-    """``data`` as JSON, or its Document in another format."""
+def render(
+    data: dict[str, Any],
+    doc: Document,
+    fmt: str,
+    *,
+    imprint: Imprint | None = None,
+    template: Path | None = None,
+    templates: Path | None = None,
+) -> str | bytes:
+    """``data`` as JSON, or its Document in another format; ``template``/``templates`` override the
+    packaged html templates (a file, a folder searched first)."""
     if fmt == "json":
         return to_json(data) + "\n"
     if fmt == "markdown":
-        return render_markdown(doc)
+        return render_markdown(doc, imprint)
     if fmt == "xlsx":
-        return render_xlsx(doc)
+        return workbook.render_xlsx(doc, imprint or Imprint())
     if fmt == "html":
-        return render_html(doc)
+        return bulletin.render_html(doc, imprint or Imprint(), template=template, templates=templates)
     raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")

@@ -43,7 +43,7 @@ def test_the_scrapyd_egg_holds_only_govcheck(tmp_path: Path) -> None:
         f"{installed_as[path.relative_to(REPO).parts[0]]}/{'/'.join(path.relative_to(REPO).parts[1:])}"
         for top in installed_as
         for path in (REPO / top).rglob("*")
-        if path.suffix in {".py", ".json", ".mako"} and "__pycache__" not in path.parts
+        if path.suffix in {".py", ".json", ".mako", ".html", ".css"} and "__pycache__" not in path.parts
     }
     assert expected - set(names) == set()
     assert "settings = govcheck.settings" in entry_points
@@ -51,6 +51,7 @@ def test_the_scrapyd_egg_holds_only_govcheck(tmp_path: Path) -> None:
     assert "govcheck/pipelines/storage.py" in names
     assert any(name.startswith("govcheck/migrations/versions/") and name.endswith(".py") for name in names)
     assert "govcheck/migrations/script.py.mako" in names
+    assert {"govcheck/templates/bulletin.html", "govcheck/templates/bulletin.css"} <= set(names)
 
     # Scrapyd imports the egg as a zip file; the schema must still be created from inside it.
     probe = (
