@@ -7,6 +7,7 @@ Logs go to stderr; reports go to stdout (or ``-o FILE``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from govcheck import config, recheck, registry, report
-from govcheck.db.models import Site
+from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import (
     DatabaseError,
     downgrade,
@@ -45,7 +46,9 @@ from govcheck.fleet.scrapyd import (
     nodes_from,
 )
 from govcheck.fleet.status import round_status, status_table
+from govcheck.monitors import failed_monitors
 from govcheck.profile import ProfileError, load_profile
+from govcheck.progress import SiteOutcome, crawl_progress
 
 logger = logging.getLogger("govcheck")
 EXIT_USAGE = 2
@@ -282,7 +285,6 @@ def _crawl_targets(engine: Engine, args: argparse.Namespace) -> list[tuple[str, 
 
 def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     engine = _engine(settings)
-    engine.dispose()
     as_of = args.as_of or config.today_in_shanghai()
     round_name = args.round or as_of.isoformat()
     targets = _crawl_targets(engine, args)
@@ -291,9 +293,7 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govcheck.settings"}
     env.update({k: str(v) for k, v in settings.items() if k.startswith("GOVCHECK_") or k == "REDIS_URL"})
     pending = list(targets)
-    running: dict[str, subprocess.Popen[bytes]] = {}
-    failed: list[str] = []
-    done = 0
+    running: dict[str, tuple[subprocess.Popen[bytes], float]] = {}
     logger.info(
         "Crawling %d site(s) as of %s, round %s, %d at a time; logs in %s",
         len(targets),
@@ -302,32 +302,72 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
         args.jobs,
         log_dir,
     )
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            host, site = pending.pop(0)
-            command = [
-                sys.executable, "-m", "scrapy", "crawl", "portal",
-                "-a", f"site={site}", "-a", f"as_of={as_of.isoformat()}", "-a", f"links={args.links}",
-                "--logfile", str(log_dir / f"{host}.log"),
-            ]  # fmt: skip
-            if args.round:
-                command += ["-a", f"round={args.round}"]
-            running[host] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
-        time.sleep(0.2)
-        for host, process in list(running.items()):
-            code = process.poll()
-            if code is None:
-                continue
-            del running[host]
-            done += 1
-            if code:
-                failed.append(host)
-            state = "done" if code == 0 else f"FAILED (exit {code}, see {log_dir / (host + '.log')})"
-            print(f"[{done}/{len(targets)}] {host}: {state}", file=sys.stderr)
-    if failed:
-        print(f"{len(failed)} crawl(s) failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    progress = crawl_progress(len(targets))
+    failed = 0
+    try:
+        while pending or running:
+            while pending and len(running) < args.jobs:
+                host, site = pending.pop(0)
+                command = [
+                    sys.executable, "-m", "scrapy", "crawl", "portal",
+                    "-a", f"site={site}", "-a", f"as_of={as_of.isoformat()}", "-a", f"links={args.links}",
+                    "--logfile", str(log_dir / f"{host}.log"),
+                ]  # fmt: skip
+                if args.round:
+                    command += ["-a", f"round={args.round}"]
+                running[host] = (
+                    subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL),
+                    time.monotonic(),
+                )
+                progress.started(host)
+            time.sleep(0.2)
+            for host, (process, began) in list(running.items()):
+                code = process.poll()
+                if code is None:
+                    continue
+                del running[host]
+                failed += bool(code)
+                outcome = SiteOutcome(host, code, time.monotonic() - began, log_dir / f"{host}.log")
+                if not code:
+                    outcome = _stored_outcome(engine, outcome, round_name, as_of, args.round)
+                progress.finished(outcome)
+    finally:
+        progress.close()
+        engine.dispose()
+    return 1 if failed else 0
+
+
+def _stored_outcome(
+    engine: Engine, outcome: SiteOutcome, crawl_round: str, as_of: dt.date, evaluation_round: str
+) -> SiteOutcome:
+    """The finished site's pages, health monitors and evaluation as its crawl stored them."""
+    with session_factory(engine)() as session:
+        crawl = session.execute(
+            select(Crawl.id, Crawl.health)
+            .join(Site, Site.id == Crawl.site_id)
+            .where(Site.host == outcome.host, Crawl.round == crawl_round)
+        ).first()
+        if crawl is None:
+            return outcome  # nothing stored (the database was down: see the spool)
+        pages = session.scalar(select(func.count()).where(Page.crawl_id == crawl.id))
+        evaluation = session.execute(
+            select(Evaluation.verdict, func.count(Finding.id))
+            .join(Site, Site.id == Evaluation.site_id)
+            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
+            .where(
+                Site.host == outcome.host,
+                Evaluation.as_of == as_of,
+                Evaluation.round == evaluation_round,
+            )
+            .group_by(Evaluation.id, Evaluation.verdict)
+        ).first()
+    return dataclasses.replace(
+        outcome,
+        pages=pages,
+        verdict=evaluation[0] if evaluation else None,
+        findings=evaluation[1] if evaluation else None,
+        failed_monitors=tuple(failed_monitors(crawl.health) or ()),
+    )
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: dict[str, Any]) -> int:
