@@ -45,7 +45,7 @@ from govcheck.fleet.scrapyd import (
     job_round,
     nodes_from,
 )
-from govcheck.fleet.status import round_status, status_table
+from govcheck.fleet.status import round_status, stall_message, status_table
 from govcheck.monitors import failed_monitors
 from govcheck.profile import ProfileError, load_profile
 from govcheck.progress import SiteOutcome, crawl_progress
@@ -619,6 +619,8 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
             if args.format == "json":
                 # --watch prints one object per line, each complete in itself.
                 print(json.dumps(status, ensure_ascii=False, indent=None if args.watch else 2), flush=True)
+                if status["stalled"]:
+                    print(f"govcheck: {stall_message(status)}", file=sys.stderr, flush=True)
             else:
                 sys.stdout.write(status_table(status) + ("\n" if args.watch else ""))
                 sys.stdout.flush()
