@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from govcheck.db.models import Crawl, Evaluation, Finding, Site
 from govcheck.db.session import session_factory
+from govcheck.monitors import MONITORS, failed_monitors
 
 VERDICT_WORDS = {"pass": "合格", "fail": "不合格", "unknown": "无法判定"}
 FORMATS = ("json", "markdown", "xlsx", "html")
@@ -50,6 +51,8 @@ class Document:
     title: str
     summary: list[tuple[str, str]]  # (label, value), the numbers a bulletin opens with
     tables: list[Table] = field(default_factory=list)
+    # (monitor label, sites whose crawl failed it): the inspector's own crawl health, for the 汇总
+    health: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
@@ -115,6 +118,8 @@ def _build(session: Session, as_of: dt.date, round_name: str, host: str | None) 
                 "round": evaluation.round or None,
                 "rulebook": evaluation.rulebook,
                 "crawl_as_of": crawl.as_of.isoformat() if crawl else None,
+                # The crawl's failed health monitors (govcheck/monitors.py); null when none ran.
+                "monitors": failed_monitors(crawl.health) if crawl else None,
                 "findings": [_finding(f) for f in findings],
             }
         )
@@ -174,6 +179,10 @@ def document(report: dict[str, Any]) -> Document:
             ("合格率", rate),
         ],
         [annex, evidence],
+        [
+            (monitor.label, f"{sum(1 for s in sites if monitor.name in (s['monitors'] or ()))} 家")
+            for monitor in MONITORS
+        ],
     )
 
 
@@ -212,6 +221,11 @@ def render_xlsx(doc: Document) -> bytes:
     summary["A1"].font = Font(bold=True, size=14)
     for label, value in doc.summary:
         summary.append([label, value])
+    if doc.health:
+        summary.append([])
+        summary.append(["抓取健康监控"])
+        for label, value in doc.health:
+            summary.append([label, value])
     summary.column_dimensions["A"].width = 16
     summary.column_dimensions["B"].width = 16
     for table in doc.tables:
@@ -274,7 +288,7 @@ def render_html(doc: Document) -> str:
     """One self-contained page: inline CSS, no scripts, no external resources."""
     cards = "".join(
         f'<div class="card">{html.escape(label)}<b>{html.escape(value)}</b></div>'
-        for label, value in doc.summary
+        for label, value in [*doc.summary, *(("抓取健康：" + label, value) for label, value in doc.health)]
     )
     sections = []
     for table in doc.tables:
