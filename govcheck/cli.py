@@ -329,7 +329,10 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 failed += bool(code)
                 outcome = SiteOutcome(host, code, time.monotonic() - began, log_dir / f"{host}.log")
                 if not code:
-                    outcome = _stored_outcome(engine, outcome, round_name, as_of, args.round)
+                    try:
+                        outcome = _stored_outcome(engine, outcome, round_name, as_of, args.round)
+                    except SQLAlchemyError as exc:  # the crawls go on (they spool); only the display lacks it
+                        logger.warning("Cannot read what the crawl of %s stored: %s", host, exc)
                 progress.finished(outcome)
     finally:
         progress.close()

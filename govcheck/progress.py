@@ -47,6 +47,8 @@ class SiteOutcome:
     def describe(self) -> str:
         if self.exit_code:
             return f"FAILED (exit {self.exit_code}, see {self.log})"
+        if self.pages is None:
+            return f"crawled, nothing found in the database (see {self.log}) in {_duration(self.seconds)}"
         verdict = f"{VERDICT_LABELS[self.verdict]} ({self.verdict})" if self.verdict else "not evaluated"
         parts = [verdict, f"{self.pages or 0} pages", f"{self.findings or 0} findings"]
         if self.failed_monitors:
@@ -156,11 +158,13 @@ class RichProgress:
             self.display.remove_task(task)
         self.display.advance(self.round_task)
         style = "bold red" if outcome.exit_code else VERDICT_STYLES.get(outcome.verdict or "", "")
-        self.display.console.print(Text.assemble(f"{outcome.host}: ", (outcome.describe(), style)))
+        self.display.console.print(
+            Text.assemble(f"{outcome.host}: ", (outcome.describe(), style)), soft_wrap=True
+        )
 
     def close(self) -> None:
         self.display.stop()
-        self.console.print(self.tally.summary(), highlight=False, markup=False)
+        self.console.print(self.tally.summary(), highlight=False, markup=False, soft_wrap=True)
 
 
 def crawl_progress(total: int, stream: IO[str] | None = None) -> CrawlProgress:
