@@ -46,7 +46,7 @@ from govcheck.fleet.scrapyd import (
     nodes_from,
 )
 from govcheck.fleet.status import round_status, stall_message, status_table
-from govcheck.monitors import failed_monitors
+from govcheck.monitors import MonitorSuite, failed_monitors
 from govcheck.profile import ProfileError, load_profile
 from govcheck.progress import SiteOutcome, crawl_progress
 
@@ -432,7 +432,7 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
         engine = _engine(settings)
         for path in args.files:
-            count = replay(engine, path)
+            count = replay(engine, path, MonitorSuite.from_settings(settings))
             print(f"{path}: {count} items loaded", file=sys.stderr)
         return 0
     engine = _engine(settings, migrate=False)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from govcheck import config, report
 from govcheck.db.models import Crawl
 from govcheck.db.session import open_database, session_factory
+from govcheck.db.spool import Spool, replay
 from govcheck.db.writer import CrawlContext, CrawlWriter
 from govcheck.evaluator import evaluate
-from govcheck.items import ColumnItem, EntryItem, PageItem, SiteItem
+from govcheck.items import ColumnItem, CrawlItem, EntryItem, PageItem, SiteItem
 from govcheck.monitors import MONITORS, CrawlFacts, MonitorSuite
 
 AS_OF = dt.date(2024, 2, 28)
@@ -77,34 +80,39 @@ def test_thresholds_come_from_the_settings() -> None:
     assert strict.run(facts(entries=40))["failed"] == ["few_items"]
 
 
+CONTEXT = CrawlContext(
+    host="sjj.suizhou.gov.cn",
+    homepage="http://sjj.suizhou.gov.cn/",
+    round="2024-02-28",
+    as_of=AS_OF,
+    reference_at=dt.datetime(2024, 2, 28, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai")),
+)
+COLUMN = "http://sjj.suizhou.gov.cn/xwzx/tpxw/"
+# One column, one entry, one page in three failed: a crawl that saw too little to trust.
+THIN_CRAWL: list[CrawlItem] = [
+    SiteItem(homepage_url="http://sjj.suizhou.gov.cn/", status="ok", name="随州市审计局"),
+    PageItem(url="http://sjj.suizhou.gov.cn/", kind="homepage", status=200),
+    PageItem(url=COLUMN, kind="column", status=200),
+    PageItem(url=f"{COLUMN}gone/", kind="column", status=404),
+    ColumnItem(url="http://sjj.suizhou.gov.cn/", name="首页", status="ok", depth=0, is_homepage=True),
+    ColumnItem(url=COLUMN, name="图片新闻", status="ok", entry_count=1, position=1),
+    EntryItem(column_url=COLUMN, url=f"{COLUMN}t1.html", title="a", date_text="2024-02-20"),
+]
+
+
+def stored_health(engine: Engine) -> dict[str, Any]:
+    with session_factory(engine)() as session:
+        return session.scalars(select(Crawl.health)).one()
+
+
 def test_monitor_results_are_stored_with_the_crawl_and_counted_in_the_summary(database_url: str) -> None:
     engine = open_database(database_url)
-    context = CrawlContext(
-        host="sjj.suizhou.gov.cn",
-        homepage="http://sjj.suizhou.gov.cn/",
-        round="2024-02-28",
-        as_of=AS_OF,
-        reference_at=dt.datetime(2024, 2, 28, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai")),
-    )
-    writer = CrawlWriter(engine, context)
+    writer = CrawlWriter(engine, CONTEXT)
     writer.begin()
-    column = "http://sjj.suizhou.gov.cn/xwzx/tpxw/"
-    writer.write(
-        [
-            SiteItem(homepage_url="http://sjj.suizhou.gov.cn/", status="ok", name="随州市审计局"),
-            PageItem(url="http://sjj.suizhou.gov.cn/", kind="homepage", status=200),
-            PageItem(url=column, kind="column", status=200),
-            PageItem(url=f"{column}gone/", kind="column", status=404),
-            ColumnItem(url="http://sjj.suizhou.gov.cn/", name="首页", status="ok", depth=0, is_homepage=True),
-            ColumnItem(url=column, name="图片新闻", status="ok", entry_count=1, position=1),
-            EntryItem(column_url=column, url=f"{column}t1.html", title="a", date_text="2024-02-20"),
-        ]
-    )
+    writer.write(THIN_CRAWL)
     writer.finish("finished", {}, SUITE)
-    with session_factory(engine)() as session:
-        health = session.scalars(select(Crawl.health)).one()
+    health = stored_health(engine)
     assert health["columns_found"] == 1 and health["entries"] == 1 and health["failed_pages"] == 1
-    # One column, one entry, one page in three failed: a crawl that saw too little to trust.
     assert health["monitors"]["failed"] == ["few_items", "many_errors"]
 
     evaluate(engine, AS_OF, settings=config.defaults())
@@ -120,4 +128,14 @@ def test_monitor_results_are_stored_with_the_crawl_and_counted_in_the_summary(da
     sheet = load_workbook(io.BytesIO(report.render_xlsx(doc)))["汇总"]
     rows = [row for row in sheet.iter_rows(values_only=True) if row[0]]
     assert ("抓取健康监控", None) in rows and ("解析条目过少", "1 家") in rows
+    engine.dispose()
+
+
+def test_a_replayed_spool_gets_its_monitors_run(database_url: str, tmp_path: Path) -> None:
+    spool = Spool(tmp_path, CONTEXT)
+    spool.add(THIN_CRAWL)
+    spool.close("finished", {})
+    engine = open_database(database_url)
+    replay(engine, spool.path, SUITE)
+    assert stored_health(engine)["monitors"]["failed"] == ["few_items", "many_errors"]
     engine.dispose()
