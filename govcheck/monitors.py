@@ -69,7 +69,6 @@ MONITORS: tuple[Monitor, ...] = (
     Monitor("few_items", "解析条目过少", "GOVCHECK_MONITOR_MIN_ENTRIES", True, _entries),
     Monitor("many_errors", "请求失败比例过高", "GOVCHECK_MONITOR_MAX_ERROR_SHARE", True, _errors),
 )
-MONITOR_LABELS: dict[str, str] = {m.name: m.label for m in MONITORS}
 
 
 class MonitorSuite:

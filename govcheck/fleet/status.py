@@ -149,7 +149,8 @@ def _stall(
         # Scrapyd serves every job's log at logs/<project>/<spider>/<jobid>.log.
         job_id, log = job.id, f"{node.url}logs/{PROJECT}/{job.spider or 'portal'}/{job.id}.log"
     else:
-        # No node listed (or none remembers the round's jobs): the last job the round recorded.
+        # No node listed (or none remembers the round's jobs): Redis keeps no end times, so a job the
+        # round recorded finishing a site; its log is on the node that ran it.
         recorded = [entry for entry in progress.done.values() if entry.get("job")]
         job_id = recorded[-1]["job"] if recorded else None
         log = f"logs/{PROJECT}/portal/{job_id}.log under the node's logs_dir" if job_id else None
