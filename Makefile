@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 SCRAPYD_NODE ?= var/scrapyd-node
 NODE_STAMP := $(SCRAPYD_NODE)/.installed
 
-.PHONY: demo test browser lint install clean scrapyd-node deploy
+FARM_PORT ?= 8899
+
+.PHONY: demo farm test browser lint install clean scrapyd-node deploy
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,11 @@ install: $(STAMP)
 # Starts the bundled sample site farm on loopback, crawls it into SQLite (var/demo.db) and prints the report.
 demo: $(STAMP)
 	$(PY) -m tests.farm.demo
+
+# Serves the sample sites (tests/farm) in the foreground for the README's Usage section; prints the
+# proxy lines to export in the shell that runs govcheck.
+farm: $(STAMP)
+	$(PY) -m tests.farm --port $(FARM_PORT) --exports
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

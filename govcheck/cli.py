@@ -7,6 +7,7 @@ Logs go to stderr; reports go to stdout (or ``-o FILE``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -20,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from govcheck import __version__, bulletin, config, names, recheck, registry, report
-from govcheck.db.models import Crawl, Evaluation, Site
+from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import (
     DatabaseError,
     downgrade,
@@ -47,9 +48,11 @@ from govcheck.fleet.scrapyd import (
     job_round,
     nodes_from,
 )
-from govcheck.fleet.status import round_status, status_table
+from govcheck.fleet.status import round_status, stall_message, status_table
 from govcheck.masking import MaskingFormatter
+from govcheck.monitors import MonitorSuite, failed_monitors
 from govcheck.profile import ProfileError, load_profile
+from govcheck.progress import SiteOutcome, crawl_progress
 
 logger = logging.getLogger("govcheck")
 EXIT_USAGE = 2
@@ -449,7 +452,6 @@ def _recheck_unreachable(
 def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     wanted = _site_hosts(args.site or [])  # a bad name is refused before the database is opened
     engine = _engine(settings)
-    engine.dispose()
     as_of = args.as_of or config.today_in_shanghai()
     round_name = args.round or as_of.isoformat()
     targets = _crawl_targets(engine, args, wanted)
@@ -458,9 +460,7 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govcheck.settings"}
     env.update({k: str(v) for k, v in settings.items() if k.startswith("GOVCHECK_") or k == "REDIS_URL"})
     pending = list(targets)
-    running: dict[str, subprocess.Popen[bytes]] = {}
-    failed: list[str] = []
-    done = 0
+    running: dict[str, tuple[subprocess.Popen[bytes], float]] = {}
     logger.info(
         "Crawling %d site(s) as of %s, round %s, %d at a time; logs in %s",
         len(targets),
@@ -469,34 +469,77 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
         args.jobs,
         log_dir,
     )
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            host, site = pending.pop(0)
-            command = crawl_command(
-                site,
-                as_of=as_of,
-                links=args.links,
-                round_name=args.round,
-                log_file=log_dir / f"{host}.log",
-                scrapy_settings=config.scrapy_overrides(args.set),
+    progress = crawl_progress(len(targets))
+    failed = 0
+    try:
+        while pending or running:
+            while pending and len(running) < args.jobs:
+                host, site = pending.pop(0)
+                command = crawl_command(
+                    site,
+                    as_of=as_of,
+                    links=args.links,
+                    round_name=args.round,
+                    log_file=log_dir / f"{host}.log",
+                    scrapy_settings=config.scrapy_overrides(args.set),
+                )
+                running[host] = (
+                    subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL),
+                    time.monotonic(),
+                )
+                progress.started(host)
+            time.sleep(0.2)
+            for host, (process, began) in list(running.items()):
+                code = process.poll()
+                if code is None:
+                    continue
+                del running[host]
+                failed += bool(code)
+                outcome = SiteOutcome(host, code, time.monotonic() - began, log_dir / f"{host}.log")
+                if not code:
+                    try:
+                        outcome = _stored_outcome(engine, outcome, round_name, as_of, args.round)
+                    except SQLAlchemyError as exc:  # the crawls go on (they spool); only the display lacks it
+                        logger.warning("Cannot read what the crawl of %s stored: %s", host, exc)
+                progress.finished(outcome)
+        _recheck_unreachable(engine, settings, [h for h, _ in targets], as_of, round_name, bool(args.round))
+    finally:
+        progress.close()
+        engine.dispose()
+    return 1 if failed else 0
+
+
+def _stored_outcome(
+    engine: Engine, outcome: SiteOutcome, crawl_round: str, as_of: dt.date, evaluation_round: str
+) -> SiteOutcome:
+    """The finished site's pages, health monitors and evaluation as its crawl stored them."""
+    with session_factory(engine)() as session:
+        crawl = session.execute(
+            select(Crawl.id, Crawl.health)
+            .join(Site, Site.id == Crawl.site_id)
+            .where(Site.host == outcome.host, Crawl.round == crawl_round)
+        ).first()
+        if crawl is None:
+            return outcome  # nothing stored (the database was down: see the spool)
+        pages = session.scalar(select(func.count()).where(Page.crawl_id == crawl.id))
+        evaluation = session.execute(
+            select(Evaluation.verdict, func.count(Finding.id))
+            .join(Site, Site.id == Evaluation.site_id)
+            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
+            .where(
+                Site.host == outcome.host,
+                Evaluation.as_of == as_of,
+                Evaluation.round == evaluation_round,
             )
-            running[host] = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
-        time.sleep(0.2)
-        for host, process in list(running.items()):
-            code = process.poll()
-            if code is None:
-                continue
-            del running[host]
-            done += 1
-            if code:
-                failed.append(host)
-            state = "done" if code == 0 else f"FAILED (exit {code}, see {log_dir / (host + '.log')})"
-            print(f"[{done}/{len(targets)}] {host}: {state}", file=sys.stderr)
-    _recheck_unreachable(engine, settings, [h for h, _ in targets], as_of, round_name, bool(args.round))
-    if failed:
-        print(f"{len(failed)} crawl(s) failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+            .group_by(Evaluation.id, Evaluation.verdict)
+        ).first()
+    return dataclasses.replace(
+        outcome,
+        pages=pages,
+        verdict=evaluation[0] if evaluation else None,
+        findings=evaluation[1] if evaluation else None,
+        failed_monitors=tuple(failed_monitors(crawl.health) or ()),
+    )
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: dict[str, Any]) -> int:
@@ -593,7 +636,7 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
         engine = _engine(settings)
         for path in args.files:
-            count = replay(engine, path)
+            count = replay(engine, path, MonitorSuite.from_settings(settings))
             print(f"{path}: {count} items loaded", file=sys.stderr)
         return 0
     engine = _engine(settings, migrate=False)
@@ -792,6 +835,8 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
             if args.format == "json":
                 # --watch prints one object per line, each complete in itself.
                 print(json.dumps(status, ensure_ascii=False, indent=None if args.watch else 2), flush=True)
+                if status["stalled"]:
+                    print(f"govcheck: {stall_message(status)}", file=sys.stderr, flush=True)
             else:
                 sys.stdout.write(status_table(status) + ("\n" if args.watch else ""))
                 sys.stdout.flush()

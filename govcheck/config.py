@@ -283,6 +283,25 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
+        "GOVCHECK_MONITOR_MAX_ERROR_SHARE",
+        20.0,
+        _non_negative_float,
+        "Crawl health monitor many_errors: most failed requests (network errors, HTTP ≥ 400) in percent "
+        "of a crawl's pages before the crawl is flagged.",
+    ),
+    Setting(
+        "GOVCHECK_MONITOR_MIN_COLUMNS",
+        1,
+        _non_negative_int,
+        "Crawl health monitor no_columns: fewest column pages a crawl must check (the homepage not counted).",
+    ),
+    Setting(
+        "GOVCHECK_MONITOR_MIN_ENTRIES",
+        10,
+        _non_negative_int,
+        "Crawl health monitor few_items: fewest entries (list items) a crawl must parse.",
+    ),
+    Setting(
         "GOVCHECK_PAGINATE",
         "needed",
         _choice("needed", "always"),

@@ -73,6 +73,7 @@ class Document:
     period: list[tuple[str, str | dt.date]]  # lines under the title: 监测时间点, 检查轮次
     figures: list[Figure]
     tables: list[Table] = field(default_factory=list)
+    health: list[Figure] = field(default_factory=list)  # sites whose crawl failed each health monitor
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from govcheck.db.models import Crawl, Evaluation, Finding, Site
 from govcheck.db.session import session_factory
 from govcheck.document import Document, Figure, Imprint, Table, chinese_date, plain
 from govcheck.evaluator.rules import RULES_BY_CODE
+from govcheck.monitors import MONITORS, failed_monitors
 
 VERDICT_WORDS = {"pass": "合格", "fail": "不合格", "unknown": "无法判定"}
 FORMATS = ("json", "markdown", "xlsx", "html")
@@ -105,6 +106,8 @@ def _build(session: Session, as_of: dt.date, round_name: str, host: str | None) 
                 "round": evaluation.round or None,
                 "rulebook": evaluation.rulebook,
                 "crawl_as_of": crawl.as_of.isoformat() if crawl else None,
+                # The crawl's failed health monitors (govcheck/monitors.py); null when none ran.
+                "monitors": failed_monitors(crawl.health) if crawl else None,
                 "findings": [_finding(f) for f in findings],
             }
         )
@@ -201,6 +204,10 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
             Figure("合格率", (judged - failed) / judged if judged else None, rate=True),
         ],
         [annex, evidence],
+        [
+            Figure(monitor.label, sum(1 for s in sites if monitor.name in (s["monitors"] or ())))
+            for monitor in MONITORS
+        ],
     )
 
 

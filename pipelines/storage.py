@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from govcheck import config
 from govcheck import signals as govcheck_signals
 from govcheck.db.session import DatabaseError, masked, open_database, with_retry
 from govcheck.db.spool import Spool, json_safe
 from govcheck.db.writer import CrawlContext, CrawlWriter
 from govcheck.items import CrawlItem
+from govcheck.monitors import MonitorSuite
 from govcheck.registry import unregistered_warning
 
 if TYPE_CHECKING:
@@ -56,12 +58,19 @@ class SiteStore:
 
 class StoragePipeline:
     def __init__(
-        self, database_url: str, batch_size: int, spool_dir: Path, auto_migrate: bool, crawler: Crawler
+        self,
+        database_url: str,
+        batch_size: int,
+        spool_dir: Path,
+        auto_migrate: bool,
+        monitors: MonitorSuite,
+        crawler: Crawler,
     ) -> None:
         self.database_url = database_url
         self.batch_size = batch_size
         self.spool_dir = spool_dir
         self.auto_migrate = auto_migrate
+        self.monitors = monitors
         self.crawler = crawler
         self.buffer: list[CrawlItem] = []
         self.engine: Engine | None = None
@@ -76,6 +85,9 @@ class StoragePipeline:
             batch_size=settings.getint("GOVCHECK_STORE_BATCH_SIZE"),
             spool_dir=Path(settings["GOVCHECK_SPOOL_DIR"]),
             auto_migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE"),
+            monitors=MonitorSuite.from_settings(
+                {**config.defaults(), **config.validate(dict(settings.items()))}
+            ),
             crawler=crawler,
         )
         crawler.signals.connect(pipeline.site_opened, signal=govcheck_signals.site_opened)
@@ -160,7 +172,7 @@ class StoragePipeline:
         store.finished = True
         if store.spool is None and store.writer is not None:
             try:
-                store.writer.finish(status, stats)
+                store.writer.finish(status, stats, self.monitors)
             except SQLAlchemyError as exc:
                 store.fall_back_to_spool(exc, self.stats)
         if store.spool is not None:

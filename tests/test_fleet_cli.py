@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -150,12 +151,16 @@ def test_enqueue_defaults_to_today_in_shanghai(run: Run, redis_url: str, prefix:
 # -- status -------------------------------------------------------------------------------------
 
 
-def store_crawl(database_url: str, host: str, *, pages: int, findings: int | None) -> None:
+def store_crawl(
+    database_url: str, host: str, *, pages: int, findings: int | None, health: dict[str, Any] | None = None
+) -> None:
     engine = open_database(database_url)
     with session_factory(engine)() as session, session.begin():
         site = session.scalars(select(Site).where(Site.host == host)).one()
         as_of = dt.date.fromisoformat(AS_OF)
-        crawl = Crawl(round="2024-Q1", site_id=site.id, as_of=as_of, reference_at=dt.datetime.now(dt.UTC))
+        crawl = Crawl(
+            round="2024-Q1", site_id=site.id, as_of=as_of, reference_at=dt.datetime.now(dt.UTC), health=health
+        )
         session.add(crawl)
         session.flush()
         session.add_all(
@@ -198,6 +203,7 @@ def test_status_of_a_round_with_pending_running_and_done_sites(
         "as_of": AS_OF,
         "complete": False,
         "cleaned_up_keys": None,
+        "stalled": None,  # a site is running
         "nodes": [],
         "totals": {
             "sites": 3,
@@ -207,16 +213,18 @@ def test_status_of_a_round_with_pending_running_and_done_sites(
             "rejected": 0,
             "pages": 5,
             "findings": 2,
+            "monitors_failed": 0,
         },
     }
     job = "2024-Q1.0000000a"
     assert sites == {
         "jtj.suizhou.gov.cn": {"state": "running", "job": job, "node": "node-1", "status": None, "starts": 1,
-                               "reason": None, "pages": 2, "findings": None, "verdict": None},
+                               "reason": None, "pages": 2, "findings": None, "verdict": None, "monitors": None},
         "sjj.suizhou.gov.cn": {"state": "done", "job": job, "node": "node-1", "status": "finished", "starts": 1,
-                               "reason": None, "pages": 3, "findings": 2, "verdict": "fail"},
+                               "reason": None, "pages": 3, "findings": 2, "verdict": "fail", "monitors": None},
         "www.zgsuixian.gov.cn": {"state": "pending", "job": None, "node": None, "status": None, "starts": 0,
-                                 "reason": None, "pages": None, "findings": None, "verdict": None},
+                                 "reason": None, "pages": None, "findings": None, "verdict": None,
+                                 "monitors": None},
     }  # fmt: skip
 
     code, out, _ = run("status", "--round", "2024-Q1")
@@ -243,6 +251,75 @@ def test_status_of_a_round_with_pending_running_and_done_sites(
 
     code, _, err = run("status", "--round", "never-enqueued")
     assert code == 2 and "round never-enqueued is not in Redis" in err
+
+
+def test_status_flags_a_stalled_round_and_failed_health_monitors(
+    run: Run, database_url: str, redis_url: str, prefix: str
+) -> None:
+    assert run("enqueue", "--round", "2024-Q1", "--all", "--as-of", AS_OF)[0] == 0
+    rnd = round_of(redis_url, prefix)
+    job = "2024-Q1.0000000b"
+    assert rnd.take(job=job, node="node-1", lease=600) is not None
+    rnd.started("jtj.suizhou.gov.cn")
+    rnd.finish("jtj.suizhou.gov.cn", job=job, node="node-1", status="finished")
+    monitors = {"failed": ["few_items"], "results": [{"monitor": "few_items", "passed": False, "value": 3}]}
+    store_crawl(database_url, "jtj.suizhou.gov.cn", pages=4, findings=1, health={"monitors": monitors})
+
+    # Two sites pending, none running, no job anywhere: nothing will move until jobs are started.
+    code, out, err = run("status", "--round", "2024-Q1", "--format", "json")
+    status = json.loads(out)
+    assert code == 0 and not status["complete"]
+    assert status["stalled"] == {
+        "pending": 2,
+        "last_job": job,
+        "log": f"logs/govcheck/portal/{job}.log under the node's logs_dir",
+    }
+    assert "STALLED: 2 site(s) pending and no job of round 2024-Q1 running or waiting" in err
+    assert "govcheck schedule --round 2024-Q1" in err and f"see its log logs/govcheck/portal/{job}.log" in err
+    sites = {s["host"]: s for s in status["sites"]}
+    assert sites["jtj.suizhou.gov.cn"]["monitors"] == ["few_items"]
+    assert sites["sjj.suizhou.gov.cn"]["monitors"] is None  # not crawled yet
+    assert status["totals"]["monitors_failed"] == 1
+
+    code, out, _ = run("status", "--round", "2024-Q1")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].endswith("; 1 crawl(s) with failed health monitors")
+    assert lines[1].startswith("STALLED: 2 site(s) pending")
+    assert any(
+        line.startswith("jtj.suizhou.gov.cn") and line.endswith("fail [health: few_items]") for line in lines
+    )
+
+    # A worker takes a site: the round moves again.
+    assert rnd.take(job="2024-Q1.0000000c", node="node-1", lease=600) is not None
+    code, out, err = run("status", "--round", "2024-Q1", "--format", "json")
+    assert code == 0 and json.loads(out)["stalled"] is None and "STALLED" not in err
+
+
+def test_status_points_a_stalled_round_at_the_scrapyd_log_of_its_last_job(
+    node: Node, redis_url: str, prefix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = [
+        "--set", f"GOVCHECK_DATABASE_URL=sqlite:///{tmp_path / 'govcheck.db'}", "--set", f"REDIS_URL={redis_url}",
+        "--set", f"GOVCHECK_REDIS_PREFIX={prefix}", "--set", "GOVCHECK_SCRAPYD_NODES=",
+    ]  # fmt: skip
+    client = ScrapydNode.from_url(node.authenticated_url)
+    # The stand-in jobs end at once without taking a site: the round is left with every site pending.
+    args = ["--round", "stall", "--nodes", node.authenticated_url]
+    assert main([*base, "schedule", *args, "--as-of", AS_OF, "--site", "a.example.gov.cn"]) == 0
+    started = [
+        line.split(": started ")[1] for line in capsys.readouterr().err.splitlines() if ": started " in line
+    ]
+    assert len(started) == 1
+    wait_finished(client, set(started))
+
+    assert main([*base, "status", *args, "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    stall = json.loads(out)["stalled"]
+    assert stall["pending"] == 1 and stall["last_job"] == started[0]
+    assert stall["log"] == f"{client.url}logs/govcheck/portal/{started[0]}.log"
+    assert PASSWORD not in out + err and stall["log"] in err
+    # The log is there: Scrapyd serves its logs_dir at logs/.
+    assert "Spider closed (finished)" in (node.logs / "govcheck" / "portal" / f"{started[0]}.log").read_text()
 
 
 # -- the Scrapyd client -------------------------------------------------------------------------

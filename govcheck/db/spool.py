@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from govcheck.db.writer import CrawlContext, CrawlWriter
 from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.monitors import MonitorSuite
 
 ITEM_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (SiteItem, ColumnItem, EntryItem, PageItem, LinkItem, LinkCheckItem)
@@ -62,8 +63,9 @@ def _item(record: dict[str, Any]) -> CrawlItem:
     return cls(**values)  # type: ignore[no-any-return]
 
 
-def replay(engine: Engine, path: Path) -> int:
-    """Load one spool file; returns how many items it held."""
+def replay(engine: Engine, path: Path, monitors: MonitorSuite | None = None) -> int:
+    """Load one spool file (running the crawl health ``monitors`` on a finished crawl, as its close
+    would have); returns how many items it held."""
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     if not lines or "context" not in lines[0]:
         raise ValueError(f"{path}: not a govcheck spool (no context line)")
@@ -82,5 +84,5 @@ def replay(engine: Engine, path: Path) -> int:
         writer.write(items[start : start + REPLAY_BATCH])
     finish = next((record["finish"] for record in lines if "finish" in record), None)
     if finish is not None:
-        writer.finish(finish["status"], finish["stats"])
+        writer.finish(finish["status"], finish["stats"], monitors)
     return len(items)

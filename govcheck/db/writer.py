@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from govcheck.items import (
     ProbeItem,
     SiteItem,
 )
+from govcheck.monitors import CrawlFacts, MonitorSuite
 
 logger = logging.getLogger(__name__)
 ROWS_PER_STATEMENT = 400
@@ -133,14 +134,19 @@ class CrawlWriter:
         if batch:
             with_retry(self.engine, lambda session: self._write(session, batch))
 
-    def finish(self, status: str, stats: dict[str, Any]) -> None:
+    def finish(self, status: str, stats: dict[str, Any], monitors: MonitorSuite | None = None) -> None:
+        """Close the crawl row: status, stats, health counters and, given a suite, its monitors' results."""
+
         def work(session: Session) -> None:
             crawl = session.get(Crawl, self.crawl_id)
             assert crawl is not None
             crawl.status = status
             crawl.finished_at = utc_now()
             crawl.stats = stats
-            crawl.health = {**(crawl.health or {}), **self._health(session)}
+            health = {**(crawl.health or {}), **self._health(session)}
+            if monitors is not None:
+                health["monitors"] = monitors.run(CrawlFacts.from_health(crawl.homepage_status, health))
+            crawl.health = health
 
         with_retry(self.engine, work)
 
@@ -164,6 +170,18 @@ class CrawlWriter:
         pages, page_errors = session.execute(
             select(func.count(), func.count(Page.error)).where(Page.crawl_id == self.crawl_id)
         ).one()
+        failed_pages = session.scalar(
+            select(func.count()).where(
+                Page.crawl_id == self.crawl_id,
+                or_(Page.error.is_not(None), Page.status.is_(None), Page.status >= 400),
+            )
+        )
+        columns_found = session.scalar(
+            select(func.count())
+            .select_from(ColumnCheck)
+            .join(Column, Column.id == ColumnCheck.column_id)
+            .where(ColumnCheck.crawl_id == self.crawl_id, Column.is_homepage.is_(False))
+        )
         date_sources = session.execute(
             select(Entry.date_source, func.count())
             .where(Entry.column_id.in_(column_ids), Entry.last_seen_crawl_id == self.crawl_id)
@@ -178,10 +196,12 @@ class CrawlWriter:
             "date_sources": {source or "undated": count for source, count in date_sources},
             "encodings": {encoding or "none": count for encoding, count in encodings},
             "columns": {status: count for status, count in checks},
+            "columns_found": columns_found,
             "entries": entries,
             "dated_share": round(dated / entries, 3) if entries else None,
             "pages": pages,
             "page_errors": page_errors,
+            "failed_pages": failed_pages,
             "unparseable_columns": [{"url": url, "reason": reason} for url, reason in unparseable],
         }
 

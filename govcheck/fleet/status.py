@@ -11,8 +11,9 @@ from sqlalchemy import Engine, func, select
 
 from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import session_factory
-from govcheck.fleet.round import Round, message_site
-from govcheck.fleet.scrapyd import PROJECT, ScrapydError, ScrapydNode, job_round
+from govcheck.fleet.round import Progress, Round, message_site
+from govcheck.fleet.scrapyd import PROJECT, Job, ScrapydError, ScrapydNode, job_round
+from govcheck.monitors import failed_monitors
 
 
 def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> dict[str, Any]:
@@ -20,6 +21,7 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
     progress = rnd.progress()
     node_rows: list[dict[str, Any]] = []
     job_node: dict[str, str] = {}  # every job id a node knows -> that node
+    ended: list[tuple[ScrapydNode, Job]] = []  # this round's finished jobs, every node
     for node in nodes:
         row: dict[str, Any] = {
             "node": node.label,
@@ -39,6 +41,7 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             job_node.update({j.id: node.label for j in (*jobs.running, *jobs.pending, *jobs.finished)})
             row["running"] = [j.id for j in jobs.running if job_round(j.id) == rnd.name]
             row["pending"] = [j.id for j in jobs.pending if job_round(j.id) == rnd.name]
+            ended += [(node, j) for j in jobs.finished if job_round(j.id) == rnd.name]
         node_rows.append(row)
 
     with session_factory(engine)() as session:
@@ -49,6 +52,13 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
                 .outerjoin(Page, Page.crawl_id == Crawl.id)
                 .where(Crawl.round == rnd.name)
                 .group_by(Site.host)
+            ).all()
+        )
+        health = dict(
+            session.execute(
+                select(Site.host, Crawl.health)
+                .join(Crawl, Crawl.site_id == Site.id)
+                .where(Crawl.round == rnd.name)
             ).all()
         )
         # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
@@ -83,6 +93,8 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             "pages": pages.get(host),
             "findings": findings,
             "verdict": verdict,
+            # The crawl's failed health monitors (govcheck/monitors.py); null before its crawl closed.
+            "monitors": failed_monitors(health.get(host)),
         }
 
     for host, entry in progress.done.items():
@@ -106,6 +118,7 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
         "as_of": progress.as_of,
         "complete": progress.complete,
         "cleaned_up_keys": None,
+        "stalled": _stall(progress, node_rows, ended),
         "nodes": node_rows,
         "sites": rows,
         "totals": {
@@ -116,8 +129,32 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             },
             "pages": sum(r["pages"] or 0 for r in rows),
             "findings": sum(r["findings"] or 0 for r in rows),
+            "monitors_failed": sum(1 for r in rows if r["monitors"]),
         },
     }
+
+
+def _stall(
+    progress: Progress, node_rows: Sequence[dict[str, Any]], ended: Sequence[tuple[ScrapydNode, Job]]
+) -> dict[str, Any] | None:
+    """A round that cannot progress by itself: sites pending, none running, and no job of the round
+    running or waiting on any node. Points at the log of the job that ended last (the likeliest
+    to have failed: it left sites behind), and at `govcheck schedule` to restart the round."""
+    jobs_alive = any(row["running"] or row["pending"] for row in node_rows)
+    if not progress.pending or progress.running or jobs_alive:
+        return None
+    last = max(ended, key=lambda pair: pair[1].end_time or "", default=None)
+    if last is not None:
+        node, job = last
+        # Scrapyd serves every job's log at logs/<project>/<spider>/<jobid>.log.
+        job_id, log = job.id, f"{node.url}logs/{PROJECT}/{job.spider or 'portal'}/{job.id}.log"
+    else:
+        # No node listed (or none remembers the round's jobs): Redis keeps no end times, so a job the
+        # round recorded finishing a site; its log is on the node that ran it.
+        recorded = [entry for entry in progress.done.values() if entry.get("job")]
+        job_id = recorded[-1]["job"] if recorded else None
+        log = f"logs/{PROJECT}/portal/{job_id}.log under the node's logs_dir" if job_id else None
+    return {"pending": len(progress.pending), "last_job": job_id, "log": log}
 
 
 def status_table(status: dict[str, Any]) -> str:
@@ -128,6 +165,10 @@ def status_table(status: dict[str, Any]) -> str:
         f"{totals['pages']} pages, {totals['findings']} findings"
         + ("; complete" if status["complete"] else "")
     ]
+    if totals["monitors_failed"]:
+        lines[0] += f"; {totals['monitors_failed']} crawl(s) with failed health monitors"
+    if status["stalled"]:
+        lines.append(stall_message(status))
     if status["nodes"]:
         lines += [
             "",
@@ -152,8 +193,21 @@ def status_table(status: dict[str, Any]) -> str:
         state_status, job, node, pages, findings, verdict = cells
         if site["reason"]:
             verdict = f"{verdict} ({site['reason']})"
+        if site["monitors"]:
+            verdict = f"{verdict} [health: {', '.join(site['monitors'])}]"
         lines.append(
             f"{site['host']:<32} {site['state']:<8} {state_status:<9} {job:<24} {node:<16} {pages:>5} "
             f"{findings:>8} {verdict}"
         )
     return "\n".join(lines) + "\n"
+
+
+def stall_message(status: dict[str, Any]) -> str:
+    stall = status["stalled"]
+    message = (
+        f"STALLED: {stall['pending']} site(s) pending and no job of round {status['round']} running or "
+        f"waiting; start jobs with `govcheck schedule --round {status['round']}`"
+    )
+    if stall["last_job"]:
+        message += f". The last job, {stall['last_job']}, ended: see its log {stall['log']}"
+    return message

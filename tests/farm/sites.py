@@ -35,6 +35,14 @@ def col(name: str, slug: str, newest: str | None, **kw: Any) -> Col:
     return Col(name, slug, date.fromisoformat(newest) if newest else None, **kw)
 
 
+# A portal's nav links out to the province's 12345 hotline (its 政务咨询 channel, as real portals do), so the
+# interaction rule, which judges portals only, finds a channel.
+PORTAL_OUTLINKS = (
+    ("政务服务", "http://zwfw.hubei.gov.cn/"),
+    ("12345热线网上留言", "http://www.hubei.gov.cn/12345/"),
+)
+
+
 @dataclass(frozen=True)
 class SiteSpec:
     host: str
@@ -344,6 +352,7 @@ _SCJDGLJ = SiteSpec(
 
 _ZGSUIXIAN = SiteSpec(
     host="www.zgsuixian.gov.cn",
+    outlinks=PORTAL_OUTLINKS,
     code="4213210015",
     name="随县人民政府",
     org="随县",
@@ -658,6 +667,7 @@ _CSV_SPECS = (_SJJ, _JTJ, _YJGLJ, _SFJ, _SCJDGLJ, _ZGSUIXIAN, _DHS, _ZJJ, _GAJ, 
 # one is listed only in its section's sidebar and the sitemap, so the homepage has exactly two broken links.
 _PORTAL = SiteSpec(
     host="www.suizhou.gov.cn",
+    outlinks=PORTAL_OUTLINKS,
     code="4213000001",
     name="随州市人民政府",
     org="随州市",

@@ -36,6 +36,7 @@ class SiteTruth:
     good_links: tuple[str, ...]
     expected_summary: str
     expected_verdict: str  # "pass" / "fail" / "unknown"
+    is_portal: bool  # 是否为门户网: the 政务咨询 rule (interaction_unanswered) judges portals only
 
 
 # indicators.md §b.3 keyword lists (2 weeks, then 6 months); "今日××" is the prefix form.
@@ -72,6 +73,8 @@ _BULLETIN = {
 # The portal fails on the blank-column veto (≥5); every other replica passes (附件1 sites have stale
 # columns, but below every veto threshold).
 _VERDICTS = {"www.suizhou.gov.cn": "fail"}
+# 是否为门户网 as the 随州 registry has it: the city's and the county's portals.
+PORTALS = frozenset({"www.suizhou.gov.cn", "www.zgsuixian.gov.cn"})
 
 DEAD_HOSTS: dict[str, str] = {
     "www.dead-refused.gov.cn": "connection_refused",  # also the portal's dead 友情链接
@@ -97,10 +100,20 @@ def _truth(site: Site) -> SiteTruth:
         good_links=site.good,
         expected_summary=_BULLETIN.get(spec.host, ""),
         expected_verdict=_VERDICTS.get(spec.host, "pass"),
+        is_portal=spec.host in PORTALS,
     )
 
 
 SITES: dict[str, SiteTruth] = {host: _truth(site) for host, site in build_all().items()}
+
+
+def registry_csv() -> str:
+    """The farm's sites as a registry (the headers real bulletins use): ``tests/farm/sites.csv``,
+    which ``make demo`` and the README's Usage section import."""
+    rows = [
+        f"{s.site_code or ''},{s.name},{s.host},{'是' if s.is_portal else '否'}\n" for s in SITES.values()
+    ]
+    return "网站标识码,网站名称,首页地址,是否为门户网\n" + "".join(rows)
 
 
 # Backend group (one server or 集约化 platform) of every host the farm answers for, as a registry's
