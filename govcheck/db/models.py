@@ -9,6 +9,7 @@ and URL(s), an evaluation by (site, as_of, round).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -78,7 +79,7 @@ class Crawl(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)  # 1, 2, … within (round, site)
     # The writer's identity for this attempt: a spool written after a database failure replays into it.
-    attempt_key: Mapped[str] = mapped_column(String(32), unique=True)
+    attempt_key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
     status: Mapped[str] = mapped_column(String(20), default="running")  # running | finished | interrupted
     as_of: Mapped[dt.date] = mapped_column(Date)
     reference_at: Mapped[dt.datetime]  # "now" for relative and year-less dates

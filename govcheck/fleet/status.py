@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, exists, func, select
+from sqlalchemy.orm import aliased
 
+from govcheck.db.attempts import INTERRUPTED
 from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import session_factory
 from govcheck.fleet.round import Round, message_site
@@ -42,12 +44,29 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
         node_rows.append(row)
 
     with session_factory(engine)() as session:
+        # Pages of each site's newest attempt (a re-crawl after a killed job starts again from zero).
+        newer = aliased(Crawl)
         pages = dict(
             session.execute(
                 select(Site.host, func.count(Page.id))
                 .join(Crawl, Crawl.site_id == Site.id)
                 .outerjoin(Page, Page.crawl_id == Crawl.id)
-                .where(Crawl.round == rnd.name)
+                .where(
+                    Crawl.round == rnd.name,
+                    ~exists().where(
+                        newer.round == Crawl.round,
+                        newer.site_id == Crawl.site_id,
+                        newer.attempt > Crawl.attempt,
+                    ),
+                )
+                .group_by(Site.host)
+            ).all()
+        )
+        interrupted = dict(
+            session.execute(
+                select(Site.host, func.count(Crawl.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .where(Crawl.round == rnd.name, Crawl.status == INTERRUPTED)
                 .group_by(Site.host)
             ).all()
         )
@@ -81,6 +100,8 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             "starts": progress.starts.get(host, 0),
             "reason": reason,
             "pages": pages.get(host),
+            # Attempts at the site in this round that never finished (a killed or cancelled job).
+            "interrupted_attempts": interrupted.get(host, 0) if host in pages else None,
             "findings": findings,
             "verdict": verdict,
         }
@@ -152,6 +173,8 @@ def status_table(status: dict[str, Any]) -> str:
         state_status, job, node, pages, findings, verdict = cells
         if site["reason"]:
             verdict = f"{verdict} ({site['reason']})"
+        if site["interrupted_attempts"]:
+            verdict = f"{verdict} [{site['interrupted_attempts']} interrupted attempt(s)]"
         lines.append(
             f"{site['host']:<32} {site['state']:<8} {state_status:<9} {job:<24} {node:<16} {pages:>5} "
             f"{findings:>8} {verdict}"
