@@ -337,8 +337,9 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
             if code:
                 failed.append(host)
             state = "done" if code == 0 else f"FAILED (exit {code}, see {log_dir / (host + '.log')})"
-            # A process that ended without closing its attempt (killed) leaves it running: say so.
-            if interrupt_unfinished(engine, round_name, host, started):
+            # A process killed (or crashed) before closing its attempt leaves it running: say so. One
+            # that exits 0 may have spooled its attempt for `db replay` to complete.
+            if code and interrupt_unfinished(engine, round_name, host, started):
                 state += "; its crawl attempt is interrupted (the previous finished attempt still counts)"
             print(f"[{done}/{len(targets)}] {host}: {state}", file=sys.stderr)
     if failed:

@@ -96,7 +96,7 @@ def test_a_recrawl_is_a_new_attempt_and_counts_only_once_finished(database_url: 
     engine.dispose()
 
 
-def test_a_new_attempt_marks_a_dead_running_one_interrupted(database_url: str) -> None:
+def test_a_new_attempt_supersedes_a_dead_or_stalled_one(database_url: str) -> None:
     engine = open_database(database_url)
     write_crawl(engine, GOOD, ROUND, Q1)
     killed = CrawlWriter(engine, context())
@@ -106,6 +106,9 @@ def test_a_new_attempt_marks_a_dead_running_one_interrupted(database_url: str) -
     redone.begin()
     assert attempts(engine) == [(1, "finished"), (2, "interrupted"), (3, "running")]
     redone.write(partial_items())  # type: ignore[arg-type]
+    # A worker that only stalled (its fleet lease lost) ends after all: the later attempt replaces it.
+    killed.finish("finished", {})
+    assert attempts(engine) == [(1, "finished"), (2, "interrupted"), (3, "running")]
     redone.finish("finished", {})
     with engine.connect() as connection:
         current = connection.execute(

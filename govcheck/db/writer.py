@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from govcheck.db.attempts import RUNNING, supersede_running
+from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
 from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Probe, Site, utc_now
 from govcheck.db.session import with_retry
 from govcheck.items import (
@@ -144,7 +144,24 @@ class CrawlWriter:
         def work(session: Session) -> None:
             crawl = session.get(Crawl, self.crawl_id)
             assert crawl is not None
-            crawl.status = status
+            superseded = session.scalar(
+                select(Crawl.attempt).where(
+                    Crawl.round == crawl.round, Crawl.site_id == crawl.site_id, Crawl.attempt > crawl.attempt
+                )
+            )
+            final = status
+            if superseded is not None and status == FINISHED:
+                # A later attempt began while this one ran (a fleet lease lost in a stall, a replay
+                # after a re-crawl): that one replaces it, so one finished attempt counts per round.
+                logger.warning(
+                    "Attempt %d of %s in round %s ends after attempt %d began: kept as interrupted",
+                    crawl.attempt,
+                    self.context.host,
+                    crawl.round,
+                    superseded,
+                )
+                final = INTERRUPTED
+            crawl.status = final
             crawl.finished_at = utc_now()
             crawl.stats = stats
             crawl.health = {**(crawl.health or {}), **self._health(session)}
