@@ -174,3 +174,31 @@ def test_evaluation_on_close_of_another_round_keeps_its_own_attempts(database_ur
         assert [tuple(r) for r in numbered] == [(ROUND, 1), ("2024-Q2", 1)]
         assert session.scalar(select(func.count()).select_from(Site)) == 1
     engine.dispose()
+
+
+def test_workers_opening_one_site_at_once_get_distinct_attempts(database_url: str) -> None:
+    """Fleet nodes may open the same site together (a lease lost in a stall): the attempt numbers
+    are taken one after the other, never twice, and the first one is superseded."""
+    import threading
+
+    engine = open_database(database_url)
+    writers = [CrawlWriter(engine, context()) for _ in range(4)]
+    barrier = threading.Barrier(len(writers))
+    errors: list[BaseException] = []
+
+    def begin(writer: CrawlWriter) -> None:
+        barrier.wait()
+        try:
+            writer.begin()
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=begin, args=(w,)) for w in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(number for number, _ in attempts(engine)) == [1, 2, 3, 4]
+    assert [status for _, status in attempts(engine)] == ["interrupted"] * 3 + ["running"]
+    engine.dispose()
