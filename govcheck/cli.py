@@ -21,6 +21,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from govcheck import config, recheck, registry, report
 from govcheck.db.attempts import interrupt_unfinished
@@ -348,13 +349,14 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 0
 
 
-def _check_selection(engine: Engine, round_name: str, host: str | None) -> None:
+def _check_selection(engine: Engine, command: str, round_name: str, host: str | None) -> None:
     """Refuse, saying why, to evaluate or report what the database cannot hold: nothing crawled yet
     (EXIT_EMPTY), a round or a site it does not know (EXIT_USAGE)."""
     with session_factory(engine)() as session:
         if session.scalar(select(Crawl.id).limit(1)) is None:
             raise CliError(
-                "nothing to report: the database holds no crawl yet (run `govcheck crawl` first)", EXIT_EMPTY
+                f"nothing to {command}: the database holds no crawl yet (run `govcheck crawl` first)",
+                EXIT_EMPTY,
             )
         if round_name and not _round_known(session, round_name):
             rounds = sorted(set(session.scalars(select(Crawl.round).distinct())))
@@ -363,7 +365,7 @@ def _check_selection(engine: Engine, round_name: str, host: str | None) -> None:
             raise CliError(f"unknown site {host} (crawl it first, or import it with `govcheck sites import`)")
 
 
-def _round_known(session: Any, round_name: str) -> bool:
+def _round_known(session: Session, round_name: str) -> bool:
     crawled = session.scalar(select(Crawl.id).where(Crawl.round == round_name).limit(1))
     evaluated = session.scalar(select(Evaluation.id).where(Evaluation.round == round_name).limit(1))
     return crawled is not None or evaluated is not None
@@ -371,6 +373,7 @@ def _round_known(session: Any, round_name: str) -> bool:
 
 def _default_as_of(engine: Engine, round_name: str) -> dt.date:
     """The as-of of the round (named, else the one crawled last), announced on stderr."""
+    how = "named" if round_name else "the newest crawled"
     with session_factory(engine)() as session:
         if not round_name:
             newest = session.scalar(select(Crawl.round).order_by(Crawl.started_at.desc(), Crawl.id.desc()))
@@ -381,8 +384,7 @@ def _default_as_of(engine: Engine, round_name: str) -> dt.date:
     if as_of is None:
         raise CliError(f"round {round_name!r} has no as-of date: give --as-of DATE")
     print(
-        f"govcheck: no --as-of given: reporting as of {as_of}, the as-of of round {round_name} "
-        f"({'named' if round_name else 'the newest crawled'})",
+        f"govcheck: no --as-of given: reporting as of {as_of}, the as-of of round {round_name} ({how})",
         file=sys.stderr,
     )
     return as_of
@@ -390,7 +392,7 @@ def _default_as_of(engine: Engine, round_name: str) -> dt.date:
 
 def cmd_evaluate(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     engine = _engine(settings)
-    _check_selection(engine, args.round, args.site)
+    _check_selection(engine, "evaluate", args.round, args.site)
     results = evaluate(
         engine,
         args.as_of,
@@ -405,7 +407,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     engine = _engine(settings)
-    _check_selection(engine, args.round, args.site)
+    _check_selection(engine, "report", args.round, args.site)
     as_of = args.as_of or _default_as_of(engine, args.round)
     if report.has_evaluations(engine, as_of, args.round):
         data = report.build(engine, as_of, round_name=args.round, host=args.site)

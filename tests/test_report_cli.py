@@ -75,7 +75,8 @@ def test_report_on_an_empty_database_says_so(database_url: str, run: Callable[[s
     code, out, err = call("report", "--as-of", "2024-02-28")
     assert (code, out) == (EXIT_EMPTY, "")
     assert "nothing to report: the database holds no crawl yet" in err
-    assert call("evaluate", "--as-of", "2024-02-28")[0] == EXIT_EMPTY
+    code, _, err = call("evaluate", "--as-of", "2024-02-28")
+    assert code == EXIT_EMPTY and "nothing to evaluate" in err
 
 
 def test_unknown_round_or_site_is_named(database_url: str, run: Callable[[str], Run]) -> None:
@@ -98,13 +99,16 @@ def test_report_without_as_of_uses_the_newest_rounds_and_stores_nothing(
     call = run(database_url)
     code, out, err = call("report", "--format", "json")
     assert code == 0, err
-    assert "no --as-of given: reporting as of 2024-02-28, the as-of of round 2024-Q1" in err
+    assert (
+        "no --as-of given: reporting as of 2024-02-28, the as-of of round 2024-Q1 (the newest crawled)" in err
+    )
     assert "evaluating for this report only, nothing stored" in err
     data = json.loads(out)
     assert data["as_of"] == "2024-02-28" and [s["verdict"] for s in data["sites"]] == ["pass"]
     assert stored_evaluations(database_url) == 0
     code, out, err = call("report", "--round", "2024-Q1", "--store")
     assert code == 0 and "evaluating and storing it" in err
+    assert "the as-of of round 2024-Q1 (named)" in err
     assert json.loads(out)["round"] == "2024-Q1"
     assert stored_evaluations(database_url) == 1
 
