@@ -521,9 +521,9 @@ def _nodes(args: argparse.Namespace, settings: dict[str, Any], *, required: bool
     return nodes
 
 
-def _registry_engine(settings: dict[str, Any]) -> Engine | None:
-    """The database to read the registry from; None when its SQLite file does not exist yet (only
-    the commands that store something create it, and a round of named sites needs no registry)."""
+def _existing_engine(settings: dict[str, Any]) -> Engine | None:
+    """The database, or None when its SQLite file does not exist yet: only the commands that store
+    something create it, and a round of named sites (or its status, from Redis) can do without."""
     try:
         return open_database(
             settings["GOVCHECK_DATABASE_URL"], migrate=settings["GOVCHECK_AUTO_MIGRATE"], create=False
@@ -609,7 +609,7 @@ def _enqueue(engine: Engine | None, rnd: Round, args: argparse.Namespace) -> Non
 
 def cmd_enqueue(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     rnd = _round(settings, args.round)
-    _enqueue(_registry_engine(settings), rnd, args)
+    _enqueue(_existing_engine(settings), rnd, args)
     return 0
 
 
@@ -621,7 +621,7 @@ def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     if args.all or args.region or args.site:
-        _enqueue(_registry_engine(settings), rnd, args)
+        _enqueue(_existing_engine(settings), rnd, args)
     elif not rnd.exists():
         raise CliError(f"round {rnd.name} is not in Redis: select sites (--all, --region, --site) to enqueue")
 
@@ -681,7 +681,7 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     if not rnd.exists():
         raise CliError(f"round {rnd.name} is not in Redis (never enqueued, or its bookkeeping has expired)")
     nodes = _nodes(args, settings, required=False)
-    engine = _engine(settings)
+    engine = _existing_engine(settings)
     try:
         while True:
             status = round_status(rnd, nodes, engine)

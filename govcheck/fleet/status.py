@@ -17,8 +17,9 @@ from govcheck.fleet.round import Round, message_site
 from govcheck.fleet.scrapyd import PROJECT, ScrapydError, ScrapydNode, job_round
 
 
-def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> dict[str, Any]:
-    """The status document: every key always present (null where it does not apply)."""
+def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine | None) -> dict[str, Any]:
+    """The status document: every key always present (null where it does not apply; pages, findings
+    and verdicts too while no worker has created the database yet, ``engine`` None)."""
     progress = rnd.progress()
     node_rows: list[dict[str, Any]] = []
     job_node: dict[str, str] = {}  # every job id a node knows -> that node
@@ -43,44 +44,9 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             row["pending"] = [j.id for j in jobs.pending if job_round(j.id) == rnd.name]
         node_rows.append(row)
 
-    with session_factory(engine)() as session:
-        # Pages of each site's newest attempt (a re-crawl after a killed job starts again from zero).
-        newer = aliased(Crawl)
-        pages = dict(
-            session.execute(
-                select(Site.host, func.count(Page.id))
-                .join(Crawl, Crawl.site_id == Site.id)
-                .outerjoin(Page, Page.crawl_id == Crawl.id)
-                .where(
-                    Crawl.round == rnd.name,
-                    ~exists().where(
-                        newer.round == Crawl.round,
-                        newer.site_id == Crawl.site_id,
-                        newer.attempt > Crawl.attempt,
-                    ),
-                )
-                .group_by(Site.host)
-            ).all()
-        )
-        interrupted = dict(
-            session.execute(
-                select(Site.host, func.count(Crawl.id))
-                .join(Crawl, Crawl.site_id == Site.id)
-                .where(Crawl.round == rnd.name, Crawl.status == INTERRUPTED)
-                .group_by(Site.host)
-            ).all()
-        )
-        # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
-        query = (
-            select(Site.host, Evaluation.verdict, func.count(Finding.id))
-            .join(Evaluation, Evaluation.site_id == Site.id)
-            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
-            .where(Evaluation.round == rnd.name)
-            .group_by(Site.host, Evaluation.id, Evaluation.verdict)
-        )
-        if progress.as_of:
-            query = query.where(Evaluation.as_of == dt.date.fromisoformat(progress.as_of))
-        evaluations = {host: (verdict, count) for host, verdict, count in session.execute(query).all()}
+    pages, interrupted, evaluations = (
+        _stored(engine, rnd.name, progress.as_of) if engine is not None else ({}, {}, {})
+    )
 
     sites: dict[str, dict[str, Any]] = {}
 
@@ -139,6 +105,52 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             "findings": sum(r["findings"] or 0 for r in rows),
         },
     }
+
+
+def _stored(
+    engine: Engine, round_name: str, as_of: str | None
+) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[str, int]]]:
+    """Per host: pages of the newest attempt, interrupted attempts, and the round's evaluation
+    (verdict, findings) at the round's as-of."""
+    with session_factory(engine)() as session:
+        # Pages of each site's newest attempt (a re-crawl after a killed job starts again from zero).
+        newer = aliased(Crawl)
+        pages = dict(
+            session.execute(
+                select(Site.host, func.count(Page.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .outerjoin(Page, Page.crawl_id == Crawl.id)
+                .where(
+                    Crawl.round == round_name,
+                    ~exists().where(
+                        newer.round == Crawl.round,
+                        newer.site_id == Crawl.site_id,
+                        newer.attempt > Crawl.attempt,
+                    ),
+                )
+                .group_by(Site.host)
+            ).all()
+        )
+        interrupted = dict(
+            session.execute(
+                select(Site.host, func.count(Crawl.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .where(Crawl.round == round_name, Crawl.status == INTERRUPTED)
+                .group_by(Site.host)
+            ).all()
+        )
+        # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
+        query = (
+            select(Site.host, Evaluation.verdict, func.count(Finding.id))
+            .join(Evaluation, Evaluation.site_id == Site.id)
+            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
+            .where(Evaluation.round == round_name)
+            .group_by(Site.host, Evaluation.id, Evaluation.verdict)
+        )
+        if as_of:
+            query = query.where(Evaluation.as_of == dt.date.fromisoformat(as_of))
+        evaluations = {host: (verdict, count) for host, verdict, count in session.execute(query).all()}
+    return pages, interrupted, evaluations
 
 
 def status_table(status: dict[str, Any]) -> str:
