@@ -26,9 +26,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from govcheck import __version__, bulletin, config, names, recheck, registry, report
-from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
+from govcheck.db.attempts import interrupt_unfinished
+from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site, utc_now
 from govcheck.db.session import (
     DatabaseError,
+    MissingDatabase,
     downgrade,
     masked,
     open_database,
@@ -37,6 +39,7 @@ from govcheck.db.session import (
     with_retry,
 )
 from govcheck.evaluator import evaluate
+from govcheck.evaluator.engine import read_unstored
 from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from govcheck.fleet.round import Round, RoundError, SiteTask, redis_from_url, task_for_site
 from govcheck.fleet.scrapyd import (
@@ -58,6 +61,7 @@ logger = logging.getLogger("govcheck")
 EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_SERVICE = 4  # Redis or every Scrapyd node unusable
+EXIT_EMPTY = 5  # report/evaluate: the database holds no crawl yet
 
 
 class CliError(Exception):
@@ -226,10 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     report_cmd = commands.add_parser("report", help="print the evaluation report")
     report_cmd.add_argument("--format", choices=report.FORMATS, default="json")
-    report_cmd.add_argument("--as-of", type=_date, help="default: today in Asia/Shanghai")
+    report_cmd.add_argument(
+        "--as-of", type=_date, help="default: the as-of of the round (--round, else the newest crawled)"
+    )
     report_cmd.add_argument("--round", default="")
     report_cmd.add_argument("--site", metavar="HOST")
     _add_bulletin_options(report_cmd, annex=1)
+    report_cmd.add_argument(
+        "--store",
+        action="store_true",
+        help="when nothing is stored for the as-of and round, store the evaluation made for the report",
+    )
 
     recheck_cmd = commands.add_parser("recheck", help="复查: which of a previous round's problems remain")
     before = recheck_cmd.add_mutually_exclusive_group(required=True)
@@ -252,11 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine(settings: dict[str, Any], *, migrate: bool | None = None) -> Engine:
+def _engine(settings: dict[str, Any], *, migrate: bool | None = None, create: bool = False) -> Engine:
+    """The database; only commands that store something new (``create``) may create a SQLite file."""
     url = settings["GOVCHECK_DATABASE_URL"]
     logger.info("Database: %s", masked(url))
     try:
-        return open_database(url, migrate=settings["GOVCHECK_AUTO_MIGRATE"] if migrate is None else migrate)
+        return open_database(
+            url, migrate=settings["GOVCHECK_AUTO_MIGRATE"] if migrate is None else migrate, create=create
+        )
     except DatabaseError as exc:
         raise CliError(str(exc), EXIT_DATABASE) from exc
 
@@ -275,7 +289,7 @@ def _site_ids(engine: Engine, hosts: Sequence[str] | None) -> list[int] | None:
 
 
 def cmd_sites(args: argparse.Namespace, settings: dict[str, Any]) -> int:
-    engine = _engine(settings)
+    engine = _engine(settings, create=args.action == "import")
     if args.action == "import":
         if not args.file.is_file():
             raise CliError(f"{args.file}: no such file")
@@ -451,7 +465,7 @@ def _recheck_unreachable(
 
 def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     wanted = _site_hosts(args.site or [])  # a bad name is refused before the database is opened
-    engine = _engine(settings)
+    engine = _engine(settings, create=True)
     as_of = args.as_of or config.today_in_shanghai()
     round_name = args.round or as_of.isoformat()
     targets = _crawl_targets(engine, args, wanted)
@@ -460,7 +474,7 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govcheck.settings"}
     env.update({k: str(v) for k, v in settings.items() if k.startswith("GOVCHECK_") or k == "REDIS_URL"})
     pending = list(targets)
-    running: dict[str, tuple[subprocess.Popen[bytes], float]] = {}
+    running: dict[str, tuple[subprocess.Popen[bytes], float, dt.datetime]] = {}
     logger.info(
         "Crawling %d site(s) as of %s, round %s, %d at a time; logs in %s",
         len(targets),
@@ -486,15 +500,23 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 running[host] = (
                     subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL),
                     time.monotonic(),
+                    utc_now(),
                 )
                 progress.started(host)
             time.sleep(0.2)
-            for host, (process, began) in list(running.items()):
+            for host, (process, began, started) in list(running.items()):
                 code = process.poll()
                 if code is None:
                     continue
                 del running[host]
                 failed += bool(code)
+                # A process killed (or crashed) before closing its attempt leaves it running: say so. One
+                # that exits 0 may have spooled its attempt for `db replay` to complete.
+                if code and interrupt_unfinished(engine, round_name, host, started):
+                    logger.warning(
+                        "%s: its crawl attempt is interrupted (the previous finished attempt still counts)",
+                        host,
+                    )
                 outcome = SiteOutcome(host, code, time.monotonic() - began, log_dir / f"{host}.log")
                 if not code:
                     try:
@@ -518,6 +540,7 @@ def _stored_outcome(
             select(Crawl.id, Crawl.health)
             .join(Site, Site.id == Crawl.site_id)
             .where(Site.host == outcome.host, Crawl.round == crawl_round)
+            .order_by(Crawl.attempt.desc())
         ).first()
         if crawl is None:
             return outcome  # nothing stored (the database was down: see the spool)
@@ -542,8 +565,50 @@ def _stored_outcome(
     )
 
 
+def _check_selection(engine: Engine, command: str, round_name: str, host: str | None) -> None:
+    """Refuse, saying why, to evaluate or report what the database cannot hold: nothing crawled yet
+    (EXIT_EMPTY), a round or a site it does not know (EXIT_USAGE)."""
+    with session_factory(engine)() as session:
+        if session.scalar(select(Crawl.id).limit(1)) is None:
+            raise CliError(
+                f"nothing to {command}: the database holds no crawl yet (run `govcheck crawl` first)",
+                EXIT_EMPTY,
+            )
+        if round_name and not _round_known(session, round_name):
+            rounds = sorted(set(session.scalars(select(Crawl.round).distinct())))
+            raise CliError(f"unknown round {round_name!r} (rounds crawled: {', '.join(rounds)})")
+        if host and session.scalar(select(Site.id).where(Site.host == host.lower())) is None:
+            raise CliError(f"unknown site {host} (crawl it first, or import it with `govcheck sites import`)")
+
+
+def _round_known(session: Session, round_name: str) -> bool:
+    crawled = session.scalar(select(Crawl.id).where(Crawl.round == round_name).limit(1))
+    evaluated = session.scalar(select(Evaluation.id).where(Evaluation.round == round_name).limit(1))
+    return crawled is not None or evaluated is not None
+
+
+def _default_as_of(engine: Engine, round_name: str) -> dt.date:
+    """The as-of of the round (named, else the one crawled last), announced on stderr."""
+    how = "named" if round_name else "the newest crawled"
+    with session_factory(engine)() as session:
+        if not round_name:
+            newest = session.scalar(select(Crawl.round).order_by(Crawl.started_at.desc(), Crawl.id.desc()))
+            round_name = newest or ""
+        as_of = session.scalar(
+            select(func.max(Crawl.as_of)).where(Crawl.round == round_name)
+        ) or session.scalar(select(func.max(Evaluation.as_of)).where(Evaluation.round == round_name))
+    if as_of is None:
+        raise CliError(f"round {round_name!r} has no as-of date: give --as-of DATE")
+    print(
+        f"govcheck: no --as-of given: reporting as of {as_of}, the as-of of round {round_name} ({how})",
+        file=sys.stderr,
+    )
+    return as_of
+
+
 def cmd_evaluate(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     engine = _engine(settings)
+    _check_selection(engine, "evaluate", args.round, args.site)
     results = evaluate(
         engine,
         args.as_of,
@@ -588,10 +653,38 @@ def _render(
 def cmd_report(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     _check_bulletin_options(args)
     engine = _engine(settings)
-    as_of = args.as_of or config.today_in_shanghai()
-    if not report.has_evaluations(engine, as_of, args.round):
-        evaluate(engine, as_of, settings=settings, round_name=args.round)
-    data = report.build(engine, as_of, round_name=args.round, host=args.site)
+    _check_selection(engine, "report", args.round, args.site)
+    as_of = args.as_of or _default_as_of(engine, args.round)
+    if report.has_evaluations(engine, as_of, args.round):
+        data = report.build(engine, as_of, round_name=args.round, host=args.site)
+    else:
+        where = f"as of {as_of}" + (f", round {args.round}" if args.round else "")
+        if args.store:
+            print(f"govcheck: no evaluation stored {where}: evaluating and storing it", file=sys.stderr)
+            evaluate(engine, as_of, settings=settings, round_name=args.round)
+            data = report.build(engine, as_of, round_name=args.round, host=args.site)
+        else:
+            print(
+                f"govcheck: no evaluation stored {where}: evaluating for this report only, nothing stored "
+                "(--store keeps it; `govcheck evaluate` stores it)",
+                file=sys.stderr,
+            )
+            data = read_unstored(
+                engine,
+                as_of,
+                lambda session: report.build_from(session, as_of, round_name=args.round, host=args.site),
+                settings=settings,
+                site_ids=_site_ids(engine, [args.site] if args.site else None),
+                round_name=args.round,
+            )
+    for site in data["sites"]:
+        later = site["later_attempt"]
+        if later:
+            print(
+                f"govcheck: {site['host']}: crawl attempt {later['attempt']} of its round is {later['status']}; "
+                f"this report uses attempt {site['crawl_attempt']}, the newest finished one",
+                file=sys.stderr,
+            )
     _write(
         _render(args, settings, data, report.document(data, problems_only=args.problems_only)), args.output
     )
@@ -639,7 +732,7 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
             count = replay(engine, path, MonitorSuite.from_settings(settings))
             print(f"{path}: {count} items loaded", file=sys.stderr)
         return 0
-    engine = _engine(settings, migrate=False)
+    engine = _engine(settings, migrate=False, create=args.action == "upgrade")
     if args.action == "upgrade":
         upgrade(engine)
         target = "head"
@@ -682,23 +775,45 @@ def _nodes(args: argparse.Namespace, settings: dict[str, Any], *, required: bool
     return nodes
 
 
-def _selected_sites(engine: Engine, args: argparse.Namespace) -> list[tuple[str, str | None, str | None]]:
+def _existing_engine(settings: dict[str, Any]) -> Engine | None:
+    """The database, or None when its SQLite file does not exist yet: only the commands that store
+    something create it, and a round of named sites (or its status, from Redis) can do without."""
+    try:
+        return open_database(
+            settings["GOVCHECK_DATABASE_URL"], migrate=settings["GOVCHECK_AUTO_MIGRATE"], create=False
+        )
+    except MissingDatabase:
+        return None
+    except DatabaseError as exc:
+        raise CliError(str(exc), EXIT_DATABASE) from exc
+
+
+def _selected_sites(
+    engine: Engine | None, args: argparse.Namespace
+) -> list[tuple[str, str | None, str | None]]:
     """(host, homepage, registry backend) of each selected site; --site hosts unknown to the database
     come with no homepage (the round uses http://HOST/)."""
+    if args.site:
+        wanted: dict[str, str | None] = {}
+        for value in args.site:
+            try:
+                host, homepage = registry.normalize_homepage(value)
+            except ValueError as exc:
+                raise CliError(f"--site: {exc}") from exc
+            wanted[host] = homepage if "://" in homepage else None
+        known: dict[str, Site] = {}
+        if engine is not None:
+            with session_factory(engine)() as session:
+                known = {s.host: s for s in session.scalars(select(Site).where(Site.host.in_(wanted)))}
+        return [
+            (h, known[h].homepage, known[h].backend) if h in known else (h, url, None)
+            for h, url in wanted.items()
+        ]
+    if engine is None:
+        raise CliError(
+            "the registry is empty: run `govcheck sites import FILE` first, or name sites with --site"
+        )
     with session_factory(engine)() as session:
-        if args.site:
-            wanted: dict[str, str | None] = {}
-            for value in args.site:
-                try:
-                    host, homepage = registry.normalize_homepage(value)
-                except ValueError as exc:
-                    raise CliError(f"--site: {exc}") from exc
-                wanted[host] = homepage if "://" in homepage else None
-            known = {s.host: s for s in session.scalars(select(Site).where(Site.host.in_(wanted)))}
-            return [
-                (h, known[h].homepage, known[h].backend) if h in known else (h, url, None)
-                for h, url in wanted.items()
-            ]
         query = select(Site).where(Site.in_registry.is_(True)).order_by(Site.site_code, Site.host)
         if args.region:
             query = query.where(Site.region.in_(args.region))
@@ -714,7 +829,7 @@ def _selected_sites(engine: Engine, args: argparse.Namespace) -> list[tuple[str,
         return [(s.host, s.homepage, s.backend) for s in sites]
 
 
-def _enqueue(engine: Engine, rnd: Round, args: argparse.Namespace) -> None:
+def _enqueue(engine: Engine | None, rnd: Round, args: argparse.Namespace) -> None:
     """Queue the selected sites; the round keeps its first as-of and link scope."""
     existing = rnd.progress().as_of if rnd.exists() else None
     if existing and args.as_of and args.as_of.isoformat() != existing:
@@ -748,7 +863,7 @@ def _enqueue(engine: Engine, rnd: Round, args: argparse.Namespace) -> None:
 
 def cmd_enqueue(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     rnd = _round(settings, args.round)
-    _enqueue(_engine(settings), rnd, args)
+    _enqueue(_existing_engine(settings), rnd, args)
     return 0
 
 
@@ -760,7 +875,7 @@ def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     if args.all or args.region or args.site:
-        _enqueue(_engine(settings), rnd, args)
+        _enqueue(_existing_engine(settings), rnd, args)
     elif not rnd.exists():
         raise CliError(f"round {rnd.name} is not in Redis: select sites (--all, --region, --site) to enqueue")
 
@@ -826,7 +941,7 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     if not rnd.exists():
         raise CliError(f"round {rnd.name} is not in Redis (never enqueued, or its bookkeeping has expired)")
     nodes = _nodes(args, settings, required=False)
-    engine = _engine(settings)
+    engine = _existing_engine(settings)
     try:
         while True:
             status = round_status(rnd, nodes, engine)

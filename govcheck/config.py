@@ -283,6 +283,13 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
+        "GOVCHECK_MAX_CRAWL_AGE_DAYS",
+        7,
+        _non_negative_int,
+        "A site whose newest finished crawl is more days than this before the as-of date is judged "
+        "unknown (no_recent_crawl), never on old data.",
+    ),
+    Setting(
         "GOVCHECK_MONITOR_MAX_ERROR_SHARE",
         20.0,
         _non_negative_float,

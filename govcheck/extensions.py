@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from govcheck import config
 from govcheck import signals as govcheck_signals
+from govcheck.db.attempts import INTERRUPTED
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import DatabaseError, open_database, with_retry
 from govcheck.db.writer import CrawlContext
@@ -77,10 +78,13 @@ class EvaluateOnClose:
 
     def _evaluate(self, engine: Engine, context: CrawlContext, reason: str, *, named_round: bool) -> None:
         def find(session: Session) -> tuple[int, int] | None:
+            # This process's attempt: the newest of the (round, site), begun when the site opened.
             row = session.execute(
                 select(Crawl.id, Crawl.site_id)
                 .join(Site, Site.id == Crawl.site_id)
                 .where(Site.host == context.host, Crawl.round == context.round)
+                .order_by(Crawl.attempt.desc())
+                .limit(1)
             ).first()
             return (row[0], row[1]) if row else None
 
@@ -94,10 +98,13 @@ class EvaluateOnClose:
         if reason not in COMPLETE_REASONS:
             with_retry(
                 engine,
-                lambda s: s.execute(update(Crawl).where(Crawl.id == crawl_id).values(status="interrupted")),
+                lambda s: s.execute(update(Crawl).where(Crawl.id == crawl_id).values(status=INTERRUPTED)),
             )
             logger.warning(
-                "Crawl of %s ended with %r: marked interrupted, not evaluated", context.host, reason
+                "Crawl of %s ended with %r: this attempt is marked interrupted and not evaluated "
+                "(the previous finished attempt, if any, still counts)",
+                context.host,
+                reason,
             )
             return
         round_name = context.round if named_round else ""

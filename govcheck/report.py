@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from govcheck import bulletin, workbook
+from govcheck.db.attempts import later_attempt
 from govcheck.db.models import Crawl, Evaluation, Finding, Site
 from govcheck.db.session import session_factory
 from govcheck.document import Document, Figure, Imprint, Table, chinese_date, plain
@@ -73,10 +74,13 @@ def has_evaluations(engine: Engine, as_of: dt.date, round_name: str = "") -> boo
 def build(engine: Engine, as_of: dt.date, *, round_name: str = "", host: str | None = None) -> dict[str, Any]:
     """The JSON report: every site evaluated at ``as_of``, every key always present."""
     with session_factory(engine)() as session:
-        return _build(session, as_of, round_name, host)
+        return build_from(session, as_of, round_name=round_name, host=host)
 
 
-def _build(session: Session, as_of: dt.date, round_name: str, host: str | None) -> dict[str, Any]:
+def build_from(
+    session: Session, as_of: dt.date, *, round_name: str = "", host: str | None = None
+) -> dict[str, Any]:
+    """:func:`build` within a session (one that also holds evaluations made on the fly)."""
     query = (
         select(Evaluation, Site, Crawl)
         .join(Site, Site.id == Evaluation.site_id)
@@ -108,6 +112,9 @@ def _build(session: Session, as_of: dt.date, round_name: str, host: str | None) 
                 "crawl_as_of": crawl.as_of.isoformat() if crawl else None,
                 # The crawl's failed health monitors (govcheck/monitors.py); null when none ran.
                 "monitors": failed_monitors(crawl.health) if crawl else None,
+                "crawl_attempt": crawl.attempt if crawl else None,
+                # A re-crawl that has not finished (running, or interrupted): not part of this verdict.
+                "later_attempt": later_attempt(session, crawl) if crawl else None,
                 "findings": [_finding(f) for f in findings],
             }
         )

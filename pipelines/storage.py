@@ -9,6 +9,7 @@ logged and counted, and the crawl goes on; ``govcheck db replay FILE`` loads the
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,18 +34,20 @@ logger = logging.getLogger(__name__)
 
 
 class SiteStore:
-    """Where one site's items go: its crawl row's writer, or a spool once the database fails."""
+    """Where one site's items go: its crawl attempt's writer, or a spool once the database fails (the
+    spool carries the attempt's key, so a replay completes the same attempt)."""
 
     def __init__(self, context: CrawlContext, writer: CrawlWriter | None, spool_dir: Path) -> None:
         self.context = context
         self.writer = writer
+        self.attempt_key = uuid.uuid4().hex
         self.spool_dir = spool_dir
         self.spool: Spool | None = None
         self.finished = False
 
     def fall_back_to_spool(self, exc: Exception, stats: Any) -> None:
         if self.spool is None:
-            self.spool = Spool(self.spool_dir, self.context)
+            self.spool = Spool(self.spool_dir, self.context, self.attempt_key)
         stats.set_value("govcheck/storage/spooled_to", str(self.spool.path))
         logger.error(
             "Database unavailable (%s); the crawl of %s goes on and its items are kept in %s "
@@ -106,13 +109,13 @@ class StoragePipeline:
             self.engine_error = exc
 
     def site_opened(self, context: CrawlContext) -> None:
-        """Open (or reopen, for a redone site) the site's (round, site) crawl row."""
+        """Open a new attempt at the site's (round, site); a redone site gets another."""
         store = SiteStore(context, None, self.spool_dir)
         self.stores[context.host] = store
         if self.engine is None:
             store.fall_back_to_spool(self.engine_error or DatabaseError("no database"), self.stats)
             return
-        writer = CrawlWriter(self.engine, context)
+        writer = CrawlWriter(self.engine, context, attempt_key=store.attempt_key)
         try:
             warning = with_retry(self.engine, lambda session: unregistered_warning(session, context.host))
             if warning:

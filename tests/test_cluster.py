@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from govcheck.db.attempts import FINISHED, no_newer_finished
 from govcheck.db.models import Crawl, LinkCheck, Page, Site
 from govcheck.fleet.round import Round, redis_from_url
 from tests.conftest import FarmCrawl, farm_registry
@@ -93,7 +94,8 @@ def findings(env: dict[str, str], round_name: str = "") -> dict[str, Any]:
 
 
 def row_counts(database_url: str, round_name: str) -> dict[str, tuple[int, ...]]:
-    """Pages and link checks stored per site for a round's crawl."""
+    """Pages and link checks stored per site for a round's crawl: its current attempt (the newest
+    finished one, which evaluations use; a killed job's attempt is not counted)."""
     engine = create_engine(database_url)
     counts: dict[str, list[int]] = {}
     with engine.connect() as connection:
@@ -102,13 +104,27 @@ def row_counts(database_url: str, round_name: str) -> dict[str, tuple[int, ...]]
                 select(Site.host, func.count(table.id))
                 .join(Crawl, Crawl.site_id == Site.id)
                 .join(table, table.crawl_id == Crawl.id)
-                .where(Crawl.round == round_name)
+                .where(Crawl.round == round_name, Crawl.status == FINISHED, no_newer_finished(Crawl))
                 .group_by(Site.host)
             ).all()
             for host, count in rows:
                 counts.setdefault(host, [0, 0])[position] = count
     engine.dispose()
     return {host: tuple(values) for host, values in counts.items()}
+
+
+def finished_attempts(database_url: str, round_name: str) -> dict[str, int]:
+    """Finished crawl attempts per site in a round (a killed job's site redone: still one)."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Site.host, func.count(Crawl.id))
+            .join(Crawl, Crawl.site_id == Site.id)
+            .where(Crawl.round == round_name, Crawl.status == FINISHED)
+            .group_by(Site.host)
+        ).all()
+    engine.dispose()
+    return dict(rows)
 
 
 def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
@@ -194,6 +210,8 @@ def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
     reference_rows = row_counts(farm_crawl.database_url, AS_OF.isoformat())
     assert row_counts(postgres_url, "2024-Q1") == reference_rows
     assert row_counts(postgres_url, "2024-Q2") == reference_rows
+    for round_name in ("2024-Q1", "2024-Q2"):
+        assert finished_attempts(postgres_url, round_name) == dict.fromkeys(hosts, 1), round_name
 
 
 def wait_until_up(node: Node) -> None:

@@ -219,12 +219,14 @@ def test_status_of_a_round_with_pending_running_and_done_sites(
     job = "2024-Q1.0000000a"
     assert sites == {
         "jtj.suizhou.gov.cn": {"state": "running", "job": job, "node": "node-1", "status": None, "starts": 1,
-                               "reason": None, "pages": 2, "findings": None, "verdict": None, "monitors": None},
+                               "reason": None, "pages": 2, "interrupted_attempts": 0, "findings": None,
+                               "verdict": None, "monitors": None},
         "sjj.suizhou.gov.cn": {"state": "done", "job": job, "node": "node-1", "status": "finished", "starts": 1,
-                               "reason": None, "pages": 3, "findings": 2, "verdict": "fail", "monitors": None},
+                               "reason": None, "pages": 3, "interrupted_attempts": 0, "findings": 2,
+                               "verdict": "fail", "monitors": None},
         "www.zgsuixian.gov.cn": {"state": "pending", "job": None, "node": None, "status": None, "starts": 0,
-                                 "reason": None, "pages": None, "findings": None, "verdict": None,
-                                 "monitors": None},
+                                 "reason": None, "pages": None, "interrupted_attempts": None, "findings": None,
+                                 "verdict": None, "monitors": None},
     }  # fmt: skip
 
     code, out, _ = run("status", "--round", "2024-Q1")

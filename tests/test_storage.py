@@ -131,7 +131,7 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
 
 
 def test_a_spool_replays_into_the_database_idempotently(database_url: str, tmp_path: Path) -> None:
-    spool = Spool(tmp_path, context())
+    spool = Spool(tmp_path, context(), "a" * 32)
     spool.add(crawl_items())  # type: ignore[arg-type]
     spool.close("finished", {"item_scraped_count": 7})
     engine = open_database(database_url)

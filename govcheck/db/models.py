@@ -1,14 +1,15 @@
 """The store: typed SQLAlchemy 2 models. The Alembic chain in ``migrations/`` creates exactly these.
 
 Identity is encoded in unique constraints, so every write can be an idempotent upsert:
-a site by host (and 网站标识码), a crawl by (round, site), a column by (site, URL), an entry by
-(column, URL), a fetched page / link / link check by crawl and URL(s), an evaluation by
-(site, as_of, round).
+a site by host (and 网站标识码), a crawl attempt by its key (and its number within (round, site)), a
+column by (site, URL), an entry by (column, URL), a fetched page / link / link check by crawl attempt
+and URL(s), an evaluation by (site, as_of, round).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -66,15 +67,20 @@ class Site(Base):
 
 
 class Crawl(Base):
-    """One row per (round, site), however many processes worked on it."""
+    """One attempt at crawling a site in a round: a re-crawl is a new attempt with the next number, so
+    a killed one never touches the finished attempt before it (evaluations use the newest finished one).
+    Pages, links, link and column checks belong to one attempt; entries span the attempts that saw them."""
 
     __tablename__ = "crawls"
-    __table_args__ = (UniqueConstraint("round", "site_id"),)
+    __table_args__ = (UniqueConstraint("round", "site_id", "attempt"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round: Mapped[str] = mapped_column(String(100))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running | finished | failed
+    attempt: Mapped[int] = mapped_column(Integer, default=1)  # 1, 2, … within (round, site)
+    # The writer's identity for this attempt: a spool written after a database failure replays into it.
+    attempt_key: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | finished | interrupted
     as_of: Mapped[dt.date] = mapped_column(Date)
     reference_at: Mapped[dt.datetime]  # "now" for relative and year-less dates
     started_at: Mapped[dt.datetime] = mapped_column(default=utc_now)

@@ -38,16 +38,27 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or written; the message says which and why."""
 
 
+class MissingDatabase(DatabaseError):
+    """A SQLite file that does not exist was to be read (only writing commands create one)."""
+
+
 def _sqlite_path(url: URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database)
 
 
-def create_db_engine(database_url: str, *, small_pool: bool = False) -> Engine:
+def create_db_engine(database_url: str, *, small_pool: bool = False, create: bool = True) -> Engine:
+    """An engine; with ``create=False`` a SQLite file that does not exist yet is an error, not a new file."""
     url = make_url(database_url)
     path = _sqlite_path(url)
     if path is not None:
+        if not create and not path.is_file():
+            raise MissingDatabase(
+                f"no database at {path} (GOVCHECK_DATABASE_URL={masked(url)}): nothing has been stored "
+                "there yet; crawl (govcheck crawl), import a registry (govcheck sites import) or create it "
+                "(govcheck db upgrade) first"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
@@ -168,10 +179,13 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(alembic_config(url), revision)
 
 
-def open_database(database_url: str, *, migrate: bool = True, small_pool: bool = False) -> Engine:
-    """An engine whose schema is at head, or a DatabaseError saying why not."""
+def open_database(
+    database_url: str, *, migrate: bool = True, small_pool: bool = False, create: bool = True
+) -> Engine:
+    """An engine whose schema is at head, or a DatabaseError saying why not (also, with
+    ``create=False``, when a SQLite file does not exist: reading commands never create one)."""
     try:
-        engine = create_db_engine(database_url, small_pool=small_pool)
+        engine = create_db_engine(database_url, small_pool=small_pool, create=create)
         if migrate:
             upgrade(engine)
         else:

@@ -1,7 +1,9 @@
 """A JSON-lines spool for items the database could not take, and its replay.
 
-Line 1 holds the crawl context, then one item per line, then (when the crawl ended) its finish.
-Replaying goes through the same idempotent writer as a live crawl, so a spool can be replayed twice.
+Line 1 holds the crawl context and the key of the crawl attempt, then one item per line, then (when
+the crawl ended) its finish. Replaying goes through the same idempotent writer as a live crawl, into
+that attempt (the one the crawl had begun in the database before it failed, or a new one), so a spool
+can be replayed twice.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +38,12 @@ def json_safe(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class Spool:
-    def __init__(self, directory: Path, context: CrawlContext) -> None:
+    def __init__(self, directory: Path, context: CrawlContext, attempt_key: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{context.host}-{stamp}.jsonl"
         self._handle = self.path.open("a", encoding="utf-8")
-        self._write({"context": dataclasses.asdict(context)})
+        self._write({"context": dataclasses.asdict(context), "attempt_key": attempt_key})
 
     def _write(self, record: dict[str, Any]) -> None:
         self._handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
@@ -77,7 +80,9 @@ def replay(engine: Engine, path: Path, monitors: MonitorSuite | None = None) -> 
         as_of=dt.date.fromisoformat(raw["as_of"]),
         reference_at=dt.datetime.fromisoformat(raw["reference_at"]),
     )
-    writer = CrawlWriter(engine, context)
+    # A spool from before attempts had keys: one derived from its name keeps its replays idempotent.
+    key = lines[0].get("attempt_key") or uuid.uuid5(uuid.NAMESPACE_URL, path.name).hex
+    writer = CrawlWriter(engine, context, attempt_key=key)
     writer.begin()
     items = [_item(record) for record in lines[1:] if "type" in record]
     for start in range(0, len(items), REPLAY_BATCH):

@@ -1,7 +1,8 @@
-"""Idempotent, batched writes of one crawl's items. Used by the storage pipeline and by spool replay.
+"""Idempotent, batched writes of one crawl attempt's items. Used by the storage pipeline and by spool replay.
 
-Every table write is an upsert on its identity key, so re-crawling a site (or replaying a spool
-twice) duplicates nothing; a second crawl only moves ``last_seen``.
+Every table write is an upsert on its identity key, so replaying a spool twice duplicates nothing.
+A re-crawl is a new attempt (govcheck/db/attempts.py): its pages, links and checks are its own, and
+shared rows (columns, entries) only move ``last_seen``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
 from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Probe, Site, utc_now
 from govcheck.db.session import with_retry
 from govcheck.items import (
@@ -80,15 +83,18 @@ def _columns(item: CrawlItem) -> dict[str, Any]:
 
 
 class CrawlWriter:
-    def __init__(self, engine: Engine, context: CrawlContext) -> None:
+    def __init__(self, engine: Engine, context: CrawlContext, attempt_key: str | None = None) -> None:
         self.engine = engine
         self.context = context
+        # A spool replay passes the key of the attempt it continues; a live crawl starts a new one.
+        self.attempt_key = attempt_key or uuid.uuid4().hex
         self.site_id: int | None = None
         self.crawl_id: int | None = None
         self._column_ids: dict[str, int] = {}
 
     def begin(self) -> None:
-        """Register the site (ad hoc if it is not in the registry) and open the (round, site) crawl row."""
+        """Register the site (ad hoc if it is not in the registry) and open this writer's attempt: a
+        new crawls row numbered after the (round, site)'s earlier attempts, or the one its key names."""
 
         def work(session: Session) -> tuple[int, int]:
             # Upserts, not select-then-insert: workers on many nodes may open the same site at once.
@@ -99,31 +105,32 @@ class CrawlWriter:
                 ("host",),
                 (),
             )
-            site_id = session.scalar(select(Site.id).where(Site.host == self.context.host))
+            # Serializes attempts at one site across nodes (PostgreSQL; a SQLite writer holds the
+            # database already). NO KEY UPDATE leaves the key-share locks of other writers' rows alone.
+            site_id = session.scalar(
+                select(Site.id).where(Site.host == self.context.host).with_for_update(key_share=True)
+            )
             assert site_id is not None
-            _upsert(
-                session,
-                Crawl,
-                [
-                    {
-                        "round": self.context.round,
-                        "site_id": site_id,
-                        "as_of": self.context.as_of,
-                        "reference_at": self.context.reference_at,
-                    }
-                ],
-                ("round", "site_id"),
-                (),
+            existing = session.scalar(select(Crawl.id).where(Crawl.attempt_key == self.attempt_key))
+            if existing is not None:
+                return site_id, existing
+            supersede_running(session, self.context.round, site_id)
+            latest = session.scalar(
+                select(func.max(Crawl.attempt)).where(
+                    Crawl.round == self.context.round, Crawl.site_id == site_id
+                )
             )
-            crawl = session.scalar(
-                select(Crawl).where(Crawl.round == self.context.round, Crawl.site_id == site_id)
+            crawl = Crawl(
+                round=self.context.round,
+                site_id=site_id,
+                attempt=(latest or 0) + 1,
+                attempt_key=self.attempt_key,
+                status=RUNNING,
+                as_of=self.context.as_of,
+                reference_at=self.context.reference_at,
+                started_at=utc_now(),
             )
-            assert crawl is not None
-            crawl.status = "running"
-            crawl.as_of = self.context.as_of
-            crawl.reference_at = self.context.reference_at
-            crawl.started_at = utc_now()
-            crawl.finished_at = None
+            session.add(crawl)
             session.flush()
             return site_id, crawl.id
 
@@ -140,7 +147,24 @@ class CrawlWriter:
         def work(session: Session) -> None:
             crawl = session.get(Crawl, self.crawl_id)
             assert crawl is not None
-            crawl.status = status
+            superseded = session.scalar(
+                select(Crawl.attempt).where(
+                    Crawl.round == crawl.round, Crawl.site_id == crawl.site_id, Crawl.attempt > crawl.attempt
+                )
+            )
+            final = status
+            if superseded is not None and status == FINISHED:
+                # A later attempt began while this one ran (a fleet lease lost in a stall, a replay
+                # after a re-crawl): that one replaces it, so one finished attempt counts per round.
+                logger.warning(
+                    "Attempt %d of %s in round %s ends after attempt %d began: kept as interrupted",
+                    crawl.attempt,
+                    self.context.host,
+                    crawl.round,
+                    superseded,
+                )
+                final = INTERRUPTED
+            crawl.status = final
             crawl.finished_at = utc_now()
             crawl.stats = stats
             health = {**(crawl.health or {}), **self._health(session)}

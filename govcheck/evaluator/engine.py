@@ -2,6 +2,8 @@
 
 Never imports Scrapy: it reads crawls, columns, entries and links, and writes one evaluation per
 (site, as_of, round) with its findings, replacing any earlier one, so it can re-run at any date.
+Each site is judged on its newest finished crawl attempt on or before the as-of date; one older than
+GOVCHECK_MAX_CRAWL_AGE_DAYS makes the site ``unknown`` (no_recent_crawl) instead.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from govcheck.db.attempts import FINISHED, no_newer_finished
 from govcheck.db.models import (
     Column,
     ColumnCheck,
@@ -28,7 +31,7 @@ from govcheck.db.models import (
     Probe,
     Site,
 )
-from govcheck.db.session import with_retry
+from govcheck.db.session import session_factory, with_retry
 from govcheck.evaluator.categories import classify, threshold_days
 from govcheck.evaluator.inspector import (
     INSPECTOR_NETWORK,
@@ -51,6 +54,8 @@ from govcheck.evaluator.rules import (
 from govcheck.evaluator.summary import summarize
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+NO_RECENT_CRAWL = "no_recent_crawl"
 SCORE_FLOOR = 0.0
 SCORE_PASS_MARK = 60.0  # 2019 scoring frame: below 60 is 不合格 (only with GOVCHECK_SCORE_VERDICT)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -61,6 +66,7 @@ THRESHOLD_KEYS = (
     "GOVCHECK_INSPECTOR_FAILURE_MIN_SITES",
     "GOVCHECK_INSPECTOR_FAILURE_SHARE",
     "GOVCHECK_INSPECTOR_FAILURE_WINDOW",
+    "GOVCHECK_MAX_CRAWL_AGE_DAYS",
     "GOVCHECK_PROBES_PER_DAY",
     "GOVCHECK_PROBE_DAYS",
     "GOVCHECK_SCORE_VERDICT",
@@ -79,13 +85,22 @@ class EvaluationResult:
     site_id: int
     evaluation_id: int
     verdict: str
-    score: float
+    score: float | None
     finding_count: int
 
 
+Outcome = tuple[str, str | None, float | None, list[tuple[Rule, Draft]]]
+
+
 def latest_crawl(session: Session, site_id: int, as_of: dt.date, round_name: str = "") -> Crawl | None:
-    """The newest finished crawl of the site whose as_of is on or before ``as_of`` (within the round, if named)."""
-    query = select(Crawl).where(Crawl.site_id == site_id, Crawl.status == "finished", Crawl.as_of <= as_of)
+    """The newest finished crawl of the site whose as_of is on or before ``as_of`` (within the round,
+    if named): of each round its newest finished attempt, so an unfinished re-crawl changes nothing."""
+    query = select(Crawl).where(
+        Crawl.site_id == site_id,
+        Crawl.status == FINISHED,
+        Crawl.as_of <= as_of,
+        no_newer_finished(Crawl, as_of=as_of),
+    )
     if round_name:
         query = query.where(Crawl.round == round_name)
     return session.scalars(query.order_by(Crawl.as_of.desc(), Crawl.finished_at.desc()).limit(1)).first()
@@ -324,24 +339,30 @@ def judge(snapshot: SiteSnapshot) -> tuple[str, str | None, float, list[tuple[Ru
 
 
 def _store(
-    session: Session, site: Site, crawl: Crawl, snapshot: SiteSnapshot, round_name: str
+    session: Session,
+    site: Site,
+    crawl: Crawl,
+    as_of: dt.date,
+    round_name: str,
+    settings: dict[str, Any],
+    outcome: Outcome,
 ) -> EvaluationResult:
-    verdict, reason, score, findings = judge(snapshot)
+    verdict, reason, score, findings = outcome
     session.execute(
         delete(Evaluation).where(
-            Evaluation.site_id == site.id, Evaluation.as_of == snapshot.as_of, Evaluation.round == round_name
+            Evaluation.site_id == site.id, Evaluation.as_of == as_of, Evaluation.round == round_name
         )
     )
     evaluation = Evaluation(
         site_id=site.id,
         crawl_id=crawl.id,
-        as_of=snapshot.as_of,
+        as_of=as_of,
         round=round_name,
         verdict=verdict,
         reason=reason,
         score=score,
-        rulebook=snapshot.rulebook,
-        thresholds={key: snapshot.settings[key] for key in THRESHOLD_KEYS},
+        rulebook=rulebook_for(as_of),
+        thresholds={key: settings[key] for key in THRESHOLD_KEYS},
         summary=summarize([(rule.code, draft) for rule, draft in findings]),
     )
     session.add(evaluation)
@@ -371,6 +392,30 @@ def _store(
     return EvaluationResult(site.id, evaluation.id, verdict, score, len(findings))
 
 
+def evaluate_site(
+    session: Session, site_id: int, as_of: dt.date, settings: dict[str, Any], round_name: str = ""
+) -> EvaluationResult | None:
+    """Judge one site at ``as_of`` and write its evaluation in ``session`` (None: no crawl to judge)."""
+    site = session.get(Site, site_id)
+    crawl = latest_crawl(session, site_id, as_of, round_name)
+    if site is None or crawl is None:
+        return None
+    outcome: Outcome
+    if (as_of - crawl.as_of).days > int(settings["GOVCHECK_MAX_CRAWL_AGE_DAYS"]):
+        # Old data would make every column look stale: the inspector has not looked, not the site failed.
+        outcome = ("unknown", NO_RECENT_CRAWL, None, [])
+    else:
+        outcome = judge(snapshot_of(session, site, crawl, as_of, settings))
+    return _store(session, site, crawl, as_of, round_name, settings, outcome)
+
+
+def _site_ids(session: Session, site_ids: Iterable[int] | None) -> list[int]:
+    query = select(Site.id).order_by(Site.id)
+    if site_ids is not None:
+        query = query.where(Site.id.in_(list(site_ids)))
+    return list(session.scalars(query))
+
+
 def evaluate(
     engine: Engine,
     as_of: dt.date,
@@ -379,26 +424,35 @@ def evaluate(
     site_ids: Iterable[int] | None = None,
     round_name: str = "",
 ) -> list[EvaluationResult]:
-    """Evaluate every site (or the given ones) that has a finished crawl on or before ``as_of``."""
-
-    def sites(session: Session) -> list[int]:
-        query = select(Site.id).order_by(Site.id)
-        if site_ids is not None:
-            query = query.where(Site.id.in_(list(site_ids)))
-        return list(session.scalars(query))
-
+    """Evaluate every site (or the given ones) that has a finished crawl on or before ``as_of``, and
+    store the evaluations (one transaction per site)."""
     results: list[EvaluationResult] = []
-    for site_id in with_retry(engine, sites):
-
-        def work(session: Session, site_id: int = site_id) -> EvaluationResult | None:
-            site = session.get(Site, site_id)
-            crawl = latest_crawl(session, site_id, as_of, round_name)
-            if site is None or crawl is None:
-                return None
-            snapshot = snapshot_of(session, site, crawl, as_of, settings)
-            return _store(session, site, crawl, snapshot, round_name)
-
-        result = with_retry(engine, work)
+    for site_id in with_retry(engine, lambda session: _site_ids(session, site_ids)):
+        result = with_retry(
+            engine,
+            lambda session, site_id=site_id: evaluate_site(session, site_id, as_of, settings, round_name),
+        )
         if result is not None:
             results.append(result)
     return results
+
+
+def read_unstored(
+    engine: Engine,
+    as_of: dt.date,
+    read: Callable[[Session], T],
+    *,
+    settings: dict[str, Any],
+    site_ids: Iterable[int] | None = None,
+    round_name: str = "",
+) -> T:
+    """Evaluate as :func:`evaluate` does, let ``read`` see the evaluations in the same transaction,
+    then roll everything back: a report made on the fly leaves the stored evaluations as they were."""
+    with session_factory(engine)() as session:
+        try:
+            for site_id in _site_ids(session, site_ids):
+                evaluate_site(session, site_id, as_of, settings, round_name)
+            session.flush()
+            return read(session)
+        finally:
+            session.rollback()

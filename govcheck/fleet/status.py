@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, exists, func, select
+from sqlalchemy.orm import aliased
 
+from govcheck.db.attempts import INTERRUPTED
 from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import session_factory
 from govcheck.fleet.round import Progress, Round, message_site
@@ -16,8 +18,9 @@ from govcheck.fleet.scrapyd import PROJECT, Job, ScrapydError, ScrapydNode, job_
 from govcheck.monitors import failed_monitors
 
 
-def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> dict[str, Any]:
-    """The status document: every key always present (null where it does not apply)."""
+def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine | None) -> dict[str, Any]:
+    """The status document: every key always present (null where it does not apply; pages, findings
+    and verdicts too while no worker has created the database yet, ``engine`` None)."""
     progress = rnd.progress()
     node_rows: list[dict[str, Any]] = []
     job_node: dict[str, str] = {}  # every job id a node knows -> that node
@@ -44,34 +47,9 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             ended += [(node, j) for j in jobs.finished if job_round(j.id) == rnd.name]
         node_rows.append(row)
 
-    with session_factory(engine)() as session:
-        pages = dict(
-            session.execute(
-                select(Site.host, func.count(Page.id))
-                .join(Crawl, Crawl.site_id == Site.id)
-                .outerjoin(Page, Page.crawl_id == Crawl.id)
-                .where(Crawl.round == rnd.name)
-                .group_by(Site.host)
-            ).all()
-        )
-        health = dict(
-            session.execute(
-                select(Site.host, Crawl.health)
-                .join(Crawl, Crawl.site_id == Site.id)
-                .where(Crawl.round == rnd.name)
-            ).all()
-        )
-        # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
-        query = (
-            select(Site.host, Evaluation.verdict, func.count(Finding.id))
-            .join(Evaluation, Evaluation.site_id == Site.id)
-            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
-            .where(Evaluation.round == rnd.name)
-            .group_by(Site.host, Evaluation.id, Evaluation.verdict)
-        )
-        if progress.as_of:
-            query = query.where(Evaluation.as_of == dt.date.fromisoformat(progress.as_of))
-        evaluations = {host: (verdict, count) for host, verdict, count in session.execute(query).all()}
+    pages, interrupted, health, evaluations = (
+        _stored(engine, rnd.name, progress.as_of) if engine is not None else ({}, {}, {}, {})
+    )
 
     sites: dict[str, dict[str, Any]] = {}
 
@@ -91,6 +69,8 @@ def round_status(rnd: Round, nodes: Sequence[ScrapydNode], engine: Engine) -> di
             "starts": progress.starts.get(host, 0),
             "reason": reason,
             "pages": pages.get(host),
+            # Attempts at the site in this round that never finished (a killed or cancelled job).
+            "interrupted_attempts": interrupted.get(host, 0) if host in pages else None,
             "findings": findings,
             "verdict": verdict,
             # The crawl's failed health monitors (govcheck/monitors.py); null before its crawl closed.
@@ -157,6 +137,58 @@ def _stall(
     return {"pending": len(progress.pending), "last_job": job_id, "log": log}
 
 
+def _stored(
+    engine: Engine, round_name: str, as_of: str | None
+) -> tuple[dict[str, int], dict[str, int], dict[str, Any], dict[str, tuple[str, int]]]:
+    """Per host: pages and crawl health of the newest attempt, interrupted attempts, and the round's
+    evaluation (verdict, findings) at the round's as-of."""
+    with session_factory(engine)() as session:
+        # Pages of each site's newest attempt (a re-crawl after a killed job starts again from zero).
+        newer = aliased(Crawl)
+        newest = (
+            Crawl.round == round_name,
+            ~exists().where(
+                newer.round == Crawl.round,
+                newer.site_id == Crawl.site_id,
+                newer.attempt > Crawl.attempt,
+            ),
+        )
+        pages = dict(
+            session.execute(
+                select(Site.host, func.count(Page.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .outerjoin(Page, Page.crawl_id == Crawl.id)
+                .where(*newest)
+                .group_by(Site.host)
+            ).all()
+        )
+        health = dict(
+            session.execute(
+                select(Site.host, Crawl.health).join(Crawl, Crawl.site_id == Site.id).where(*newest)
+            ).all()
+        )
+        interrupted = dict(
+            session.execute(
+                select(Site.host, func.count(Crawl.id))
+                .join(Crawl, Crawl.site_id == Site.id)
+                .where(Crawl.round == round_name, Crawl.status == INTERRUPTED)
+                .group_by(Site.host)
+            ).all()
+        )
+        # The evaluation each worker stores when a site finishes: (site, the round's as-of, round).
+        query = (
+            select(Site.host, Evaluation.verdict, func.count(Finding.id))
+            .join(Evaluation, Evaluation.site_id == Site.id)
+            .outerjoin(Finding, Finding.evaluation_id == Evaluation.id)
+            .where(Evaluation.round == round_name)
+            .group_by(Site.host, Evaluation.id, Evaluation.verdict)
+        )
+        if as_of:
+            query = query.where(Evaluation.as_of == dt.date.fromisoformat(as_of))
+        evaluations = {host: (verdict, count) for host, verdict, count in session.execute(query).all()}
+    return pages, interrupted, health, evaluations
+
+
 def status_table(status: dict[str, Any]) -> str:
     totals = status["totals"]
     lines = [
@@ -195,6 +227,8 @@ def status_table(status: dict[str, Any]) -> str:
             verdict = f"{verdict} ({site['reason']})"
         if site["monitors"]:
             verdict = f"{verdict} [health: {', '.join(site['monitors'])}]"
+        if site["interrupted_attempts"]:
+            verdict = f"{verdict} [{site['interrupted_attempts']} interrupted attempt(s)]"
         lines.append(
             f"{site['host']:<32} {site['state']:<8} {state_status:<9} {job:<24} {node:<16} {pages:>5} "
             f"{findings:>8} {verdict}"

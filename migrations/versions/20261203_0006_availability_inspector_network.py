@@ -2,7 +2,7 @@
 ``inspector_network (…)``: no reference host answered that probe run), as the evaluator does.
 
 Revision ID: 0006
-Revises: 0004 (re-chain onto 0005 when merging)
+Revises: 0005
 Create Date: 2026-12-03 04:00:00
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
