@@ -24,10 +24,14 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # The official availability check gives a homepage 15 s.
+# Total time of one download, headers and body: a body dripped forever is cut here (a limit hit,
+# govcheck.limits, not an outage).
 DOWNLOAD_TIMEOUT = 15
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+# Largest body read, declared, streamed or decompressed (gzip/deflate/br bombs): a government page
+# over 10 MB is not a page; a cancel is a limit hit recorded in crawl health.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 
@@ -42,6 +46,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's retry middleware at its slot: Retry-After is honoured.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcheck.middlewares.RetryAfterMiddleware": 550,
+    # Marks answered downloads (a later cancel is a limit hit) and bounds link checks' bodies.
+    "govcheck.limits.ResponseLimitsMiddleware": 600,
 }
 # Scrapy's HTTP/1.1 handler behind cluster-wide per-host/per-backend leases in Redis (only with REDIS_URL).
 DOWNLOAD_HANDLERS = {
