@@ -47,7 +47,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcheck.middlewares.RetryAfterMiddleware": 550,
     # Marks answered downloads (a later cancel is a limit hit) and bounds link checks' bodies.
-    "govcheck.limits.ResponseLimitsMiddleware": 600,
+    "govcheck.limits.ResponseLimitsMiddleware": 620,
 }
 # Scrapy's HTTP/1.1 handler behind cluster-wide per-host/per-backend leases in Redis (only with REDIS_URL).
 DOWNLOAD_HANDLERS = {
