@@ -266,7 +266,7 @@ SETTINGS: tuple[Setting, ...] = (
         600,
         _positive(int),
         "Most requests one site's crawl may make (homepage attempts, columns, pages, details, link checks "
-        "and their GETs, soft-404 fingerprints); skipped work is counted in crawl health.",
+        "and their GETs, soft-404 fingerprints, retries, redirect hops); skipped work is counted in crawl health.",
     ),
     Setting(
         "GOVCHECK_SITE_TIME_BUDGET",

@@ -249,6 +249,11 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.requests_made += 1
         self.stats.set_value("govcheck/budget/requests", self.requests_made)
 
+    def charge_hop(self) -> None:
+        """A retry or redirect hop of a request already made: counted, so later work stops sooner."""
+        self._charge()
+        self.stats.inc_value("govcheck/budget/hops")
+
     def _spend(self, url: str, count: int = 1) -> bool:
         """Charge ``count`` requests for ``url`` if the site's budgets (requests, time) allow them;
         otherwise the skipped work is counted and the first refusal recorded as a limit hit."""
