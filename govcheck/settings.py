@@ -23,9 +23,8 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
-# The official availability check gives a homepage 15 s.
-# Total time of one download, headers and body: a body dripped forever is cut here (a limit hit,
-# govcheck.limits, not an outage).
+# The official availability check gives a homepage 15 s. Scrapy counts it over the whole download,
+# headers and body: a body dripped forever is cut here (a limit hit, govcheck.limits, not an outage).
 DOWNLOAD_TIMEOUT = 15
 RETRY_ENABLED = True
 RETRY_TIMES = 2

@@ -48,10 +48,8 @@ from govcheck.spiders.outcomes import (
 
 logger = logging.getLogger(__name__)
 
-HOMEPAGE_LIMIT_STATUSES = (
-    "too_large",
-    "too_slow",
-)  # homepage statuses of a limit hit (outcomes.LIMIT_ERRORS)
+# The homepage statuses of a limit hit (the errors of outcomes.LIMIT_ERRORS).
+HOMEPAGE_LIMIT_STATUSES = ("too_large", "too_slow")
 
 
 class HomepageMixin:

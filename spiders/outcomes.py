@@ -28,7 +28,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from govcheck.extract import (
     is_waf_challenge,
 )
-from govcheck.limits import answered
+from govcheck.limits import LINK_CHECK, answered
 
 if TYPE_CHECKING:
     pass
@@ -58,6 +58,7 @@ BROKEN_ERRORS = {
 # A limit a download ran into after the site answered (the error it is stored as): never an outage.
 LIMIT_ERRORS = {
     "response_size": "too_large",
+    "attachment_size": "too_large",
     "decompressed_size": "too_large",
     "response_time": "too_slow",
 }
@@ -71,7 +72,8 @@ def limit_hit(failure: Failure) -> str | None:
     if not answered(failure.request):
         return None  # no status line yet: the site did not answer (an outage, a dead host)
     if failure.check(DownloadCancelledError):
-        return "response_size"  # over DOWNLOAD_MAXSIZE (or a link check's GOVCHECK_ATTACHMENT_MAXSIZE)
+        # Over a link check's GOVCHECK_ATTACHMENT_MAXSIZE, or over DOWNLOAD_MAXSIZE.
+        return "attachment_size" if failure.request.meta.get(LINK_CHECK) else "response_size"
     if failure.check(DownloadTimeoutError, TimeoutError):
         return "response_time"  # headers came, the body did not finish within DOWNLOAD_TIMEOUT
     return None

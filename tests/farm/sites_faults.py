@@ -2,7 +2,8 @@
 whatever it can. Bodies are streamed by the handler, never held whole in the farm's memory.
 
 - ``control.faultfarm.gov.cn``: the clean control, the homepage every other host starts from.
-- ``bigpage.faultfarm.gov.cn``: the control whose 通知公告 column is a 200 MB page (honest Content-Length).
+- ``bigpage.faultfarm.gov.cn``: the control whose 通知公告 column is a 200 MB page (honest Content-Length);
+  its homepage links a 200 MB PDF and a 50 MB page, both refusing HEAD (405), so the check must GET.
 - ``bomb.faultfarm.gov.cn``: a homepage gzip bomb (≈200 KB on the wire, 200 MB decompressed).
 - ``linkbomb.faultfarm.gov.cn``: the control whose 政务动态 column is a deflate bomb.
 - ``drip.faultfarm.gov.cn``: a homepage that answers 200 and drips a chunked body forever.
@@ -34,6 +35,9 @@ HUGE = "huge.faultfarm.gov.cn"
 LINKS = "links.faultfarm.gov.cn"
 
 BIG_PAGE_BYTES = 200 * 1024 * 1024
+BIG_LINKED_PAGE_BYTES = 50 * 1024 * 1024
+BIG_ATTACHMENT = "/uploadfiles/report.pdf"
+BIG_LINKED_PAGE = "/p/huge.html"
 BOMB_BYTES = 200 * 1024 * 1024  # decompressed
 HUGE_HOMEPAGE_BYTES = 30 * 1024 * 1024
 LINK_COUNT = 100_000
@@ -112,9 +116,9 @@ def _filler(total: int) -> Iterator[bytes]:
         yield piece
 
 
-def _stream(handler: FarmHandler, total: int, *, declare_length: bool) -> int:
+def _stream(handler: FarmHandler, total: int, *, declare_length: bool, content_type: str = HTML) -> int:
     """A ``total``-byte page; without ``declare_length`` the body ends when the connection closes."""
-    headers = {"Content-Type": HTML}
+    headers = {"Content-Type": content_type}
     if declare_length:
         headers["Content-Length"] = str(total)
     else:
@@ -157,12 +161,14 @@ def _drip(handler: FarmHandler) -> int:
     return 200
 
 
+@cache
 def _links_homepage() -> bytes:
     links = "".join(f'<a href="/p/{i}.html">页面{i}</a>' for i in range(LINK_COUNT))
     return _homepage(f'<div class="links">{links}</div>')
 
 
-_LINKS_HOMEPAGE = cache(_links_homepage)
+def _bigpage_homepage() -> bytes:
+    return _homepage(f'<a href="{BIG_ATTACHMENT}">年度报告</a><a href="{BIG_LINKED_PAGE}">专题</a>')
 
 
 def _control_site(handler: FarmHandler, path: str, homepage: Callable[[], bytes] = _homepage) -> int:
@@ -192,9 +198,16 @@ def serve_fault(handler: FarmHandler, host: str, url: SplitResult) -> int | None
         return _stream(handler, HUGE_HOMEPAGE_BYTES, declare_length=False)
     if host == BIGPAGE and path in ("/tzgg/", "/tzgg/index.html"):
         return _stream(handler, BIG_PAGE_BYTES, declare_length=True)
+    if host == BIGPAGE and path in (BIG_ATTACHMENT, BIG_LINKED_PAGE):
+        if handler.command == "HEAD":  # many servers refuse HEAD: the check has to GET
+            return _whole(handler, _document("405", "<h1>405 Not Allowed</h1>"), status=405)
+        if path == BIG_ATTACHMENT:
+            return _stream(handler, BIG_PAGE_BYTES, declare_length=True, content_type="application/pdf")
+        return _stream(handler, BIG_LINKED_PAGE_BYTES, declare_length=False)
     if host == LINKBOMB and path in ("/zwdt/", "/zwdt/index.html"):
         return _bomb(handler, "deflate")
-    return _control_site(handler, path, _LINKS_HOMEPAGE if host == LINKS else _homepage)
+    homepage = {LINKS: _links_homepage, BIGPAGE: _bigpage_homepage}.get(host, _homepage)
+    return _control_site(handler, path, homepage)
 
 
 FAULT_SITES = frozenset({CONTROL, BIGPAGE, BOMB, LINKBOMB, DRIP, HUGE, LINKS})

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from govcheck.db.models import Crawl, Entry, Evaluation, Finding
+from govcheck.db.models import Crawl, Entry, Evaluation, Finding, LinkCheck
 from tests.farm import sites_faults as faults
 from tests.farm.process import FarmProcess
 from tests.faults.conftest import FaultReport
@@ -45,7 +45,7 @@ class Case:
     limits: tuple[str, ...]  # limits the crawl must record (crawls.health["limits"])
     homepage_status: str
     entries: int  # list entries readable despite the fault
-    limit_url: str  # the URL the first limit hit names
+    limit_url: str  # a URL the limit hits name
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,14 @@ class Outcome:
     findings: list[str]
     entries: int
     requests: int  # requests the farm saw for the host (robots.txt aside)
+    database_url: str
 
 
 CASES = (
     Case(
-        "200 MB page (a column, Content-Length declared)",
+        "200 MB page (a column, Content-Length declared); 200 MB PDF and 50 MB page linked",
         faults.BIGPAGE,
-        ("response_size",),
+        ("response_size", "attachment_size"),
         "ok",
         15,
         f"http://{faults.BIGPAGE}/tzgg/",
@@ -120,6 +121,7 @@ def farm_requests(farm: FarmProcess, host: str) -> int:
 
 def crawl(farm: FarmProcess, host: str, workdir: Path, database_url: str) -> Outcome:
     env = environment(farm, database_url)
+    before = farm_requests(farm, host)  # the farm's log spans the session
     settings = [part for setting in SETTINGS for part in ("-s", setting)]
     arguments = ["-a", f"site={host}", "-a", f"as_of={AS_OF}", *settings]
     measured = run_measured(
@@ -146,7 +148,8 @@ def crawl(farm: FarmProcess, host: str, workdir: Path, database_url: str) -> Out
                 reason=evaluation.reason,
                 findings=list(findings),
                 entries=entries,
-                requests=farm_requests(farm, host),
+                requests=farm_requests(farm, host) - before,
+                database_url=database_url,
             )
     finally:
         engine.dispose()
@@ -154,7 +157,7 @@ def crawl(farm: FarmProcess, host: str, workdir: Path, database_url: str) -> Out
 
 @pytest.fixture(scope="module")
 def crawled(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcome]:
-    """Each host crawled once per module (the farm's request log counts every crawl of a host)."""
+    """Each host crawled once per module, into SQLite (the PostgreSQL case is below)."""
     outcomes: dict[str, Outcome] = {}
 
     def outcome(host: str) -> Outcome:
@@ -226,7 +229,7 @@ def test_hostile_site_costs_bounded_resources(
         assert (outcome.verdict, outcome.reason) == ("unknown", f"homepage_{case.homepage_status}")
     assert outcome.entries == case.entries
     assert all(limit in recorded for limit in case.limits), limits
-    assert limits["hits"][0]["url"] == case.limit_url
+    assert case.limit_url in {hit["url"] for hit in limits["hits"]}
     assert all(limits["counts"][limit] >= 1 for limit in case.limits)
     # Every request is charged: govcheck's count and the farm's agree, and neither passes the budget.
     assert outcome.requests <= limits["requests"] <= BUDGET
@@ -242,3 +245,38 @@ def test_budget_skips_are_counted(crawled: Callable[[str], Outcome]) -> None:
     assert budget["url"].startswith(f"http://{faults.LINKS}/p/")
     assert limits["exhausted"] == "pages" and limits["requests"] == BUDGET
     assert limits["skipped"] >= 2000 - BUDGET
+
+
+def test_link_checks_read_no_more_than_they_need(crawled: Callable[[str], Outcome]) -> None:
+    """Both targets refuse HEAD: the 200 MB PDF's GET stops at its headers (its 200 is the answer),
+    the 50 MB page is cut at GOVCHECK_ATTACHMENT_MAXSIZE and left inconclusive, never broken."""
+    outcome = crawled(faults.BIGPAGE)
+    engine = create_engine(outcome.database_url)
+    try:
+        with Session(engine) as session:
+            checks = {
+                url: (outcome_, status, error)
+                for url, outcome_, status, error in session.execute(
+                    select(LinkCheck.url, LinkCheck.outcome, LinkCheck.status, LinkCheck.error)
+                )
+            }
+    finally:
+        engine.dispose()
+    site = f"http://{faults.BIGPAGE}"
+    assert checks[site + faults.BIG_ATTACHMENT] == ("ok", 200, None)
+    assert checks[site + faults.BIG_LINKED_PAGE] == ("inconclusive", None, "too_large")
+    hits = {(hit["limit"], hit["url"]) for hit in outcome.health["limits"]["hits"]}
+    assert ("attachment_size", site + faults.BIG_LINKED_PAGE) in hits
+
+
+def test_homepage_limit_hit_is_stored_on_every_database(
+    farm: FarmProcess, tmp_path: Path, database_url: str
+) -> None:
+    outcome = crawl(farm, faults.HUGE, tmp_path, database_url)
+    assert (outcome.homepage_status, outcome.verdict, outcome.reason) == (
+        "too_large",
+        "unknown",
+        "homepage_too_large",
+    )
+    assert outcome.health["limits"]["hits"] == [{"limit": "response_size", "url": f"http://{faults.HUGE}/"}]
+    assert outcome.health["homepage_attempts"][-1]["error"] == "too_large"
