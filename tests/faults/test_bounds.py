@@ -46,6 +46,7 @@ class Case:
     homepage_status: str
     entries: int  # list entries readable despite the fault
     limit_url: str  # a URL the limit hits name
+    settings: tuple[str, ...] = ()  # beyond SETTINGS
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,15 @@ CASES = (
         CONTROL_ENTRIES,
         f"http://{faults.LINKS}/",
     ),
+    Case(
+        "site time budget spent at the homepage (0.1 s)",
+        faults.CONTROL,
+        ("site_time",),
+        "ok",
+        5,  # the homepage's own block; no column is fetched
+        f"http://{faults.CONTROL}/zwdt/",
+        ("GOVCHECK_SITE_TIME_BUDGET=0.1",),
+    ),
 )
 
 
@@ -119,10 +129,12 @@ def farm_requests(farm: FarmProcess, host: str) -> int:
     return sum(1 for _method, url, _status in log if host in url and not url.endswith("/robots.txt"))
 
 
-def crawl(farm: FarmProcess, host: str, workdir: Path, database_url: str) -> Outcome:
+def crawl(
+    farm: FarmProcess, host: str, workdir: Path, database_url: str, extra: tuple[str, ...] = ()
+) -> Outcome:
     env = environment(farm, database_url)
     before = farm_requests(farm, host)  # the farm's log spans the session
-    settings = [part for setting in SETTINGS for part in ("-s", setting)]
+    settings = [part for setting in (*SETTINGS, *extra) for part in ("-s", setting)]
     arguments = ["-a", f"site={host}", "-a", f"as_of={AS_OF}", *settings]
     measured = run_measured(
         [sys.executable, "-m", "scrapy", "crawl", "portal", *arguments],
@@ -156,21 +168,23 @@ def crawl(farm: FarmProcess, host: str, workdir: Path, database_url: str) -> Out
 
 
 @pytest.fixture(scope="module")
-def crawled(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcome]:
-    """Each host crawled once per module, into SQLite (the PostgreSQL case is below)."""
-    outcomes: dict[str, Outcome] = {}
+def crawled(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Outcome]:
+    """Each host (with its extra settings) crawled once per module, into SQLite (the PostgreSQL case
+    is below)."""
+    outcomes: dict[tuple[str, tuple[str, ...]], Outcome] = {}
 
-    def outcome(host: str) -> Outcome:
-        if host not in outcomes:
+    def outcome(host: str, extra: tuple[str, ...] = ()) -> Outcome:
+        if (host, extra) not in outcomes:
             workdir = tmp_path_factory.mktemp(host.split(".")[0])
-            outcomes[host] = crawl(farm, host, workdir, f"sqlite:///{workdir / 'govcheck.db'}")
-        return outcomes[host]
+            database_url = f"sqlite:///{workdir / 'govcheck.db'}"
+            outcomes[host, extra] = crawl(farm, host, workdir, database_url, extra)
+        return outcomes[host, extra]
 
     return outcome
 
 
 @pytest.fixture(scope="module")
-def control(crawled: Callable[[str], Outcome]) -> Outcome:
+def control(crawled: Callable[..., Outcome]) -> Outcome:
     return crawled(faults.CONTROL)
 
 
@@ -192,11 +206,11 @@ def test_control_is_clean(control: Outcome, fault_report: FaultReport) -> None:
     assert control.measured.peak_rss_mb < PEAK_RSS_MB
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.host.split(".")[0] for case in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[case.limits[0] for case in CASES])
 def test_hostile_site_costs_bounded_resources(
-    case: Case, control: Outcome, crawled: Callable[[str], Outcome], fault_report: FaultReport
+    case: Case, control: Outcome, crawled: Callable[..., Outcome], fault_report: FaultReport
 ) -> None:
-    outcome = crawled(case.host)
+    outcome = crawled(case.host, case.settings)
     limits = outcome.health["limits"]
     recorded = [hit["limit"] for hit in limits["hits"]]
     survived = (
@@ -235,7 +249,7 @@ def test_hostile_site_costs_bounded_resources(
     assert outcome.requests <= limits["requests"] <= BUDGET
 
 
-def test_budget_skips_are_counted(crawled: Callable[[str], Outcome]) -> None:
+def test_budget_skips_are_counted(crawled: Callable[..., Outcome]) -> None:
     """100,000 links: 2,000 kept (GOVCHECK_PAGE_LINK_LIMIT) and the checks the budget refuses are
     counted, with the first refused URL named."""
     limits = crawled(faults.LINKS).health["limits"]
@@ -247,7 +261,7 @@ def test_budget_skips_are_counted(crawled: Callable[[str], Outcome]) -> None:
     assert limits["skipped"] >= 2000 - BUDGET
 
 
-def test_link_checks_read_no_more_than_they_need(crawled: Callable[[str], Outcome]) -> None:
+def test_link_checks_read_no_more_than_they_need(crawled: Callable[..., Outcome]) -> None:
     """Both targets refuse HEAD: the 200 MB PDF's GET stops at its headers (its 200 is the answer),
     the 50 MB page is cut at GOVCHECK_ATTACHMENT_MAXSIZE and left inconclusive, never broken."""
     outcome = crawled(faults.BIGPAGE)
