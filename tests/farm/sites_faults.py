@@ -5,7 +5,8 @@ whatever it can. Bodies are streamed by the handler, never held whole in the far
 - ``bigpage.faultfarm.gov.cn``: the control whose 通知公告 column is a 200 MB page (honest Content-Length);
   its homepage links a 200 MB PDF and a 50 MB page, both refusing HEAD (405), so the check must GET.
 - ``bomb.faultfarm.gov.cn``: a homepage gzip bomb (≈200 KB on the wire, 200 MB decompressed).
-- ``linkbomb.faultfarm.gov.cn``: the control whose 政务动态 column is a deflate bomb.
+- ``linkbomb.faultfarm.gov.cn``: the control whose 政务动态 column is a deflate bomb and whose 通知公告
+  column is a brotli bomb (317 bytes on the wire, 200 MB decompressed).
 - ``drip.faultfarm.gov.cn``: a homepage that answers 200 and drips a chunked body forever.
 - ``huge.faultfarm.gov.cn``: a homepage of 30 MB without Content-Length (over the 20 MB limit).
 - ``links.faultfarm.gov.cn``: the control with 100,000 links on its homepage, each a 200 page.
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult
+
+import brotli  # a Scrapy dependency: its HttpCompressionMiddleware decodes br with it
 
 if TYPE_CHECKING:
     from tests.farm.server import FarmHandler
@@ -134,8 +137,12 @@ def _stream(handler: FarmHandler, total: int, *, declare_length: bool, content_t
 @cache
 def _compressed(total: int, encoding: str) -> bytes:
     """``total`` bytes of zeros compressed (computed a chunk at a time, once per farm)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
     zeros = b"\0" * CHUNK
+    if encoding == "br":
+        brotli_compressor = brotli.Compressor(quality=5)
+        parts = [brotli_compressor.process(zeros) for _ in range(total // CHUNK)]
+        return b"".join(parts) + brotli_compressor.finish()
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31 if encoding == "gzip" else 15)
     parts = [compressor.compress(zeros) for _ in range(total // CHUNK)]
     parts.append(compressor.flush())
     return b"".join(parts)
@@ -206,6 +213,8 @@ def serve_fault(handler: FarmHandler, host: str, url: SplitResult) -> int | None
         return _stream(handler, BIG_LINKED_PAGE_BYTES, declare_length=False)
     if host == LINKBOMB and path in ("/zwdt/", "/zwdt/index.html"):
         return _bomb(handler, "deflate")
+    if host == LINKBOMB and path in ("/tzgg/", "/tzgg/index.html"):
+        return _bomb(handler, "br")
     homepage = {LINKS: _links_homepage, BIGPAGE: _bigpage_homepage}.get(host, _homepage)
     return _control_site(handler, path, homepage)
 

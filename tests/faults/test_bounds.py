@@ -80,11 +80,11 @@ CASES = (
         f"http://{faults.BOMB}/",
     ),
     Case(
-        "deflate bomb column (200 KB → 200 MB)",
+        "deflate and brotli bomb columns (200 KB and 317 B → 200 MB)",
         faults.LINKBOMB,
         ("decompressed_size",),
         "ok",
-        15,
+        10,
         f"http://{faults.LINKBOMB}/zwdt/",
     ),
     Case(
@@ -245,6 +245,8 @@ def test_hostile_site_costs_bounded_resources(
     assert all(limit in recorded for limit in case.limits), limits
     assert case.limit_url in {hit["url"] for hit in limits["hits"]}
     assert all(limits["counts"][limit] >= 1 for limit in case.limits)
+    if case.host == faults.LINKBOMB:  # both bombs, each cut
+        assert {hit["url"] for hit in limits["hits"]} == {case.limit_url, f"http://{case.host}/tzgg/"}
     # Every request is charged: govcheck's count and the farm's agree, and neither passes the budget.
     assert outcome.requests <= limits["requests"] <= BUDGET
 
