@@ -9,7 +9,8 @@ whatever it can. Bodies are streamed by the handler, never held whole in the far
   column is a brotli bomb (317 bytes on the wire, 200 MB decompressed).
 - ``drip.faultfarm.gov.cn``: a homepage that answers 200 and drips a chunked body forever.
 - ``huge.faultfarm.gov.cn``: a homepage of 30 MB without Content-Length (over the 20 MB limit).
-- ``links.faultfarm.gov.cn``: the control with 100,000 links on its homepage, each a 200 page.
+- ``links.faultfarm.gov.cn``: the control with 100,000 links on its homepage, each a 200 page that
+  refuses HEAD (405), so every check costs a HEAD and a GET.
 
 server.py looks hosts up here before the replicas (``FAULT_SITES``).
 """
@@ -215,6 +216,8 @@ def serve_fault(handler: FarmHandler, host: str, url: SplitResult) -> int | None
         return _bomb(handler, "deflate")
     if host == LINKBOMB and path in ("/tzgg/", "/tzgg/index.html"):
         return _bomb(handler, "br")
+    if host == LINKS and path.startswith("/p/") and handler.command == "HEAD":
+        return _whole(handler, _document("405", "<h1>405 Not Allowed</h1>"), status=405)
     homepage = {LINKS: _links_homepage, BIGPAGE: _bigpage_homepage}.get(host, _homepage)
     return _control_site(handler, path, homepage)
 
