@@ -151,6 +151,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated ports the destination policy lets any request use; others are refused.",
     ),
     Setting(
+        "GOVCHECK_ATTACHMENT_MAXSIZE",
+        2 * 1024 * 1024,
+        _positive(int),
+        "Bytes a link check reads of its target: an attachment (not a page) stops at its headers, a page "
+        "is cut here and its link left inconclusive (too_large).",
+    ),
+    Setting(
         "GOVCHECK_AUTO_MIGRATE",
         True,
         _parse_bool,
@@ -315,6 +322,12 @@ SETTINGS: tuple[Setting, ...] = (
         "'needed': follow a column's pager only when page 1 is unsorted or undated; 'always': up to the limit.",
     ),
     Setting(
+        "GOVCHECK_PAGE_LINK_LIMIT",
+        2000,
+        _positive(int),
+        "Most links recorded and checked, and most list entries read, per page; the rest is a limit hit.",
+    ),
+    Setting(
         "GOVCHECK_POLITENESS",
         "default",
         _choice("default", "strict"),
@@ -371,12 +384,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Scrapyd nodes for `govcheck schedule`/`status`: comma-separated URLs, credentials in the userinfo "
         "(http://user:pass@10.0.0.11:6800/).",
     ),
-    Setting("GOVCHECK_SITE_PAGE_BUDGET", 600, _positive(int), "Most requests one site's crawl may make."),
+    Setting(
+        "GOVCHECK_SITE_PAGE_BUDGET",
+        600,
+        _positive(int),
+        "Most requests one site's crawl may make (homepage attempts, columns, pages, details, link checks "
+        "and their GETs, soft-404 fingerprints, retries, redirect hops); skipped work is counted in crawl health.",
+    ),
     Setting(
         "GOVCHECK_SITE_TIME_BUDGET",
         900.0,
         _positive(float),
-        "Seconds after which a site's crawl stops adding work.",
+        "Seconds after which a site's crawl stops adding work (requests in flight finish).",
     ),
     Setting(
         "GOVCHECK_SOFT404_CHECK",

@@ -20,7 +20,9 @@ class SiteItem(SiteScoped):
     """The homepage outcome of a crawl: reachable or not, and what the homepage says about the site."""
 
     homepage_url: str  # the URL actually fetched (after the https→http fallback and redirects)
-    status: str  # ok | unreachable | blocked | unparseable
+    # ok | unreachable | blocked | unparseable | too_large | too_slow (answered, but over a size or
+    # time limit: govcheck.limits; the site is judged unknown, never unreachable)
+    status: str
     name: str | None = None
     site_code: str | None = None
     encoding: str | None = None

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 from govcheck.spiders.outcomes import (
     BROKEN_STATUSES,
     NON_REDIRECT_STATUSES,
-    classify_failure,
     link_outcome,
     proxy_error,
 )
@@ -56,12 +55,13 @@ class ColumnsMixin:
         their channel (1001, 1002, …)."""
         step = POSITION_STEP if discovered_on is None else 1
         for index, column in enumerate(columns, start=1):
-            if (
-                column.url in self.column_urls
-                or column.url in self.homepage_urls
-                or self.policy.check_url(column.url)  # the link check records it as refused
-                or not self._within_budget()
-            ):
+            if column.url in self.column_urls or column.url in self.homepage_urls:
+                continue
+            if self.profile and self.profile.ignores(column.url, column.name):
+                continue
+            if self.policy.check_url(column.url):  # the link check records it as refused
+                continue
+            if not self._spend(column.url):
                 continue
             self.column_urls.add(column.url)
             if discovered_on is None:
@@ -73,9 +73,6 @@ class ColumnsMixin:
             if section == "xxgk" or XXGK_NAME.match(column.name or ""):
                 # The 政府信息公开 directory tree: counted with the site, tagged in the column's source.
                 source, section = "xxgk", "xxgk"
-            if self.profile and self.profile.ignores(column.url, column.name):
-                continue
-            self.requests_made += 1
             yield Request(
                 column.url,
                 callback=self.spider.parse_column,
@@ -218,7 +215,7 @@ class ColumnsMixin:
     def _entries(self, column_url: str, listing: ListingPage, generated: str | None) -> Iterator[Any]:
         """The list's entries; undated ones (no date in the row or the URL) get their detail page read."""
         year = generation_year(generated)
-        for entry in listing.entries:
+        for entry in self._capped(listing.entries, column_url, "entries"):
             yield EntryItem(
                 column_url=column_url,
                 url=entry.url,
@@ -229,11 +226,10 @@ class ColumnsMixin:
             if entry.date_text or date_from_url(entry.url) is not None:
                 continue
             asked = self.detail_requested.get(column_url, 0)
-            if asked >= self.detail_page_limit or not self._within_budget():
+            if asked >= self.detail_page_limit or not self._spend(entry.url):
                 self.stats.inc_value("govcheck/dates/detail_skipped")
                 continue
             self.detail_requested[column_url] = asked + 1
-            self.requests_made += 1
             yield Request(
                 entry.url,
                 callback=self.spider.parse_detail,
@@ -293,9 +289,8 @@ class ColumnsMixin:
         chained = len(listing.next_page_urls) == 1
         wanted = listing.next_page_urls[: 1 if chained else self.column_page_limit - page]
         for offset, url in enumerate(wanted, start=1):
-            if not self._within_budget():
+            if not self._spend(url):
                 return
-            self.requests_made += 1
             yield Request(
                 url,
                 callback=self.spider.parse_list_page,
@@ -324,7 +319,7 @@ class ColumnsMixin:
 
     def column_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
-        error = classify_failure(failure)
+        error = self._failure_error(failure)
         yield PageItem(url=request.url, kind="column", status=None, error=error)
         yield LinkCheckItem(url=request.url, outcome=link_outcome(None, error), error=error, method="GET")
         yield ColumnItem(

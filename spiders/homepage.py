@@ -42,19 +42,21 @@ from govcheck.spiders.columns import (
 from govcheck.spiders.outcomes import (
     BLOCKED_STATUSES,
     NON_REDIRECT_STATUSES,
-    classify_failure,
     proxy_error,
     waf_error,
 )
 
 logger = logging.getLogger(__name__)
 
+# The homepage statuses of a limit hit (the errors of outcomes.LIMIT_ERRORS).
+HOMEPAGE_LIMIT_STATUSES = ("too_large", "too_slow")
+
 
 class HomepageMixin:
     """The homepage part of :class:`SiteCrawl` (its state lives there)."""
 
     def _homepage_request(self, scheme: str, *, attempt: int, delay: float) -> Request:
-        self.requests_made += 1
+        self._charge()
         return Request(
             f"{scheme}://{self.site_netloc}{self.homepage_path}",
             callback=self.spider.parse_homepage,
@@ -81,7 +83,15 @@ class HomepageMixin:
             )
 
     def homepage_failed(self, failure: Failure) -> Iterator[Any]:
-        yield from self._homepage_attempt_failed(failure.request, None, classify_failure(failure), None)
+        error = self._failure_error(failure)
+        if error in HOMEPAGE_LIMIT_STATUSES:
+            # The site answered; the page is beyond what govcheck reads. Not an outage, and another
+            # attempt would meet the same page: the site is judged `unknown` (homepage_too_large/_slow).
+            self._record_attempt(failure.request, None, error, None)
+            self.stats.set_value("govcheck/homepage/outcome", error)
+            yield SiteItem(homepage_url=failure.request.url, status=error, attempts=self.attempts)
+            return
+        yield from self._homepage_attempt_failed(failure.request, None, error, None)
 
     def _homepage_attempt_failed(
         self, request: Request, status: int | None, error: str | None, response: Response | None
@@ -128,7 +138,7 @@ class HomepageMixin:
         yield from self._reference_result(response.request, response.status, proxy_error(response))
 
     def reference_failed(self, failure: Failure) -> Iterator[Any]:
-        yield from self._reference_result(failure.request, None, classify_failure(failure))
+        yield from self._reference_result(failure.request, None, self._failure_error(failure))
 
     def _reference_result(self, request: Request, status: int | None, error: str | None) -> Iterator[Any]:
         if not self.reference.record(request.url, status, error):
@@ -175,7 +185,7 @@ class HomepageMixin:
         columns = [c for c in discover_columns(html, response.url) if c.url != response.url]
         if self.profile:
             columns = [c for c in columns if not self.profile.ignores(c.url, c.name)]
-        entries = homepage_entries(html, response.url)
+        entries = self._capped(homepage_entries(html, response.url), response.url, "entries")
         parseable = bool(columns or entries)
         self.stats.set_value("govcheck/homepage/outcome", "ok" if parseable else "unparseable")
         health: dict[str, Any] = {}
@@ -224,8 +234,7 @@ class HomepageMixin:
             self.site_hosts.add(urlsplit(directory.url).hostname or "")
         yield from self._column_requests(directories, discovered_on=None, base_position=XXGK_POSITION)
         for index, target in enumerate(sitemap_links(html, url)[:2]):
-            if self._within_budget():
-                self.requests_made += 1
+            if self._spend(target):
                 yield Request(
                     target,
                     callback=self.spider.parse_sitemap,

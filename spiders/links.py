@@ -17,17 +17,20 @@ from govcheck.extract import (
     not_found_fingerprint,
 )
 from govcheck.items import LinkCheckItem, LinkItem
+from govcheck.limits import LINK_CHECK
 
 if TYPE_CHECKING:
     pass
 
 from govcheck.spiders.outcomes import (
     NON_REDIRECT_STATUSES,
-    classify_failure,
     link_outcome,
     proxy_error,
     waf_error,
 )
+
+# Not-found states under which a HEAD's 2xx stands: real 404s, a catch-all host, or no budget to learn.
+UNFINGERPRINTED = ("hard", "catchall", "unchecked")
 
 
 class LinksMixin:
@@ -36,7 +39,7 @@ class LinksMixin:
     def _links(
         self, source_url: str, links: Iterable[tuple[str, str]], *, on_homepage: bool
     ) -> Iterator[Any]:
-        for target, tag in links:
+        for target, tag in self._capped(list(links), source_url, "links"):
             external = (urlsplit(target).hostname or "") not in self.site_hosts
             yield LinkItem(
                 source_url=source_url, target_url=target, tag=tag, on_homepage=on_homepage, external=external
@@ -51,11 +54,11 @@ class LinksMixin:
                     url=target, outcome=link_outcome(None, refusal.error), error=refusal.error
                 )
                 continue
-            if self._within_budget():
+            if self._spend(target):
                 yield self._link_request(target, "HEAD")
 
     def _link_request(self, url: str, method: str) -> Request:
-        self.requests_made += 1
+        """A check of ``url`` (already charged to the budget): the status, a page's text at most."""
         return Request(
             url,
             method=method,
@@ -66,6 +69,7 @@ class LinksMixin:
                 "handle_httpstatus_list": NON_REDIRECT_STATUSES,
                 "dont_obey_robotstxt": True,
                 "link_target": url,
+                LINK_CHECK: True,
             },
         )
 
@@ -74,19 +78,22 @@ class LinksMixin:
         error = proxy_error(response)
         if response.request.method == "HEAD" and (error is not None or response.status >= 400):
             # Many servers answer HEAD badly; only a GET can condemn a link.
-            yield self._link_request(target, "GET")
+            yield self._follow_up(target, response.status if error is None else None)
             return
         if error is None and 200 <= response.status < 300 and self.soft404_check:
             host = urlsplit(response.url).hostname or ""
             state = self.not_found.get(host)
+            if state is None and not self._spend(response.url, count=2):
+                self.not_found[host] = "unchecked"  # no budget left to learn the host's not-found answer
+                state = "unchecked"
             if state is None or state == "pending":
                 # The host's not-found answer decides how this 200 is read: learn it first.
                 self.parked.setdefault(host, []).append((target, response.status))
                 if state is None:
                     yield from self._fingerprint_requests(host, response.url)
                 return
-            if response.request.method == "HEAD" and state not in ("hard", "catchall"):
-                yield self._link_request(target, "GET")  # a soft-404 host: only the body tells
+            if response.request.method == "HEAD" and state not in UNFINGERPRINTED:
+                yield self._follow_up(target, response.status)  # a soft-404 host: only the body tells
                 return
             if response.request.method == "GET" and waf_error(response):
                 yield LinkCheckItem(
@@ -117,18 +124,17 @@ class LinksMixin:
         host = urlsplit(response.url).hostname or ""
         state = self.not_found.get(host)
         path = urlsplit(response.url).path
-        fingerprinted = state not in (None, "pending", "hard", "catchall") and path not in ("", "/")
+        fingerprinted = state not in (None, "pending", *UNFINGERPRINTED) and path not in ("", "/")
         if fingerprinted and not_found_fingerprint(response.text, response.url) == state:
             return True
         return is_soft_404(response.text, response.url)
 
     def _fingerprint_requests(self, host: str, seen_url: str) -> Iterator[Request]:
         """A random path on the host (its not-found answer) and its root (to spot hosts that answer
-        every path with the homepage, where a fingerprint cannot tell anything)."""
+        every path with the homepage, where a fingerprint cannot tell anything); both already charged."""
         self.not_found[host] = "pending"
         scheme = urlsplit(seen_url).scheme or "http"
         for kind, path in (("missing", f"/govcheck-{secrets.token_hex(6)}.html"), ("root", "/")):
-            self.requests_made += 1
             yield Request(
                 f"{scheme}://{host}{path}",
                 callback=self.spider.fingerprinted,
@@ -159,6 +165,7 @@ class LinksMixin:
             yield from self._release(host, state)
 
     def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
+        self._failure_error(failure)  # a limit it ran into is recorded
         yield from self._release(failure.request.meta["nf_host"], "hard")
 
     def _release(self, host: str, state: str) -> Iterator[Any]:
@@ -169,14 +176,23 @@ class LinksMixin:
             f"govcheck/links/not_found_fingerprint/{state if state in ('hard', 'catchall') else 'soft'}"
         )
         for target, status in self.parked.pop(host, []):
-            if state in ("hard", "catchall"):
+            if state in UNFINGERPRINTED:
                 yield LinkCheckItem(url=target, outcome="ok", status=status, method="HEAD")
             else:
-                yield self._link_request(target, "GET")
+                yield self._follow_up(target, status)
+
+    def _follow_up(self, target: str, head_status: int | None) -> Request | LinkCheckItem:
+        """The GET that settles a HEAD's answer, or, with the budget spent, the HEAD's answer left
+        inconclusive (only a GET may condemn a link or call a soft-404 host's 200 good)."""
+        if self._spend(target):
+            return self._link_request(target, "GET")
+        return LinkCheckItem(
+            url=target, outcome="inconclusive", status=head_status, error="budget", method="HEAD"
+        )
 
     def link_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
-        error = classify_failure(failure)
+        error = self._failure_error(failure)
         yield LinkCheckItem(
             url=request.meta["link_target"],
             outcome=link_outcome(None, error),

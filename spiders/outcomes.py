@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
@@ -28,6 +30,7 @@ from govcheck.destinations import POLICY_ERROR
 from govcheck.extract import (
     is_waf_challenge,
 )
+from govcheck.limits import LINK_CHECK, answered
 
 if TYPE_CHECKING:
     pass
@@ -54,13 +57,39 @@ BROKEN_ERRORS = {
     "destination_not_found",
     "soft_404",
 }
+# A limit a download ran into after the site answered (the error it is stored as): never an outage.
+LIMIT_ERRORS = {
+    "response_size": "too_large",
+    "attachment_size": "too_large",
+    "decompressed_size": "too_large",
+    "response_time": "too_slow",
+}
+
+
+def limit_hit(failure: Failure) -> str | None:
+    """The limit (a LIMIT_ERRORS key) a download that had been answered ran into, or None."""
+    if failure.check(IgnoreRequest):
+        # HttpCompressionMiddleware's only IgnoreRequest: a body decompressing past DOWNLOAD_MAXSIZE.
+        return "decompressed_size" if "during decompression" in str(failure.value) else None
+    if not answered(failure.request):
+        return None  # no status line yet: the site did not answer (an outage, a dead host)
+    if failure.check(DownloadCancelledError):
+        # Over a link check's GOVCHECK_ATTACHMENT_MAXSIZE, or over DOWNLOAD_MAXSIZE.
+        return "attachment_size" if failure.request.meta.get(LINK_CHECK) else "response_size"
+    if failure.check(DownloadTimeoutError, TimeoutError):
+        return "response_time"  # headers came, the body did not finish within DOWNLOAD_TIMEOUT
+    return None
 
 
 def classify_failure(failure: Failure) -> str:
     """A network failure as the error name govcheck stores (Twisted's errors, or the Scrapy 2.19
-    exceptions its download handlers wrap them in)."""
+    exceptions its download handlers wrap them in); a policy refusal is ``policy:<kind>``, a limit
+    hit ``too_large`` or ``too_slow``."""
     if failure.check(DestinationRefused):
         return failure.value.refusal.error
+    limit = limit_hit(failure)
+    if limit is not None:
+        return LIMIT_ERRORS[limit]
     if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns_error"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):

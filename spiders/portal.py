@@ -141,6 +141,7 @@ class PortalSpider(Spider):
                 "or name one site with -a site=HOST"
             )
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.site_stored, signal=govcheck_signals.site_stored)
         return spider
 
@@ -398,6 +399,15 @@ class PortalSpider(Spider):
         key = request.meta.get("govcheck_site")
         if key in self.sites:
             self._settle(self.sites[key])
+
+    def request_scheduled(self, request: Request, **kwargs: Any) -> None:
+        """A retry or a redirect hop (a middleware's copy of a request the site already paid for) is
+        one more request: charged to its site once per hop."""
+        key = request.meta.get("govcheck_site")
+        hops = (request.meta.get("retry_times", 0), request.meta.get("redirect_times", 0))
+        if key in self.sites and hops != request.meta.get("govcheck_hops", (0, 0)):
+            request.meta["govcheck_hops"] = hops
+            self.sites[key].charge_hop()
 
     # -- callbacks (each hands the response to its site) ---------------------------------------
 

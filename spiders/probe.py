@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from govcheck.spiders.connectivity import ReferenceCheck
-from govcheck.spiders.outcomes import BLOCKED_STATUSES, NON_REDIRECT_STATUSES, classify_failure, proxy_error
+from govcheck.spiders.outcomes import (
+    BLOCKED_STATUSES,
+    NON_REDIRECT_STATUSES,
+    classify_failure,
+    limit_hit,
+    proxy_error,
+)
 from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -149,7 +155,8 @@ class ProbeSpider(Spider):
             ProbeItem(
                 host=request.meta["probe_host"],
                 url=request.meta["probe_url"],
-                ok=False,
+                # The site answered and the body ran into govcheck's own limit: it is up.
+                ok=limit_hit(failure) is not None,
                 probed_at=started,
                 error=error,
                 latency_ms=round((dt.datetime.now(dt.UTC) - started).total_seconds() * 1000, 1),

@@ -21,6 +21,7 @@ from govcheck.spiders.homepage import HomepageMixin
 from govcheck.spiders.links import LinksMixin
 from govcheck.spiders.outcomes import (
     classify_failure,
+    limit_hit,
     proxy_error,
 )
 from scrapy import Request
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
+
+LIMIT_HITS_KEPT = 50  # limit hits listed (with their URL) in crawls.health; all are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,7 @@ class CrawlOptions:
     soft404_check: bool
     reference_urls: tuple[str, ...]
     policy: DestinationPolicy
+    page_link_limit: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlOptions:
@@ -137,6 +141,7 @@ class CrawlOptions:
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),
             policy=DestinationPolicy.from_settings(settings),
+            page_link_limit=settings.getint("GOVCHECK_PAGE_LINK_LIMIT"),
         )
 
 
@@ -225,6 +230,7 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.reference = ReferenceCheck(options.reference_urls)
         self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
         self.policy = options.policy
+        self.page_link_limit = options.page_link_limit
         self.started_monotonic = time.monotonic()
         self.pending = 0  # requests yielded for this site whose callback has not finished
         self.drained_at: float | None = None  # when pending last fell to 0
@@ -256,8 +262,32 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         return self._homepage_request(self.schemes[0], attempt=1, delay=0.0)
 
     def ignore_failure(self, failure: Failure) -> Iterator[Any]:
-        logger.info("Could not fetch %s: %s", failure.request.url, classify_failure(failure))
+        logger.info("Could not fetch %s: %s", failure.request.url, self._failure_error(failure))
         yield from ()
+
+    def _failure_error(self, failure: Failure) -> str:
+        """The stored error of a failed download; a limit it ran into is recorded as a limit hit."""
+        limit = limit_hit(failure)
+        if limit is not None:
+            detail = str(failure.value)[:300]
+            self._limit_hit(limit, failure.request.url, **({"detail": detail} if detail else {}))
+        return classify_failure(failure)
+
+    def _limit_hit(self, limit: str, url: str, **detail: Any) -> None:
+        """One limit reached: counted per limit, and the first LIMIT_HITS_KEPT listed with their URL
+        (crawls.health["limits"])."""
+        self.stats.inc_value(f"govcheck/limits/{limit}")
+        hits = self.stats.get_value("govcheck/limits/hits", [])
+        if len(hits) < LIMIT_HITS_KEPT:
+            self.stats.set_value("govcheck/limits/hits", [*hits, {"limit": limit, "url": url, **detail}])
+        logger.warning("Limit %s reached at %s %s", limit, url, detail or "")
+
+    def _capped(self, found: list[Any], url: str, what: str) -> list[Any]:
+        """At most GOVCHECK_PAGE_LINK_LIMIT links or entries of one page; the cut is a limit hit."""
+        if len(found) <= self.page_link_limit:
+            return found
+        self._limit_hit(f"{what}_per_page", url, found=len(found), kept=self.page_link_limit)
+        return found[: self.page_link_limit]
 
     def _page_item(self, response: Response, kind: str) -> PageItem:
         latency = response.meta.get("download_latency")
@@ -270,19 +300,33 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             encoding=getattr(response, "encoding", None),
         )
 
-    def _within_budget(self) -> bool:
+    def _charge(self) -> None:
+        """Count one request against the site's budget (a homepage attempt is always made)."""
+        self.requests_made += 1
+        self.stats.set_value("govcheck/budget/requests", self.requests_made)
+
+    def charge_hop(self) -> None:
+        """A retry or redirect hop of a request already made: counted, so later work stops sooner."""
+        self._charge()
+        self.stats.inc_value("govcheck/budget/hops")
+
+    def _spend(self, url: str, count: int = 1) -> bool:
+        """Charge ``count`` requests for ``url`` if the site's budgets (requests, time) allow them;
+        otherwise the skipped work is counted and the first refusal recorded as a limit hit."""
         elapsed = time.monotonic() - self.started_monotonic
-        if self.requests_made < self.page_budget and elapsed < self.time_budget:
+        if self.requests_made + count <= self.page_budget and elapsed < self.time_budget:
+            for _ in range(count):
+                self._charge()
             return True
+        self.stats.inc_value("govcheck/budget/skipped", count)
         if not self.budget_logged:
             self.budget_logged = True
-            self.stats.set_value(
-                "govcheck/budget/exhausted", "pages" if elapsed < self.time_budget else "time"
-            )
-            logger.warning(
-                "Crawl budget of %s exhausted (%d requests, %.0fs)",
-                self.site_host,
-                self.requests_made,
-                elapsed,
+            exhausted = "time" if elapsed >= self.time_budget else "pages"
+            self.stats.set_value("govcheck/budget/exhausted", exhausted)
+            self._limit_hit(
+                "site_time" if exhausted == "time" else "site_requests",
+                url,
+                requests=self.requests_made,
+                seconds=round(elapsed, 1),
             )
         return False

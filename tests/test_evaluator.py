@@ -197,3 +197,22 @@ def test_unreachable_site_fails_with_partial_evidence() -> None:
     assert verdict == "fail"
     assert [f.code for f, _ in findings] == ["site_unreachable"]
     assert findings[0][1].evidence["partial"] is True
+
+
+@pytest.mark.parametrize("status", ["too_large", "too_slow"])
+def test_homepage_over_a_limit_is_unknown_never_unreachable(status: str) -> None:
+    attempts = [{"url": "http://example.gov.cn/", "status": None, "error": status}]
+    verdict, reason, _, findings = judge(
+        snapshot([], homepage_status=status, homepage_attempts=attempts, homepage_newest=None)
+    )
+    assert (verdict, reason) == ("unknown", f"homepage_{status}")
+    assert findings == []
+
+
+@pytest.mark.parametrize("status", ["unparseable", "too_large"])
+def test_no_footer_deductions_without_a_readable_homepage(status: str) -> None:
+    footer = {"parsed": True, "party_gov_mark": None, "site_code": None, "icp": None, "police_record": None}
+    _, _, _, findings = judge(snapshot([], homepage_status=status, homepage_newest=None, footer=footer))
+    assert "footer_missing" not in {rule.code for rule, _ in findings}
+    _, _, _, findings = judge(snapshot([column("工作动态", AS_OF)], footer=footer))
+    assert "footer_missing" in {rule.code for rule, _ in findings}

@@ -88,7 +88,7 @@ class Crawl(Base):
     homepage_url: Mapped[str | None] = mapped_column(String(1000))  # the URL actually fetched
     homepage_status: Mapped[str | None] = mapped_column(
         String(20)
-    )  # ok | unreachable | blocked | unparseable
+    )  # ok | unreachable | blocked | unparseable | too_large | too_slow
     health: Mapped[dict[str, Any] | None]  # what was found, what failed, the homepage attempts
     stats: Mapped[dict[str, Any] | None]  # Scrapy stats at close
 

@@ -37,6 +37,9 @@ from govcheck.monitors import CrawlFacts, MonitorSuite
 
 logger = logging.getLogger(__name__)
 ROWS_PER_STATEMENT = 400
+# Stats keys of the spider's limit hits (spiders/sitecrawl.py): counts per limit, and the first hits.
+LIMITS_PREFIX = "govcheck/limits/"
+LIMIT_HITS_KEY = "govcheck/limits/hits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,7 @@ class CrawlWriter:
             crawl.status = final
             crawl.finished_at = utc_now()
             crawl.stats = stats
-            health = {**(crawl.health or {}), **self._health(session)}
+            health = {**(crawl.health or {}), **self._health(session), "limits": limits_health(stats)}
             if monitors is not None:
                 health["monitors"] = monitors.run(CrawlFacts.from_health(crawl.homepage_status, health))
             crawl.health = health
@@ -388,6 +391,23 @@ class CrawlWriter:
                 select(Column.url, Column.id).where(Column.site_id == self.site_id, Column.url.in_(chunk))
             ):
                 self._column_ids[url] = column_id
+
+
+def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
+    """The limits a crawl ran into, from its stats: how often each was hit, the first hits with their
+    URL, and the request budget (made, skipped, which budget ran out)."""
+    counts = {
+        key.removeprefix(LIMITS_PREFIX): value
+        for key, value in stats.items()
+        if key.startswith(LIMITS_PREFIX) and key != LIMIT_HITS_KEY
+    }
+    return {
+        "counts": counts,
+        "hits": stats.get(LIMIT_HITS_KEY, []),
+        "requests": stats.get("govcheck/budget/requests", 0),
+        "skipped": stats.get("govcheck/budget/skipped", 0),
+        "exhausted": stats.get("govcheck/budget/exhausted"),
+    }
 
 
 def write_probes(engine: Engine, probes: Sequence[ProbeItem]) -> int:

@@ -278,6 +278,9 @@ def unknown_reason(snapshot: SiteSnapshot) -> str | None:
     """Why the site cannot be judged, or None. An unknown verdict never carries a veto."""
     if snapshot.homepage_status in {"blocked", "unparseable"}:
         return snapshot.homepage_status
+    if snapshot.homepage_status in {"too_large", "too_slow"}:
+        # The homepage answered but ran into govcheck's own size or time limit: nothing of it was read.
+        return f"homepage_{snapshot.homepage_status}"
     if (
         snapshot.homepage_status == "ok"
         and not any(c.status in {"ok", "blank"} for c in snapshot.columns)

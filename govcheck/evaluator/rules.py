@@ -555,8 +555,8 @@ class FooterMissing(Rule):
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         footer = snapshot.footer
-        if not footer or not footer.get("parsed"):
-            return  # the crawl stored no homepage facts: nothing to judge
+        if snapshot.homepage_status != "ok" or not footer or not footer.get("parsed"):
+            return  # no homepage read (unparseable, a limit hit) or no facts stored: nothing to judge
         for item in FOOTER_ITEMS:
             if footer.get(item):
                 continue

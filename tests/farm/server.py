@@ -22,6 +22,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
 from tests.farm.sites_depth import depth_sites
+from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_hostile import hostile_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
@@ -149,6 +150,8 @@ class FarmHandler(BaseHTTPRequestHandler):
             return self._send(_error(502, dead))
         if host in BLOCKED_HOSTS:
             return self._send(_WAF_PAGE if BLOCKED_HOSTS[host] == 403 else _BUSY_PAGE)
+        if host in FAULT_SITES:  # hostile replicas stream their own answers: sites_faults.py
+            return serve_fault(self, host, url)
         site = self.server.sites.get(host)
         if site:
             time.sleep(BACKEND_LATENCY.get(BACKENDS.get(host, ""), 0.0))
