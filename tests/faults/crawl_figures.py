@@ -9,6 +9,7 @@ import sys
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, select
@@ -79,11 +80,14 @@ def findings(env: dict[str, str], cwd: Path, host: str) -> list[dict[str, object
     return list(site["findings"])
 
 
-def crawl_site(host: str, env: dict[str, str], cwd: Path, *settings: str, timeout: float = 180) -> Measured:
-    """``scrapy crawl portal -a site=HOST`` with the suite's short limits, measured."""
+def crawl_site(
+    host: str, env: dict[str, str], cwd: Path, *settings: str, timeout: float = 180, **measure: Any
+) -> Measured:
+    """``scrapy crawl portal -a site=HOST`` with the suite's short limits, measured (``measure``:
+    run_measured's file_size_limit / started_process)."""
     setting_args = [part for setting in (*FAST, *settings) for part in ("-s", setting)]
     args = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"site={host}", "-a", f"as_of={AS_OF}"]
-    return run_measured([*args, *setting_args], env={**env, **FAST_ENV}, cwd=cwd, timeout=timeout)
+    return run_measured([*args, *setting_args], env={**env, **FAST_ENV}, cwd=cwd, timeout=timeout, **measure)
 
 
 @dataclass(frozen=True)
