@@ -38,7 +38,9 @@ def run_measured(
     earlier child of the test process); output goes to files so no pipe can fill up and block it.
     ``file_size_limit`` (bytes) is the child's RLIMIT_FSIZE: a full disk without root (Python ignores
     SIGXFSZ, so a write past it fails with EFBIG). ``started_process`` gets the child as soon as it
-    runs (to kill it, or to pull a service from under it, while this call measures).
+    runs (to kill it, or to pull a service from under it, while this call measures); it must never
+    wait for the child (``poll()`` would reap it before ``wait4`` can): ``returncode`` is set here
+    once the child has ended.
     """
 
     def limit_file_size() -> None:

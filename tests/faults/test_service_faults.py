@@ -88,7 +88,7 @@ def when_rows_stored(database_url: str, act: Callable[[], None]) -> Callable[[su
         engine = create_engine(database_url)
         deadline = time.monotonic() + 120
         try:
-            while process.poll() is None and time.monotonic() < deadline:
+            while process.returncode is None and time.monotonic() < deadline:
                 try:
                     with engine.connect() as connection:
                         if connection.scalar(select(func.count()).select_from(Entry)):
