@@ -183,3 +183,5 @@ def test_redis_outage_in_a_fleet_round(
     assert tracebacks == 0, log[-5000:]
     # One line when Redis goes away and one when it is back, per episode (here: one).
     assert len(outage_lines) <= 2, outage_lines
+    # Small sites are not held behind the big one (FleetScheduler parks a full host's requests).
+    assert max(control_done[h] for h in SMALL) <= control_done[BIG], control_done
