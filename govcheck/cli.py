@@ -389,7 +389,10 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
         engine = _engine(settings)
         for path in args.files:
-            count = replay(engine, path)
+            try:
+                count = replay(engine, path)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
             print(f"{path}: {count} items loaded", file=sys.stderr)
         return 0
     engine = _engine(settings, migrate=False)

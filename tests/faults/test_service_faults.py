@@ -27,7 +27,7 @@ from tests.farm.process import FarmProcess
 from tests.faults.conftest import FaultReport
 from tests.faults.crawl_figures import Control, crawl_site, farm_requests, findings, stored_rows
 from tests.faults.measure import Measured
-from tests.test_crawl_e2e import environment, govcheck
+from tests.test_crawl_e2e import environment, govcheck, report
 
 SITE = "sfj.suizhou.gov.cn"  # a 附件1 site of a few dozen pages: long enough to be hit mid-crawl
 # One request at a time and small batches: rows reach the database early and the crawl lasts a few
@@ -37,6 +37,7 @@ SLOW_ENV = {"GOVCHECK_STORE_BATCH_SIZE": "5"}
 # RLIMIT_FSIZE is per process, so the spool is capped too: the database stops growing this far past
 # its empty schema, early enough that the spool of the rest still fits under the same cap.
 HEADROOM = 64 * 1024
+TIGHT_HEADROOM = 16 * 1024  # the spool hits the cap as well
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,7 @@ class Figures:
     measured: Measured
     requests: int
     rows: set[tuple[str, str, str]]
-    findings: list[dict[str, object]]
+    findings: list[dict[str, object]] | None  # None: the site was not evaluated
 
 
 def record(
@@ -125,7 +126,7 @@ def record(
         requests=figures.requests,
         rows_expected=len(control.rows),
         rows_stored=len(control.rows & figures.rows),
-        findings=len(figures.findings),
+        findings=len(figures.findings) if figures.findings is not None else None,
         control_findings=len(control.findings),
         note=note,
     )
@@ -172,6 +173,39 @@ def test_disk_full_spools_and_replays(
         len({r for r in control.rows if not r[1]}),
         len({r for r in control.rows if r[1]}),
     )  # fmt: skip
+
+
+def test_disk_full_for_the_spool_too_is_told_and_keeps_what_it_can(
+    control: Control, farm: FarmProcess, tmp_path: Path, fault_report: FaultReport
+) -> None:
+    """The same cap, so tight that the spool fills up as well: what no file can hold is lost, but
+    the crawl says so in one line and counts it, and the spool's torn last line does not stop its
+    replay (it used to end in a JSONDecodeError traceback, loading nothing)."""
+    database = tmp_path / "govcheck.db"
+    database_url = f"sqlite:///{database}"
+    env = environment(farm, database_url, GOVCHECK_SPOOL_DIR=str(tmp_path / "spool"), **SLOW_ENV)
+    upgraded = govcheck("db", "upgrade", env=env, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    before = farm_requests(farm, SITE)
+    limit = database.stat().st_size + TIGHT_HEADROOM
+    measured = crawl_site(SITE, env, tmp_path, *SLOW, file_size_limit=limit)
+    assert measured.returncode == 0 and "Traceback" not in measured.stderr, measured.stderr[-3000:]
+    assert "cannot be written either" in measured.stderr
+    replay_all(tmp_path / "spool", env, tmp_path)
+    # The spool's finish record was lost too: the crawl stays unfinished and is not evaluated.
+    evaluated = SITE in {site["host"] for site in report(env, tmp_path)["sites"]}
+    figures = Figures(
+        measured,
+        farm_requests(farm, SITE) - before,
+        stored_rows(database_url, SITE),
+        findings(env, tmp_path, SITE) if evaluated else None,
+    )
+    note = "loss told in one line, counted; torn spool replayed; " + (
+        "evaluated" if evaluated else "crawl left unfinished, not evaluated"
+    )
+    record(fault_report, "disk full for database and spool (cap 16 KiB over the schema)", control, figures,
+           note, True)  # fmt: skip
+    assert figures.rows <= set(control.rows)  # what is stored is right, nothing invented
 
 
 @pytest.fixture
