@@ -95,11 +95,12 @@ def done_times(log: str) -> dict[str, float]:
 
 
 def fleet_round(
-    farm: FarmProcess, redis_url: str, tmp_path: Path, outage: float | None
+    farm: FarmProcess, own_redis: OwnRedis, tmp_path: Path, outage: float | None
 ) -> tuple[Measured, Round, str, dict[str, float]]:
     """One job crawling BIG and SMALL from a fresh round; with ``outage``, Redis goes away for that
     many seconds once the job holds every site. Returns the run, the round, the database and when
     Redis went away and came back (seconds into the run)."""
+    redis_url = own_redis.url
     prefix = f"t{uuid.uuid4().hex[:8]}"
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
     queue(round_, BIG, *SMALL)
@@ -128,7 +129,6 @@ def fleet_round(
 
         threading.Thread(target=run, daemon=True).start()
 
-    own_redis = OWN[redis_url]
     command = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "round=2024-Q1"]
     settings = [part for setting in FAST for part in ("-s", setting)]
     measured = run_measured(
@@ -138,21 +138,17 @@ def fleet_round(
     return measured, round_, database_url, times
 
 
-OWN: dict[str, OwnRedis] = {}
-
-
 def test_redis_outage_in_a_fleet_round(
     farm: FarmProcess, own_redis: OwnRedis, tmp_path: Path, fault_report: FaultReport
 ) -> None:
-    OWN[own_redis.url] = own_redis
     (tmp_path / "control").mkdir()
     (tmp_path / "outage").mkdir()
     hosts = (BIG, *SMALL)
-    control, _round, control_db, _ = fleet_round(farm, own_redis.url, tmp_path / "control", None)
+    control, _round, control_db, _ = fleet_round(farm, own_redis, tmp_path / "control", None)
     assert control.returncode == 0, control.stderr[-3000:]
     expected = {host: stored_rows(control_db, host) for host in hosts}
     before = {host: farm_requests(farm, host) for host in hosts}
-    measured, round_, database_url, times = fleet_round(farm, own_redis.url, tmp_path / "outage", OUTAGE)
+    measured, round_, database_url, times = fleet_round(farm, own_redis, tmp_path / "outage", OUTAGE)
     log = measured.stderr
     assert "back" in times, log[-4000:]
     rows = {host: stored_rows(database_url, host) for host in hosts}
