@@ -54,13 +54,21 @@ class FaultySite:
     pages: dict[str, Resource]
     raw: dict[str, RawAnswer] = field(default_factory=dict)
 
+    @property
+    def not_found(self) -> Resource:
+        return _rehost(self.site.not_found, self.host)
+
     def get(self, path: str, params: dict[str, str]) -> Resource | RawAnswer:
         for candidate in (path, path + self.site.index if path.endswith("/") else path):
             if candidate in self.raw:
                 return self.raw[candidate]
             if candidate in self.pages:
                 return self.pages[candidate]
-        return self.site.not_found
+        return self.not_found
+
+
+def _rehost(res: Resource, host: str) -> Resource:
+    return dataclasses.replace(res, body=res.body.replace(CONTROL.encode(), host.encode()))
 
 
 def _base_spec(charset: str) -> SiteSpec:
@@ -87,11 +95,7 @@ def _built(charset: str) -> Site:
 
 def _rehosted(host: str, charset: str = "utf-8") -> tuple[Site, dict[str, Resource]]:
     site = _built(charset)
-    pages = {
-        path: dataclasses.replace(res, body=res.body.replace(CONTROL.encode(), host.encode()))
-        for path, res in site.pages.items()
-    }
-    return site, pages
+    return site, {path: _rehost(res, host) for path, res in site.pages.items()}
 
 
 def _send_head(handler: BaseHTTPRequestHandler, res: Resource, length: int) -> None:
