@@ -729,7 +729,10 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
 
         engine = _engine(settings)
         for path in args.files:
-            count = replay(engine, path, MonitorSuite.from_settings(settings))
+            try:
+                count = replay(engine, path, MonitorSuite.from_settings(settings))
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
             print(f"{path}: {count} items loaded", file=sys.stderr)
         return 0
     engine = _engine(settings, migrate=False, create=args.action == "upgrade")

@@ -44,10 +44,16 @@ class SiteStore:
         self.spool_dir = spool_dir
         self.spool: Spool | None = None
         self.finished = False
+        self.spool_failed = False
+        self.lost_items = 0
 
     def fall_back_to_spool(self, exc: Exception, stats: Any) -> None:
         if self.spool is None:
-            self.spool = Spool(self.spool_dir, self.context, self.attempt_key)
+            try:
+                self.spool = Spool(self.spool_dir, self.context, self.attempt_key)
+            except OSError as error:
+                self.lost(error, 0, stats)
+                return
         stats.set_value("govcheck/storage/spooled_to", str(self.spool.path))
         logger.error(
             "Database unavailable (%s); the crawl of %s goes on and its items are kept in %s "
@@ -57,6 +63,20 @@ class SiteStore:
             self.spool.path,
             self.spool.path,
         )
+
+    def lost(self, exc: OSError, count: int, stats: Any) -> None:
+        """The spool cannot be written either: count what is lost, say so once per site."""
+        stats.inc_value("govcheck/storage/lost_items", count)
+        self.lost_items += count
+        if not self.spool_failed:
+            logger.error(
+                "The spool %s cannot be written either (%s): items of %s are lost from here on "
+                "(counted in govcheck/storage/lost_items); what it holds so far can still be replayed",
+                self.spool.path if self.spool else self.spool_dir,
+                exc,
+                self.context.host,
+            )
+        self.spool_failed = True
 
 
 class StoragePipeline:
@@ -155,16 +175,22 @@ class StoragePipeline:
                 self.stats.inc_value("govcheck/storage/items", len(items))
                 self.stats.inc_value("govcheck/storage/batches")
                 return
-        assert store.spool is not None
-        store.spool.add(items)
-        self.stats.inc_value("govcheck/storage/spooled_items", len(items))
+        if store.spool is None:  # the spool could not even be created
+            store.lost(OSError("no spool"), len(items), self.stats)
+            return
+        try:
+            store.spool.add(items)
+        except OSError as exc:  # the spool's disk is full too: nothing left to keep them in
+            store.lost(exc, len(items), self.stats)
+        else:
+            self.stats.inc_value("govcheck/storage/spooled_items", len(items))
 
     def site_closed(self, context: CrawlContext, stats: dict[str, Any]) -> None:
         """A fleet site is done: store it completely, then let the evaluator know."""
         self.flush()
         store = self.stores[context.host]
         self._finish(store, json_safe(stats))
-        if store.spool is None:
+        if store.spool is None and not store.spool_failed:
             self.crawler.signals.send_catch_log(
                 signal=govcheck_signals.site_stored, context=context, reason="finished"
             )
@@ -179,7 +205,10 @@ class StoragePipeline:
             except SQLAlchemyError as exc:
                 store.fall_back_to_spool(exc, self.stats)
         if store.spool is not None:
-            store.spool.close(status, stats)
+            try:
+                store.spool.close(status, stats)
+            except OSError as exc:
+                store.lost(exc, 0, self.stats)
 
     def close_spider(self) -> None:
         self.flush()

@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 
 from govcheck import config
 from govcheck import signals as govcheck_signals
+from govcheck.fleet.outage import RedisOutage
 from govcheck.fleet.round import (
     Round,
     RoundError,
@@ -63,13 +64,13 @@ STRICT_POLITENESS = {
 # site's state lives in the process that took it) and fingerprints per round and site, kept for the
 # round's lifetime (a closing job must not flush what other jobs share; the round's cleanup deletes them).
 REDIS_SETTINGS = {
-    "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+    "SCHEDULER": "govcheck.fleet.scheduler.FleetScheduler",
     "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
     "DUPEFILTER_CLASS": "govcheck.fleet.dupefilter.SiteDupeFilter",
     "SCHEDULER_PERSIST": True,
 }
 FLEET_POLL = 0.5  # seconds between looks at the site queue while waiting
-REDIS_RETRY = 5.0  # seconds before trying Redis again after a failure
+REDIS_RETRY = 2.0  # seconds before the fleet loop tries Redis again after a failure
 
 
 class PortalSpider(Spider):
@@ -97,6 +98,7 @@ class PortalSpider(Spider):
         self.node = os.environ.get("GOVCHECK_NODE_NAME") or socket.gethostname()
         self.sites: dict[str, SiteCrawl] = {}
         self.round: Round | None = None
+        self.redis_outage: RedisOutage | None = None  # shared with the scheduler and politeness
         self.unreported: list[tuple[str, str]] = []  # (site, status) not yet marked done in the round
         self.stored: set[str] = set()  # sites the storage pipeline has written whole
         self.redis_ok_since = time.monotonic()  # Redis answered every call since then
@@ -134,6 +136,7 @@ class PortalSpider(Spider):
                 raise config.ConfigError(str(exc)) from exc
             server = redis_from_url(config.parse_redis_url(redis_url))
             spider.round = Round(server, name, prefix=settings["GOVCHECK_REDIS_PREFIX"])
+            spider.redis_outage = RedisOutage(crawler)
             settings.set("SCHEDULER_QUEUE_KEY", spider.round.requests_key(spider.job), priority="spider")
         elif spider.target is None:
             raise config.ConfigError(
@@ -176,10 +179,9 @@ class PortalSpider(Spider):
             yield request
 
     def _open_site(self, site: SiteCrawl) -> Request:
-        """Register a site with the pipelines (and forget the round's fingerprints of an earlier,
-        interrupted attempt at it), then return its first request."""
+        """Register a site with the pipelines, then return its first request."""
         self.sites[site.key] = site
-        if self.round is not None:
+        if self.round is not None and not self.fleet:
             self.round.server.delete(self.round.seen_key(site.key))
         self.crawler.signals.send_catch_log(signal=govcheck_signals.site_opened, context=site.context())
         return self._stamp(site, site.start_request())
@@ -199,20 +201,19 @@ class PortalSpider(Spider):
         next_heartbeat = 0.0
         while True:
             now = time.monotonic()
+            # Closing drained sites needs no Redis: an outage must not hold small sites open.
+            self._close_drained_sites()
             try:
                 if now >= next_heartbeat:
                     self._heartbeat()
                     next_heartbeat = now + self.fleet_lease / 4
-                self._close_drained_sites()
+                self._report_finished()
                 running = [s for s in self.sites.values() if not s.closed]
                 site = self._take_site() if len(running) < self.fleet_sites else None
             except RedisError as exc:
                 # The sites here go on (their items go to the database); only the queue is out of reach.
                 self.redis_ok_since = time.monotonic() + REDIS_RETRY
-                self.crawler.stats.inc_value("govcheck/fleet/redis_errors")
-                logger.error(
-                    "Round %s: Redis failed (%s); retrying in %.0fs", self.round.name, exc, REDIS_RETRY
-                )
+                self._redis_failed(exc)
                 await asyncio.sleep(REDIS_RETRY)
                 continue
             if site is not None:
@@ -257,10 +258,17 @@ class PortalSpider(Spider):
                 self.crawler.stats.inc_value("govcheck/fleet/rejected")
                 continue
             site.message = raw
+            # Forget the round's fingerprints of an earlier, interrupted attempt at this site.
+            self.round.server.delete(self.round.seen_key(site.key))
             self.round.started(site.key)
             self.crawler.stats.inc_value("govcheck/fleet/sites_taken")
             logger.info("Round %s: took %s (%s)", self.round.name, site.key, task.url)
             return site
+
+    def _redis_failed(self, error: RedisError) -> None:
+        self.crawler.stats.inc_value("govcheck/fleet/redis_errors")
+        assert self.redis_outage is not None
+        self.redis_outage.failed(error, f"round {self.round_name}")
 
     def _heartbeat(self) -> None:
         assert self.round is not None
@@ -303,13 +311,15 @@ class PortalSpider(Spider):
 
     def _nothing_in_flight(self) -> bool:
         """No download, no response being processed, no request queued for this job."""
-        assert self.round is not None
         engine = self.crawler.engine
         scraper_idle = engine.scraper.slot is None or engine.scraper.slot.is_idle()
+        scheduler = engine.scheduler
+        # The fleet scheduler counts requests held in memory during a Redis outage, and answers
+        # "pending" when Redis cannot tell.
         return (
             not engine.downloader.active
             and scraper_idle
-            and not self.round.server.zcard(self.round.requests_key(self.job))
+            and not (scheduler is not None and scheduler.has_pending_requests())
         )
 
     def _close_site(self, site: SiteCrawl) -> None:
@@ -331,6 +341,13 @@ class PortalSpider(Spider):
     def _report_finished(self) -> None:
         """Mark stored sites done in the round (kept for the next try if Redis is out of reach), and
         delete the round's scheduler keys once nothing is left anywhere."""
+        assert self.round is not None
+        try:
+            self._report_unreported()
+        except RedisError as exc:
+            self._redis_failed(exc)
+
+    def _report_unreported(self) -> None:
         assert self.round is not None
         while self.unreported:
             site, status = self.unreported[0]

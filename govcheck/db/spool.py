@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ ITEM_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (SiteItem, ColumnItem, EntryItem, PageItem, LinkItem, LinkCheckItem)
 }
 REPLAY_BATCH = 500
+
+logger = logging.getLogger(__name__)
 
 
 def _json_default(value: Any) -> str:
@@ -66,10 +69,26 @@ def _item(record: dict[str, Any]) -> CrawlItem:
     return cls(**values)  # type: ignore[no-any-return]
 
 
+def _records(path: Path) -> list[dict[str, Any]]:
+    """The spool's records. A last line cut short (the disk filled up, or the crawl was killed, in
+    the middle of a write) is left out with a warning: every complete line before it still loads."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    raw = [line for line in text.split("\n") if line.strip()]
+    records = []
+    for number, line in enumerate(raw, start=1):
+        try:
+            records.append(json.loads(line))
+        except ValueError as exc:
+            if number < len(raw) or text.endswith("\n"):
+                raise ValueError(f"{path}: line {number} is not a spool record ({exc})") from None
+            logger.warning("%s: the last line was cut short (a write interrupted); it is left out", path)
+    return records
+
+
 def replay(engine: Engine, path: Path, monitors: MonitorSuite | None = None) -> int:
     """Load one spool file (running the crawl health ``monitors`` on a finished crawl, as its close
     would have); returns how many items it held."""
-    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = _records(path)
     if not lines or "context" not in lines[0]:
         raise ValueError(f"{path}: not a govcheck spool (no context line)")
     raw = lines[0]["context"]

@@ -32,6 +32,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.asyncio import is_asyncio_available, sleep
 from scrapy.utils.httpobj import urlparse_cached
 
+from govcheck.fleet.outage import RedisOutage
 from govcheck.fleet.round import redis_from_url
 from govcheck.middlewares import retry_after_seconds
 
@@ -138,11 +139,12 @@ class ClusterLimiter:
         status, wait = self._acquire(keys=keys, args=args)
         return Attempt(status == b"ok", float(wait) if status == b"later" else 0.0)
 
-    def release(self, limits: Sequence[Limit], lease_id: str) -> None:
+    def release(self, limits: Sequence[Limit], lease_id: str) -> bool:
         with self.server.pipeline(transaction=False) as pipe:
             for limit in limits:
                 pipe.zrem(self.lease_key(limit), lease_id)
             pipe.execute()
+        return True
 
     def push_not_before(self, limits: Sequence[Limit], seconds: float) -> None:
         self._push(keys=[self.next_key(limit) for limit in limits], args=[seconds])
@@ -187,11 +189,16 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
         self.host_interval = settings.getfloat("GOVCHECK_CLUSTER_HOST_INTERVAL")
         self.retry_after_max = settings.getfloat("GOVCHECK_RETRY_AFTER_MAX")
         self._addresses: dict[str, str | None] = {}
-        self._redis_failed = False
+        self._own_outage: RedisOutage | None = None
+        # Leases whose release failed (Redis away): released once Redis answers again, or the hosts
+        # they hold would stay blocked for a whole lease time (DOWNLOAD_TIMEOUT + 30 s) after an outage.
+        self._unreleased: list[tuple[list[Limit], str]] = []
 
     async def download_request(self, request: Request) -> Response:
         if self.limiter is None:
             return await super().download_request(request)
+        if self._unreleased:
+            self._release_held()
         limits = await self._limits(request)
         lease_id = uuid.uuid4().hex
         acquired = await self._acquire(request, limits, lease_id)
@@ -199,7 +206,7 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
             response = await super().download_request(request)
         finally:
             if acquired:
-                self._call(self.limiter.release, limits, lease_id)
+                self._release(limits, lease_id)
         if response.status in RETRY_AFTER_STATUSES:
             wait = retry_after_seconds(response)
             if wait:
@@ -261,14 +268,35 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
             )
         return True
 
+    def _release(self, limits: list[Limit], lease_id: str) -> None:
+        self._unreleased.append((limits, lease_id))
+        self._release_held()
+
+    def _release_held(self) -> None:
+        assert self.limiter is not None
+        while self._unreleased:
+            limits, lease_id = self._unreleased[0]
+            if not self._call(self.limiter.release, limits, lease_id):
+                return  # Redis is away: the next request tries again
+            self._unreleased.pop(0)
+
     def _call(self, method: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T | None:
         """Run a Redis call; a failing Redis must not make sites look unreachable, so the request
-        goes ahead with Scrapy's per-process limits only."""
+        goes ahead with Scrapy's per-process limits only (told once per outage)."""
         try:
-            return method(*args, **kwargs)
+            result = method(*args, **kwargs)
         except RedisError as error:
             self.crawler.stats.inc_value("govcheck/politeness/redis_errors")
-            log = logger.debug if self._redis_failed else logger.warning
-            log("Cluster politeness skipped, Redis failed: %(error)s", {"error": error})
-            self._redis_failed = True
+            self._outage().failed(error, "cluster politeness")
             return None
+        self._outage().ok()
+        return result
+
+    def _outage(self) -> RedisOutage:
+        """The spider's outage record (shared with the scheduler and the fleet loop), else this handler's."""
+        shared = getattr(self.crawler.spider, "redis_outage", None)
+        if isinstance(shared, RedisOutage):
+            return shared
+        if self._own_outage is None:
+            self._own_outage = RedisOutage(self.crawler)
+        return self._own_outage

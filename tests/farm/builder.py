@@ -635,6 +635,10 @@ class _Builder:
         self.render(path, f"联系我们 - {spec.name}", self.metas(), t.static_page("联系我们", crumb, lines))
 
 
+def build_site(spec: SiteSpec) -> Site:
+    return _Builder(spec).build()
+
+
 @cache
 def build_all() -> dict[str, Site]:
-    return {spec.host: _Builder(spec).build() for spec in SPECS}
+    return {spec.host: build_site(spec) for spec in SPECS}

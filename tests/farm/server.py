@@ -23,6 +23,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
 from tests.farm.sites_depth import depth_sites
 from tests.farm.sites_faults import FAULT_SITES, serve_fault
+from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
@@ -158,7 +159,10 @@ class FarmHandler(BaseHTTPRequestHandler):
             params = dict(parse_qsl(url.query))
             if self.command == "POST" and "form-urlencoded" in self.headers.get("Content-Type", ""):
                 params |= dict(parse_qsl(body.decode("latin-1")))
-            return self._send(site.get(url.path or "/", params))
+            answer = site.get(url.path or "/", params)
+            if callable(answer):  # a fault that needs the socket itself (sites_faulty.py)
+                return answer(self)
+            return self._send(answer)
         if host in STUB_HOSTS:
             return self._send(stub_resource(host, url.path or "/"))
         return self._send(_error(502, "dns_error"))
@@ -197,8 +201,9 @@ class FarmServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], timeout_delay: float, epoch: date | None = None) -> None:
         self.timeout_delay = timeout_delay
-        # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py
-        self.sites: dict[str, Any] = {**build_all(), **depth_sites(), **hostile_sites()}
+        # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py;
+        # faulty ones for the fault suite: sites_faulty.py
+        self.sites: dict[str, Any] = {**build_all(), **depth_sites(), **hostile_sites(), **faulty_sites()}
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
 

@@ -21,6 +21,7 @@ class FaultRow:
     findings: int | None = None
     control_findings: int | None = None
     note: str = ""
+    control: bool = False  # a clean reference run: listed, but not counted as an injected fault
 
     @property
     def items_lost(self) -> int:
@@ -69,13 +70,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     write = terminalreporter.write_line
     terminalreporter.section("fault injection")
     header = ("fault", "survived", "s", "peak MB", "requests", "rows exp/stored", "findings/control", "note")
-    write(" | ".join(header))
+    # Markdown, so that the README can quote the table as printed.
+    write("| " + " | ".join(header) + " |")
+    write("|" + "---|" * len(header))
     for row in rows:
         write(
-            " | ".join(
+            "| "
+            + " | ".join(
                 (
                     row.fault,
-                    "yes" if row.survived else "NO",
+                    "control" if row.control else "yes" if row.survived else "NO",
                     _cell(row.seconds),
                     _cell(row.peak_rss_mb),
                     _cell(row.requests),
@@ -84,7 +88,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                     row.note,
                 )
             )
+            + " |"
         )
-    survived = sum(row.survived for row in rows)
-    lost = sum(row.items_lost for row in rows)
-    write(f"faults injected: {len(rows)}, survived: {survived}, items lost: {lost}")
+    faults = [row for row in rows if not row.control]
+    survived = sum(row.survived for row in faults)
+    lost = sum(row.items_lost for row in faults)
+    write(f"faults injected: {len(faults)}, survived: {survived}, items lost: {lost}")

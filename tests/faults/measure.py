@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,15 +23,43 @@ class Measured:
     timed_out: bool
 
 
-def run_measured(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 300) -> Measured:
+def run_measured(
+    args: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float = 300,
+    file_size_limit: int | None = None,
+    started_process: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> Measured:
     """Run ``args`` to completion (killed after ``timeout`` s) and report its own peak RSS.
 
     ``os.wait4`` gives the rusage of exactly this child (``RUSAGE_CHILDREN`` would mix in every
     earlier child of the test process); output goes to files so no pipe can fill up and block it.
+    ``file_size_limit`` (bytes) is the child's RLIMIT_FSIZE: a full disk without root (Python ignores
+    SIGXFSZ, so a write past it fails with EFBIG). ``started_process`` gets the child as soon as it
+    runs (to kill it, or to pull a service from under it, while this call measures); it must never
+    wait for the child (``poll()`` would reap it before ``wait4`` can): ``returncode`` is set here
+    once the child has ended.
     """
+
+    def limit_file_size() -> None:
+        assert file_size_limit is not None
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        process = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            args,
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limit_file_size if file_size_limit is not None else None,
+        )
+        if started_process is not None:
+            started_process(process)
         timed_out = False
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
