@@ -96,7 +96,9 @@ class ProbeSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         config.validate({k: v for k, v in crawler.settings.items() if k.startswith("GOVCHECK_")})
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.reference = ReferenceCheck(config.reference_urls(crawler.settings["GOVCHECK_REFERENCE_HOSTS"]))
+        spider.reference = ReferenceCheck(
+            config.reference_urls(crawler.settings.get("GOVCHECK_REFERENCE_HOSTS", ""))
+        )
         return spider
 
     async def start(self) -> AsyncIterator[Any]:

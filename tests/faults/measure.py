@@ -34,8 +34,9 @@ def run_measured(
 ) -> Measured:
     """Run ``args`` to completion (killed after ``timeout`` s) and report its own peak RSS.
 
-    ``os.wait4`` gives the rusage of exactly this child (``RUSAGE_CHILDREN`` would mix in every
-    earlier child of the test process); output goes to files so no pipe can fill up and block it.
+    The peak is the child's own high-water mark (``VmHWM`` in /proc, read until it exits): the
+    rusage ``ru_maxrss`` of a forked child also counts the pages it shared with this (large) test
+    process before ``exec``. Output goes to files so no pipe can fill up and block it.
     ``file_size_limit`` (bytes) is the child's RLIMIT_FSIZE: a full disk without root (Python ignores
     SIGXFSZ, so a write past it fails with EFBIG). ``started_process`` gets the child as soon as it
     runs (to kill it, or to pull a service from under it, while this call measures); it must never
@@ -61,14 +62,16 @@ def run_measured(
         if started_process is not None:
             started_process(process)
         timed_out = False
+        peak_kib = 0
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            peak_kib = max(peak_kib, _high_water_kib(process.pid))
+            pid, status, _usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() - started > timeout:
                 timed_out = True
                 process.send_signal(signal.SIGKILL)
-                pid, status, usage = os.wait4(process.pid, 0)
+                pid, status, _usage = os.wait4(process.pid, 0)
                 break
             time.sleep(0.05)
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -80,6 +83,18 @@ def run_measured(
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
             seconds=seconds,
-            peak_rss_mb=usage.ru_maxrss / 1024,  # Linux reports KiB
+            peak_rss_mb=peak_kib / 1024,
             timed_out=timed_out,
         )
+
+
+def _high_water_kib(pid: int) -> int:
+    """The process's peak resident set so far (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
