@@ -131,6 +131,11 @@ class ColumnsMixin:
             return
         facts = page_facts(html, response.url)
         listing = self._listing(response, html)
+        if "dataloss" in response.flags and not listing.entries:
+            # The body ended before its Content-Length: an empty list may just be the part not sent.
+            self.stats.inc_value("govcheck/columns/dataloss")
+            yield self._column_item(response, meta, status="unparseable", reason="incomplete_body")
+            return
         loader = ColumnLoader(
             item=self._column_item(response, meta, status=listing.status, reason=listing.reason),
             response=response,
