@@ -569,7 +569,11 @@ def _check_selection(engine: Engine, command: str, round_name: str, host: str | 
     """Refuse, saying why, to evaluate or report what the database cannot hold: nothing crawled yet
     (EXIT_EMPTY), a round or a site it does not know (EXIT_USAGE)."""
     with session_factory(engine)() as session:
-        if session.scalar(select(Crawl.id).limit(1)) is None:
+        nothing_crawled = session.scalar(select(Crawl.id).limit(1)) is None
+        # A report reads stored evaluations: they stay reportable once their crawls are gone.
+        if nothing_crawled and (
+            command != "report" or session.scalar(select(Evaluation.id).limit(1)) is None
+        ):
             raise CliError(
                 f"nothing to {command}: the database holds no crawl yet (run `govcheck crawl` first)",
                 EXIT_EMPTY,

@@ -13,6 +13,7 @@ from tests.faults.measure import run_measured
 from tests.test_crawl_e2e import environment
 
 HEALTHY = "hbj.zgsuixian.gov.cn"  # a small replica: a few pages
+BAD = "bad.zgsuixian.gov.cn"
 
 
 def test_a_crashing_crawl_is_reported_with_its_log_and_the_round_goes_on(
@@ -20,15 +21,16 @@ def test_a_crashing_crawl_is_reported_with_its_log_and_the_round_goes_on(
 ) -> None:
     env = environment(farm, f"sqlite:///{tmp_path / 'govcheck.db'}")
     env.pop("REDIS_URL", None)
-    # "bad host" makes that site's `scrapy crawl portal` exit 1 at start (its spider argument is refused).
+    # A port outside GOVCHECK_ALLOWED_PORTS makes that site's `scrapy crawl portal` exit at start (the
+    # destination policy refuses its spider argument).
     args = [
-        *(sys.executable, "-m", "govcheck.cli", "crawl", "--site", HEALTHY, "--site", "bad host"),
+        *(sys.executable, "-m", "govcheck.cli", "crawl", "--site", HEALTHY, "--site", f"http://{BAD}:9999/"),
         *("--as-of", "2024-02-28", "--jobs", "2", "--log-dir", str(tmp_path / "logs")),
     ]
     result = run_measured(args, env=env, cwd=tmp_path, timeout=600)
     lines = result.stderr.splitlines()
-    failed_line = next((line for line in lines if "bad host: FAILED" in line), "")
-    log = tmp_path / "logs" / "2024-02-28" / "bad host.log"
+    failed_line = next((line for line in lines if f"{BAD}: FAILED" in line), "")
+    log = tmp_path / "logs" / "2024-02-28" / f"{BAD}.log"
     survived = (
         result.returncode == 1
         and not result.timed_out
@@ -37,7 +39,7 @@ def test_a_crashing_crawl_is_reported_with_its_log_and_the_round_goes_on(
             re.search(rf"\] {re.escape(HEALTHY)}: 合格 \(pass\), \d+ pages, 0 findings", line)
             for line in lines
         )
-        and "1 crawl(s) failed: bad host" in result.stderr
+        and f"1 crawl(s) failed: {BAD}" in result.stderr
         and log.is_file()
     )
     fault_report.record(
