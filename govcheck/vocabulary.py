@@ -1,6 +1,6 @@
-"""Words the crawl and the evaluator must agree on: the parsing layer (``govcheck.extract``) finds
-them on a page, the rules (``govcheck.evaluator``) judge by them. Both import this module; it imports
-neither, so neither depends on the other.
+"""Words the crawl and the evaluator must agree on: the parsing layer (``govcheck.extract``) and the
+spiders find or write them, the rules (``govcheck.evaluator``) judge by them. Each side imports this
+module and it imports neither, so neither depends on the other.
 
 The bad-link lists are deliberately conservative: a term is listed only when it practically never
 names legitimate government content, because a ``bad_link`` finding is a veto (indicators.md a.2,
@@ -83,9 +83,9 @@ CHANNEL_URL_TERMS: tuple[str, ...] = (
 )
 
 # The identity items a homepage footer must show (indicators.md a.4), as keys of the footer facts.
-FOOTER_ITEMS = ("party_gov_mark", "site_code", "icp", "police_record")
+FOOTER_ITEMS: tuple[str, ...] = ("party_gov_mark", "site_code", "icp", "police_record")
 
-GOV_SUFFIXES = (".gov.cn", ".政务", ".xn--zfr164b")
+GOV_SUFFIXES: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
 
 # Reasons a crawl failure was the inspector's own, not the site's: the probe spider writes the first
 # into a probe's error, the evaluator judges both as `unknown` (govcheck/evaluator/inspector.py).
