@@ -10,7 +10,9 @@ NODE_STAMP := $(SCRAPYD_NODE)/.installed
 
 FARM_PORT ?= 8899
 
-.PHONY: demo farm test browser lint install clean scrapyd-node deploy
+IMPORT_GRAPH := var/import-graph
+
+.PHONY: demo farm test imports browser lint install clean scrapyd-node deploy
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +34,17 @@ farm: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory imports
 	$(PY) -m pytest -q
+
+# The layering contracts in pyproject.toml ([tool.importlinter]). import-linter reads a package from its
+# directory, but govcheck.spiders, .pipelines and .migrations live at the top of the repository
+# (package-dir in pyproject.toml): lay out the installed shape with symlinks and check that.
+imports: $(STAMP)
+	rm -rf $(IMPORT_GRAPH) && mkdir -p $(IMPORT_GRAPH)/govcheck
+	ln -s $(CURDIR)/govcheck/* $(IMPORT_GRAPH)/govcheck/
+	ln -s $(CURDIR)/spiders $(CURDIR)/pipelines $(CURDIR)/migrations $(IMPORT_GRAPH)/govcheck/
+	cd $(IMPORT_GRAPH) && $(abspath $(VENV))/bin/lint-imports --no-logo --no-cache $(CURDIR)/pyproject.toml
 
 # Debian's chromium and CJK fonts, for the test that renders the html report into var/artifacts/report.png
 # (without them that test is skipped, saying so). Needs root and apt-get; run once per machine.

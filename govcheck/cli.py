@@ -40,7 +40,6 @@ from govcheck.db.session import (
 )
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import read_unstored
-from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from govcheck.fleet.round import Round, RoundError, SiteTask, redis_from_url, task_for_site
 from govcheck.fleet.scrapyd import (
     DEFAULT_SLOTS,
@@ -56,6 +55,7 @@ from govcheck.masking import MaskingFormatter
 from govcheck.monitors import MonitorSuite, failed_monitors
 from govcheck.profile import ProfileError, load_profile
 from govcheck.progress import SiteOutcome, crawl_progress
+from govcheck.vocabulary import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 
 logger = logging.getLogger("govcheck")
 EXIT_USAGE = 2

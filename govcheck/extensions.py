@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from govcheck import config
 from govcheck import signals as govcheck_signals
+from govcheck.context import CrawlContext
 from govcheck.db.attempts import INTERRUPTED
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import DatabaseError, open_database, with_retry
-from govcheck.db.writer import CrawlContext
 from govcheck.evaluator import evaluate
 
 if TYPE_CHECKING:

@@ -18,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from govcheck import config
 from govcheck import signals as govcheck_signals
+from govcheck.context import CrawlContext
 from govcheck.db.session import DatabaseError, masked, open_database, with_retry
 from govcheck.db.spool import Spool, json_safe
-from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.db.writer import CrawlWriter
 from govcheck.items import CrawlItem
 from govcheck.monitors import MonitorSuite
 from govcheck.registry import unregistered_warning

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
-    from govcheck.db.writer import CrawlContext
+    from govcheck.context import CrawlContext
 
 logger = logging.getLogger(__name__)
 

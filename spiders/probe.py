@@ -35,8 +35,8 @@ from twisted.python.failure import Failure
 
 from govcheck import config
 from govcheck.destination_middleware import DestinationRefused
-from govcheck.evaluator.inspector import INSPECTOR_NETWORK
 from govcheck.items import ProbeItem
+from govcheck.vocabulary import INSPECTOR_NETWORK
 
 if TYPE_CHECKING:
     from typing import Self

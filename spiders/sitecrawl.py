@@ -29,8 +29,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from govcheck import config
+from govcheck.context import CrawlContext
 from govcheck.dates import SHANGHAI, DateNormalizer
-from govcheck.db.writer import CrawlContext
 from govcheck.destinations import DestinationPolicy, is_loopback_name, parse_ip_literal
 from govcheck.items import PageItem, SiteItem
 from govcheck.names import HOST

@@ -11,10 +11,11 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select, text
 
 from govcheck import config, report
+from govcheck.context import CrawlContext
 from govcheck.db.models import ColumnCheck, Crawl, Entry, LinkCheck, Page, Site
 from govcheck.db.session import downgrade, open_database, session_factory, upgrade
 from govcheck.db.spool import Spool, replay
-from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem
 from tests.test_recheck import Q1, SHANGHAI, SiteRound, write_crawl

@@ -22,8 +22,8 @@ from govcheck.db.models import Crawl, Evaluation, Finding, Probe, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import judge
-from govcheck.evaluator.inspector import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from govcheck.fleet.round import Round, redis_from_url
+from govcheck.vocabulary import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
 from tests.test_crawl_e2e import REPO, by_host, environment, govcheck, report, run, scrapy_crawl

@@ -12,10 +12,11 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
 from govcheck import config, report
+from govcheck.context import CrawlContext
 from govcheck.db.models import Crawl
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.spool import Spool, replay
-from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
 from govcheck.items import ColumnItem, CrawlItem, EntryItem, PageItem, SiteItem
 from govcheck.monitors import MONITORS, CrawlFacts, MonitorSuite

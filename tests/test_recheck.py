@@ -19,8 +19,9 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from govcheck import config
+from govcheck.context import CrawlContext
 from govcheck.db.session import open_database
-from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from govcheck.recheck import FIXED, NOT_FIXED, UNCHECKABLE, parse_problems, recheck

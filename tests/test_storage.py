@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, inspect, select
 
+from govcheck.context import CrawlContext
 from govcheck.db.models import Base, Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Site
 from govcheck.db.session import DatabaseError, downgrade, open_database, session_factory, upgrade
 from govcheck.db.spool import Spool, replay
-from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.db.writer import CrawlWriter
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 
 AS_OF = dt.date(2024, 2, 28)

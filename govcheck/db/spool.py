@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from govcheck.db.writer import CrawlContext, CrawlWriter
+from govcheck.context import CrawlContext
+from govcheck.db.writer import CrawlWriter
 from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from govcheck.monitors import MonitorSuite
 

@@ -8,11 +8,9 @@ shared rows (columns, entries) only move ``last_seen``.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select, update
@@ -20,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from govcheck.context import CrawlContext
 from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
 from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Probe, Site, utc_now
 from govcheck.db.session import with_retry
@@ -40,17 +39,6 @@ ROWS_PER_STATEMENT = 400
 # Stats keys of the spider's limit hits (spiders/sitecrawl.py): counts per limit, and the first hits.
 LIMITS_PREFIX = "govcheck/limits/"
 LIMIT_HITS_KEY = "govcheck/limits/hits"
-
-
-@dataclass(frozen=True, slots=True)
-class CrawlContext:
-    """Who is being crawled, for which round and date; everything a row needs beyond the item."""
-
-    host: str
-    homepage: str
-    round: str
-    as_of: dt.date
-    reference_at: dt.datetime
 
 
 def _upsert(

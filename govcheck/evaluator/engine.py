@@ -33,12 +33,7 @@ from govcheck.db.models import (
 )
 from govcheck.db.session import session_factory, with_retry
 from govcheck.evaluator.categories import classify, threshold_days
-from govcheck.evaluator.inspector import (
-    INSPECTOR_NETWORK,
-    ConcurrentFailures,
-    concurrent_failures,
-    inspector_fault,
-)
+from govcheck.evaluator.inspector import ConcurrentFailures, concurrent_failures, inspector_fault
 from govcheck.evaluator.profiles import EvaluationProfile, load_profile
 from govcheck.evaluator.rules import (
     RULES,
@@ -52,6 +47,7 @@ from govcheck.evaluator.rules import (
     rulebook_for,
 )
 from govcheck.evaluator.summary import summarize
+from govcheck.vocabulary import INSPECTOR_NETWORK
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

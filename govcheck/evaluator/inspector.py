@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from govcheck.vocabulary import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
+
 if TYPE_CHECKING:
     from govcheck.evaluator.rules import SiteSnapshot
-
-INSPECTOR_NETWORK = "inspector_network"  # the inspector's network or proxy was down, not the site
-ADDRESS_NOT_FOUND = "address_not_found"  # an unregistered host that does not resolve: check the address
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 from govcheck.destinations import INTERNAL_KINDS, POLICY_ERROR
 from govcheck.evaluator.categories import Category, period_words
 from govcheck.evaluator.inspector import ConcurrentFailures
-from govcheck.evaluator.terms import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS
-from govcheck.extract.footer import FOOTER_ITEMS, bad_reason, is_gov_host
+from govcheck.vocabulary import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS, FOOTER_ITEMS, bad_reason, is_gov_host
 
 RULEBOOK_2019 = "国办秘函〔2019〕19号"
 RULEBOOK_2015 = "国办函〔2015〕15号"

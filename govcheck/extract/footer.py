@@ -16,15 +16,15 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml.etree import ParserError
 
-from govcheck.evaluator.terms import (
-    BAD_HOST_TERMS,
-    BAD_TEXT_TERMS,
+from govcheck.vocabulary import (
     CHANNEL_TEXT_TERMS,
     CHANNEL_URL_TERMS,
+    FOOTER_ITEMS,
     HIDDEN_LINK_FARM_SIZE,
+    bad_reason,
+    is_gov_host,
 )
 
-FOOTER_ITEMS = ("party_gov_mark", "site_code", "icp", "police_record")
 SITE_CODE = re.compile(r"标识码\s*[：:]?\s*(bm\d{8}|\d{10})(?!\d)", re.I)
 SITE_CODE_PARAM = re.compile(r"[?&]site_?code=(bm\d{8}|\d{10})(?!\d)", re.I)
 ICP = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]ICP备\s*\d+号(?:-\d+)?")
@@ -37,27 +37,6 @@ CONAC = re.compile(r"(?:dcs|bszs)\.conac\.cn", re.I)
 HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent)\s*:\s*-\d{3,}px", re.I
 )
-GOV_SUFFIXES = (".gov.cn", ".政务", ".xn--zfr164b")
-
-
-def is_gov_host(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host.endswith(suffix) or host == suffix[1:] for suffix in GOV_SUFFIXES)
-
-
-def bad_reason(url: str, text: str = "") -> str | None:
-    """Why a link target or text names gambling/porn/pirate content, or None."""
-    host = (urlsplit(url).hostname or "").lower()
-    if is_gov_host(host):
-        return None
-    for term in BAD_HOST_TERMS:
-        if term in host:
-            return f"host:{term}"
-    lowered = text.lower()
-    for term in BAD_TEXT_TERMS:
-        if term in lowered:
-            return f"text:{term}"
-    return None
 
 
 def _hidden(element: Any) -> bool:

@@ -1,0 +1,113 @@
+"""Words the crawl and the evaluator must agree on: the parsing layer (``govcheck.extract``) and the
+spiders find or write them, the rules (``govcheck.evaluator``) judge by them. Each side imports this
+module and it imports neither, so neither depends on the other.
+
+The bad-link lists are deliberately conservative: a term is listed only when it practically never
+names legitimate government content, because a ``bad_link`` finding is a veto (indicators.md a.2,
+严重问题 3 “发布或链接反动、暴力、色情等内容”; gambling and piracy fall under its “等” by
+interpretation, UNCONFIRMED).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# Link text or page title terms: gambling (博彩), pornography (色情), piracy (盗版).
+BAD_TEXT_TERMS: tuple[str, ...] = (
+    "博彩",
+    "赌场",
+    "赌博网",
+    "娱乐城",
+    "百家乐",
+    "六合彩",
+    "时时彩",
+    "真人娱乐",
+    "真人视讯",
+    "澳门葡京",
+    "威尼斯人",
+    "太阳城",
+    "网上赌",
+    "色情",
+    "成人电影",
+    "成人视频",
+    "黄色网站",
+    "av电影",
+    "一夜情",
+    "约炮",
+    "盗版",
+    "破解版下载",
+    "传奇私服",
+)
+
+# Substrings of a target URL's host that name such content.
+BAD_HOST_TERMS: tuple[str, ...] = (
+    "casino",
+    "baccarat",
+    "bet365",
+    "betting",
+    "gambling",
+    "roulette",
+    "pornhub",
+    "xvideos",
+    "xnxx",
+    "porn",
+    "hentai",
+)
+
+# A hidden block holding this many off-site, non-government links is a link farm (暗链) even without
+# a keyword.
+HIDDEN_LINK_FARM_SIZE = 5
+
+# What makes a link a consultation channel (咨询建言渠道, indicators.md §b.4): its text …
+CHANNEL_TEXT_TERMS: tuple[str, ...] = (
+    "咨询",
+    "信箱",
+    "12345",
+    "留言",
+    "问政",
+    "建言",
+    "互动交流",
+    "政民互动",
+    "民意征集",
+)
+# … or its URL (common CMS paths of letter systems; 12345 hotline platforms).
+CHANNEL_URL_TERMS: tuple[str, ...] = (
+    "12345",
+    "/hdjl",
+    "/zxts",
+    "/ldxx",
+    "/jzxx",
+    "/szxx",
+    "mailbox",
+    "liuyan",
+)
+
+# The identity items a homepage footer must show (indicators.md a.4), as keys of the footer facts.
+FOOTER_ITEMS: tuple[str, ...] = ("party_gov_mark", "site_code", "icp", "police_record")
+
+GOV_SUFFIXES: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
+
+# Reasons a crawl failure was the inspector's own, not the site's: the probe spider writes the first
+# into a probe's error, the evaluator judges both as `unknown` (govcheck/evaluator/inspector.py).
+INSPECTOR_NETWORK = "inspector_network"  # the inspector's network or proxy was down, not the site
+ADDRESS_NOT_FOUND = "address_not_found"  # an unregistered host that does not resolve: check the address
+
+
+def is_gov_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host.endswith(suffix) or host == suffix[1:] for suffix in GOV_SUFFIXES)
+
+
+def bad_reason(url: str, text: str = "") -> str | None:
+    """Why a link target or text names gambling/porn/pirate content, or None."""
+    host = (urlsplit(url).hostname or "").lower()
+    if is_gov_host(host):
+        return None
+    for term in BAD_HOST_TERMS:
+        if term in host:
+            return f"host:{term}"
+    lowered = text.lower()
+    for term in BAD_TEXT_TERMS:
+        if term in lowered:
+            return f"text:{term}"
+    return None
