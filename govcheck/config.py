@@ -2,7 +2,8 @@
 
 Precedence everywhere: Scrapy's ``-s KEY=VALUE`` (or the CLI's ``--set KEY=VALUE``) over the
 environment over the defaults below. Every key is validated once, at start-up, and a bad value
-raises :class:`ConfigError` naming the key.
+raises :class:`ConfigError` naming the key. Each setting is documented once, in its row:
+``govcheck settings`` lists them with their current values; ``--format markdown`` is README's table.
 """
 
 from __future__ import annotations
