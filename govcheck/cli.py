@@ -259,7 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     replay = db.add_parser("replay", help="load spool files written while the database was down")
     replay.add_argument("files", nargs="+", type=Path)
 
-    commands.add_parser("settings", help="list every GOVCHECK_* setting with its default and meaning")
+    settings_cmd = commands.add_parser(
+        "settings", help="list every GOVCHECK_* setting with its default and meaning"
+    )
+    settings_cmd.add_argument(
+        "--format",
+        choices=("plain", "markdown"),
+        default="plain",
+        help="plain: current values (secrets masked); markdown: README's table of defaults",
+    )
     return parser
 
 
@@ -750,12 +758,15 @@ def cmd_db(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 0
 
 
-def cmd_settings(_args: argparse.Namespace, settings: dict[str, Any]) -> int:
+def cmd_settings(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    if args.format == "markdown":
+        print(config.markdown_table(), end="")
+        return 0
     for setting in config.SETTINGS:
         value = masked(settings[setting.name])
         print(f"{setting.name}={value}  # {setting.doc} (default {setting.default})")
     redis_url = masked(settings.get("REDIS_URL") or "")
-    print(f"REDIS_URL={redis_url}  # Set: scrapy-redis scheduler and fleet rounds; unset: one machine.")
+    print(f"REDIS_URL={redis_url}  # {config.REDIS_URL_SETTING.doc}")
     return 0
 
 

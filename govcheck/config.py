@@ -2,7 +2,8 @@
 
 Precedence everywhere: Scrapy's ``-s KEY=VALUE`` (or the CLI's ``--set KEY=VALUE``) over the
 environment over the defaults below. Every key is validated once, at start-up, and a bad value
-raises :class:`ConfigError` naming the key.
+raises :class:`ConfigError` naming the key. Each setting is documented once, in its row:
+``govcheck settings`` lists them with their current values; ``--format markdown`` is README's table.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govcheck import destinations
+from govcheck.masking import masked
 
 LINK_SCOPES = ("homepage", "all", "none")  # which pages' links a crawl checks (-a links=…)
 
@@ -135,7 +137,8 @@ class Setting:
     doc: str
 
 
-# Alphabetical; README's settings table is generated from this list by `govcheck settings`.
+# Alphabetical by words, a group's enabling flag first (Scrapy's default_settings rule); README's
+# settings table is `govcheck settings --format markdown` of this list (tests/test_config.py checks it).
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "GOVCHECK_ALLOWED_NETWORKS",
@@ -154,14 +157,20 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_ATTACHMENT_MAXSIZE",
         2 * 1024 * 1024,
         _positive(int),
-        "Bytes a link check reads of its target: an attachment (not a page) stops at its headers, a page "
-        "is cut here and its link left inconclusive (too_large).",
+        "Bytes a link check reads of its target (2 MiB): an attachment (not a page) stops at its headers, "
+        "its status being enough; a page is cut here and its link left inconclusive (too_large).",
     ),
     Setting(
         "GOVCHECK_AUTO_MIGRATE",
         True,
         _parse_bool,
         "Upgrade the database schema to head when a process opens it.",
+    ),
+    Setting(
+        "GOVCHECK_CLUSTER_POLITENESS",
+        True,
+        _parse_bool,
+        "With REDIS_URL: limit per-host and per-backend load across all nodes through Redis.",
     ),
     Setting(
         "GOVCHECK_CLUSTER_BACKEND_CONCURRENCY",
@@ -183,12 +192,6 @@ SETTINGS: tuple[Setting, ...] = (
         "With REDIS_URL: seconds between two request starts to one host across every node.",
     ),
     Setting(
-        "GOVCHECK_CLUSTER_POLITENESS",
-        True,
-        _parse_bool,
-        "With REDIS_URL: limit per-host and per-backend load across all nodes through Redis.",
-    ),
-    Setting(
         "GOVCHECK_COLUMN_PAGE_LIMIT",
         3,
         _positive(int),
@@ -199,7 +202,9 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_DATABASE_URL",
         "sqlite:///./var/govcheck.db",
         _parse_database_url,
-        "Where everything is stored: sqlite:///PATH or postgresql+psycopg2://USER:PASS@HOST/DB.",
+        "Where everything is stored: sqlite:///PATH (relative to the current directory) or, in "
+        "production, postgresql+psycopg2://USER:PASS@HOST/DB (SQLAlchemy 2.1's bare postgresql:// means "
+        "psycopg 3, which govcheck does not ship).",
     ),
     Setting(
         "GOVCHECK_DETAIL_PAGE_LIMIT",
@@ -316,16 +321,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Crawl health monitor few_items: fewest entries (list items) a crawl must parse.",
     ),
     Setting(
-        "GOVCHECK_PAGINATE",
-        "needed",
-        _choice("needed", "always"),
-        "'needed': follow a column's pager only when page 1 is unsorted or undated; 'always': up to the limit.",
-    ),
-    Setting(
         "GOVCHECK_PAGE_LINK_LIMIT",
         2000,
         _positive(int),
         "Most links recorded and checked, and most list entries read, per page; the rest is a limit hit.",
+    ),
+    Setting(
+        "GOVCHECK_PAGINATE",
+        "needed",
+        _choice("needed", "always"),
+        "'needed': follow a column's pager only when page 1 is unsorted or undated; 'always': up to the limit.",
     ),
     Setting(
         "GOVCHECK_POLITENESS",
@@ -334,16 +339,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Named politeness profile: 'strict' = 1 request at a time per host, 2 s apart.",
     ),
     Setting(
+        "GOVCHECK_PROBE_DAYS",
+        7,
+        _positive(int),
+        "site_unreachable: days of probes needed before probes (not crawl attempts) decide (official 7).",
+    ),
+    Setting(
         "GOVCHECK_PROBES_PER_DAY",
         20,
         _positive(int),
         "site_unreachable: probes a day for that day to count (official: 20 or more).",
     ),
     Setting(
-        "GOVCHECK_PROBE_DAYS",
-        7,
-        _positive(int),
-        "site_unreachable: days of probes needed before probes (not crawl attempts) decide (official 7).",
+        "GOVCHECK_REDIS_PREFIX",
+        "govcheck",
+        _parse_redis_prefix,
+        "First part of every Redis key (`govcheck:<round>:…`); one Redis may serve several installations.",
     ),
     Setting(
         "GOVCHECK_REFERENCE_HOSTS",
@@ -353,23 +364,17 @@ SETTINGS: tuple[Setting, ...] = (
         "failed every attempt: none answering makes the site unknown (inspector_network). Empty: off.",
     ),
     Setting(
-        "GOVCHECK_RETRY_AFTER_MAX",
-        30.0,
-        _non_negative_float,
-        "Longest Retry-After (seconds) honoured before retrying a 429/503; longer waits give up the retry.",
-    ),
-    Setting(
-        "GOVCHECK_REDIS_PREFIX",
-        "govcheck",
-        _parse_redis_prefix,
-        "First part of every Redis key (govcheck:<round>:…); one Redis may serve several installations.",
-    ),
-    Setting(
         "GOVCHECK_REPORT_TEMPLATES",
         "",
         str,
         "Folder of an office's html report templates (bulletin.html, bulletin.css), searched before the "
         "packaged ones; empty: the packaged ones.",
+    ),
+    Setting(
+        "GOVCHECK_RETRY_AFTER_MAX",
+        30.0,
+        _non_negative_float,
+        "Longest Retry-After (seconds) honoured before retrying a 429/503; longer waits give up the retry.",
     ),
     Setting(
         "GOVCHECK_SCORE_VERDICT",
@@ -381,15 +386,16 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_SCRAPYD_NODES",
         "",
         str,
-        "Scrapyd nodes for `govcheck schedule`/`status`: comma-separated URLs, credentials in the userinfo "
-        "(http://user:pass@10.0.0.11:6800/).",
+        "Scrapyd nodes for `govcheck schedule`/`status`: comma-separated URLs, credentials in the userinfo, "
+        "a node's job slots in `?slots=N` (http://user:pass@10.0.0.11:6800/?slots=4).",
     ),
     Setting(
         "GOVCHECK_SITE_PAGE_BUDGET",
         600,
         _positive(int),
         "Most requests one site's crawl may make (homepage attempts, columns, pages, details, link checks "
-        "and their GETs, soft-404 fingerprints, retries, redirect hops); skipped work is counted in crawl health.",
+        "and their GETs, soft-404 fingerprints, retries, redirect hops; robots.txt aside); skipped work "
+        'is counted in crawl health (`crawls.health["limits"]`).',
     ),
     Setting(
         "GOVCHECK_SITE_TIME_BUDGET",
@@ -428,16 +434,49 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_VETO_KEY_STALE_COLUMNS",
         5,
         _positive(int),
-        "Stale 动态要闻 + 通知公告/政策文件 columns (official ≥ 5).",
+        "Veto: stale 动态要闻 + 通知公告/政策文件 columns (official ≥ 5).",
     ),
     Setting(
         "GOVCHECK_VETO_STALE_COLUMNS",
         10,
         _positive(int),
-        "应更新未更新 columns incl. blank ones (official ≥ 10).",
+        "Veto: 应更新未更新 columns incl. blank ones (official ≥ 10).",
     ),
 )
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+# Read by scrapy-redis under its own name, so not a GOVCHECK_* key; checked and documented here.
+REDIS_URL_SETTING = Setting(
+    "REDIS_URL",
+    None,
+    parse_redis_url,
+    "Unset: one machine, Scrapy's own scheduler. Set: scrapy-redis scheduler and dupefilter, fleet "
+    "rounds and cluster politeness (README: Running on a cluster).",
+)
+
+
+def markdown_table() -> str:
+    """Every setting with its default and meaning as a markdown table: README's settings table."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for setting in (*SETTINGS, REDIS_URL_SETTING):
+        rows.append(
+            f"| `{setting.name}` | {_markdown_default(setting.default)} | {_markdown_text(setting.doc)} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def _markdown_default(default: Any) -> str:
+    if default is None:
+        return "unset"
+    if default == "":
+        return "empty"
+    shown = str(default).lower() if isinstance(default, bool) else masked(default)
+    return f"`{shown}`"
+
+
+def _markdown_text(text: str) -> str:
+    """A doc string as table-cell text: ``|`` escaped, ``<`` outside code spans kept from reading as HTML."""
+    parts = text.replace("|", "\\|").split("`")
+    return "`".join(part if i % 2 else part.replace("<", "&lt;") for i, part in enumerate(parts))
 
 
 def defaults() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -48,7 +48,6 @@ class CrawlProfile:
     ignore_columns: tuple[str, ...] = ()
     list_rules: ListRules | None = None
     backend_group: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
 
     def ignores(self, url: str, name: str | None = None) -> bool:
         for rule in self.ignore_columns:
@@ -98,5 +97,4 @@ def load_profile(host: str) -> CrawlProfile | None:
         if rules
         else None,
         backend_group=crawl.get("backend_group"),
-        raw=crawl,
     )

@@ -7,8 +7,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from govcheck.spiders.outcomes import (
+    BROKEN_STATUSES,
+    NON_REDIRECT_STATUSES,
+    link_outcome,
+    proxy_error,
+)
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -25,16 +31,6 @@ from govcheck.extract.columns import XXGK_NAME
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
-
-if TYPE_CHECKING:
-    pass
-
-from govcheck.spiders.outcomes import (
-    BROKEN_STATUSES,
-    NON_REDIRECT_STATUSES,
-    link_outcome,
-    proxy_error,
-)
 
 POSITION_STEP = 1000
 # Columns found off the main navigation come after it in reports, in discovery order.

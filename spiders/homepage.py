@@ -6,9 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from govcheck.spiders.columns import (
+    LINKOUT_POSITION,
+    PROFILE_POSITION,
+    SITEMAP_POSITION,
+    XXGK_POSITION,
+    generation_year,
+)
+from govcheck.spiders.outcomes import (
+    BLOCKED_STATUSES,
+    NON_REDIRECT_STATUSES,
+    proxy_error,
+    waf_error,
+)
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -28,23 +41,6 @@ from govcheck.extract.columns import CONSULTATION_NAME
 from govcheck.extract.footer import footer_facts
 from govcheck.extract.types import ColumnLink
 from govcheck.items import ColumnItem, EntryItem, SiteItem
-
-if TYPE_CHECKING:
-    pass
-
-from govcheck.spiders.columns import (
-    LINKOUT_POSITION,
-    PROFILE_POSITION,
-    SITEMAP_POSITION,
-    XXGK_POSITION,
-    generation_year,
-)
-from govcheck.spiders.outcomes import (
-    BLOCKED_STATUSES,
-    NON_REDIRECT_STATUSES,
-    proxy_error,
-    waf_error,
-)
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from govcheck.spiders.outcomes import (
+    NON_REDIRECT_STATUSES,
+    link_outcome,
+    proxy_error,
+    waf_error,
+)
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -18,16 +24,6 @@ from govcheck.extract import (
 )
 from govcheck.items import LinkCheckItem, LinkItem
 from govcheck.limits import LINK_CHECK
-
-if TYPE_CHECKING:
-    pass
-
-from govcheck.spiders.outcomes import (
-    NON_REDIRECT_STATUSES,
-    link_outcome,
-    proxy_error,
-    waf_error,
-)
 
 # Not-found states under which a HEAD's 2xx stands: real 404s, a catch-all host, or no budget to learn.
 UNFINGERPRINTED = ("hard", "catchall", "unchecked")

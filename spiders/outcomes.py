@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -31,10 +29,6 @@ from govcheck.extract import (
     is_waf_challenge,
 )
 from govcheck.limits import LINK_CHECK, answered
-
-if TYPE_CHECKING:
-    pass
-
 
 # Every status reaches the callback except redirects, which RedirectMiddleware must still follow.
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
 from govcheck import config
+from govcheck.cli import main
 
 
 def test_defaults_environment_and_set_in_that_order() -> None:
@@ -51,3 +54,41 @@ def test_as_of_arguments() -> None:
     assert config.parse_as_of(None) is None
     with pytest.raises(config.ConfigError, match="as_of: expected YYYY-MM-DD, got '28/02/2024'"):
         config.parse_as_of("28/02/2024")
+
+
+# -- the settings table and README ------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- settings:start -->\n", "<!-- settings:end -->\n"
+
+
+def test_readme_settings_table_is_the_generated_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["settings", "--format", "markdown"]) == 0
+    generated = capsys.readouterr().out
+    text = README.read_text(encoding="utf-8")
+    block = text[text.index(START) + len(START) : text.index(END)]
+    assert block == generated, (
+        "README.md's settings table differs from govcheck/config.py: paste the output of "
+        "`govcheck settings --format markdown` between the settings:start/end markers"
+    )
+    assert all(f"| `{setting.name}` |" in block for setting in config.SETTINGS)
+
+
+def test_settings_table_is_alphabetical_with_enabling_flags_first() -> None:
+    """Scrapy's rule for default_settings: alphabetical (by words), a group's enabling flag first."""
+
+    def order(setting: config.Setting) -> tuple[str, bool, list[str]]:
+        words = setting.name.removeprefix("GOVCHECK_").split("_")
+        return words[0], not isinstance(setting.default, bool), words
+
+    names = [setting.name for setting in config.SETTINGS]
+    assert names == [setting.name for setting in sorted(config.SETTINGS, key=order)]
+    assert names.index("GOVCHECK_CLUSTER_POLITENESS") < names.index("GOVCHECK_CLUSTER_BACKEND_CONCURRENCY")
+
+
+def test_markdown_cells_stay_cells() -> None:
+    """A doc's '|' cannot split its row and a '<round>' outside a code span is not read as HTML."""
+    row = next(line for line in config.markdown_table().splitlines() if "GOVCHECK_REDIS_PREFIX" in line)
+    assert "`govcheck:<round>:…`" in row
+    for line in config.markdown_table().splitlines():
+        assert len(re.findall(r"(?<!\\)\|", line)) == 4, line

@@ -68,10 +68,6 @@ def test_retry_after_delays_the_retry_and_gives_up_when_too_long() -> None:
     assert isinstance(middleware.process_response(request, plain), Request)  # Scrapy's own retry
 
 
-def test_robots_txt_is_obeyed_by_default() -> None:
-    assert SETTINGS["ROBOTSTXT_OBEY"] is True
-
-
 # -- encodings ----------------------------------------------------------------------------------------
 
 PAGE = "<html><head><title>通知公告</title></head><body>关于开展2024年安全生产大检查工作的通知</body></html>"

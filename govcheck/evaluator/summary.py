@@ -15,8 +15,8 @@ from govcheck.evaluator.categories import period_words
 if TYPE_CHECKING:
     from govcheck.evaluator.rules import Draft
 
-# Findings whose detail the summary folds into a count or leaves to the evidence sheet.
-AGGREGATED = {"link_broken", "internal_link"}
+# Findings the summary leaves to the evidence sheet (link_broken is folded into counts below).
+LEFT_TO_EVIDENCE = {"internal_link"}
 FOOTER_PREFIX = "网站页面底部未标注"
 
 
@@ -43,7 +43,7 @@ def summarize(findings: Sequence[tuple[str, Draft]]) -> str:
                 homepage_links += 1
             else:
                 page_links += 1
-        elif code not in AGGREGATED:
+        elif code not in LEFT_TO_EVIDENCE:
             others.append(draft.message)
     groups = [f"{_names(stale[days])}栏目超{period_words(days)}未更新" for days in sorted(stale)]
     if blank:
