@@ -1,0 +1,238 @@
+"""How findings read, written once per rule: the pieces a rule in rules.py composes.
+
+- :class:`Template`: a sentence with ``{fields}``, filled in for a finding and read back (as a
+  pattern) from a published 存在的突出问题 cell.
+- A grouping (:class:`Sentences`, :class:`Columns`, :class:`Joined`, :class:`Counts`,
+  :class:`Omitted`): how a rule's findings merge into the cell, and where they stand in it.
+- :class:`Subject`: what a finding is about when a re-inspection matches it with last round's (the
+  column, the link target or scope, the footer item, or the site itself).
+
+summary.py and recheck.py only walk the rule table; none of the wording is typed anywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from govcheck.evaluator.categories import period_days, period_words
+
+if TYPE_CHECKING:
+    from govcheck.evaluator.rules import Draft
+
+QUOTES = "“”\"'‘’「」"
+LIST_SEPARATORS = re.compile(r"[、，,]")
+SCOPE_WORDS = {"homepage": "首页", "page": "网站页面"}  # where a link finding is, as messages say it
+_FIELD = re.compile(r"\{(\w+)\}")
+# What a field may hold when read back; any other field is lazy text.
+FIELD_PATTERNS = {
+    "count": r"\d+",
+    "limit": r"\d+",
+    "where": r"首页|网站其他页面|网站页面",
+    "hidden": r"(?:（含隐藏链接）)?",
+    "items": r".+",
+}
+
+
+def quoted(names: Sequence[str]) -> str:
+    return "、".join(f"“{name}”" for name in names)
+
+
+def normalize_name(name: str) -> str:
+    """A column name as a published cell may write it (quotes lost, stray punctuation), made comparable."""
+    return re.sub(r"\s+", "", name).strip(QUOTES + "、，,；;。 ")
+
+
+def scope_of(where: str) -> str:
+    return "homepage" if where == SCOPE_WORDS["homepage"] else "page"
+
+
+@dataclass(frozen=True)  # no slots: the pattern is compiled once, on first use
+class Template:
+    """One sentence of a rule, e.g. ``{names}栏目超{period}未更新``."""
+
+    text: str
+
+    def __call__(self, **values: object) -> str:
+        return self.text.format(**values)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        parts = _FIELD.split(self.text)  # literal, field, literal, field, …, literal
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>{FIELD_PATTERNS.get(part, '.+?')})"
+            for i, part in enumerate(parts)
+        )
+        return re.compile(f"^{regex}$")
+
+    def read(self, sentence: str) -> dict[str, str] | None:
+        """The fields of ``sentence`` when it is this template filled in, else None."""
+        match = self.pattern.match(sentence)
+        return match.groupdict() if match else None
+
+
+# ----------------------------------------------------------------------------------- the summary
+
+
+class Place(IntEnum):
+    """Where a rule's sentences stand in the 存在的突出问题 cell, in the order bulletins write them."""
+
+    STALE_COLUMNS = 1
+    BLANK_COLUMNS = 2
+    SENTENCES = 3
+    FOOTER = 4
+    LINK_COUNTS = 5
+
+
+Placed = tuple[Place, str]
+
+
+def _verbatim(drafts: Sequence[Draft]) -> list[Placed]:
+    return [(Place.SENTENCES, draft.message) for draft in drafts]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentences:
+    """Each finding's own message, as it is."""
+
+    def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
+        return _verbatim(drafts)
+
+    def forms(self, message: Template) -> tuple[Template, ...]:
+        return (message,)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """One sentence naming the columns in navigation order, or one per update period (shortest first):
+    “图片新闻”、“审计动态”栏目超2周未更新；“疫情防控”栏目超1年未更新."""
+
+    place: Place
+    by_period: bool = False
+
+    def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
+        groups: dict[int, list[Draft]] = {}
+        others: list[Draft] = []
+        for draft in drafts:
+            if draft.column is None or (self.by_period and draft.threshold_days is None):
+                others.append(draft)  # not a column finding (a rule that failed): said as it is
+            else:
+                groups.setdefault(draft.threshold_days if self.by_period else 0, []).append(draft)
+        placed: list[Placed] = []
+        for days in sorted(groups):
+            ordered = sorted(groups[days], key=lambda d: d.column.position if d.column else 0)
+            names = quoted([d.column.name for d in ordered if d.column])
+            values = {"names": names, "period": period_words(days)} if self.by_period else {"names": names}
+            placed.append((self.place, message(**values)))
+        return placed + _verbatim(others)
+
+    def forms(self, message: Template) -> tuple[Template, ...]:
+        return (message,)
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """All findings in one sentence, their ``field`` values joined with 、:
+    网站页面底部未标注政府网站标识码、公安机关备案标识."""
+
+    place: Place
+    field: str
+
+    def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
+        values, others = [], []
+        for draft in drafts:
+            found = message.read(draft.message)
+            if found is None:
+                others.append(draft)
+            else:
+                values.append(found[self.field])
+        joined = [(self.place, message(**{self.field: "、".join(values)}))] if values else []
+        return joined + _verbatim(others)
+
+    def forms(self, message: Template) -> tuple[Template, ...]:
+        return (message,)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The findings counted per scope, homepage first: 首页存在2个不可用链接；网站其他页面存在5个不可用链接."""
+
+    place: Place
+    sentence: Template  # with {where} and {count}
+    where: Mapping[str, str]  # scope → words, in the order the sentences stand
+
+    def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
+        counts = {scope: sum(1 for d in drafts if d.scope == scope) for scope in self.where}
+        placed = [
+            (self.place, self.sentence(where=words, count=counts[scope]))
+            for scope, words in self.where.items()
+            if counts[scope]
+        ]
+        return placed + _verbatim([d for d in drafts if d.scope not in self.where])
+
+    def forms(self, message: Template) -> tuple[Template, ...]:
+        return (self.sentence,)
+
+
+@dataclass(frozen=True, slots=True)
+class Omitted:
+    """Left out of the cell: the evidence sheet lists them."""
+
+    def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
+        return []
+
+    def forms(self, message: Template) -> tuple[Template, ...]:
+        return ()
+
+
+Grouping = Sentences | Columns | Joined | Counts | Omitted
+
+
+# ----------------------------------------------------------------------------------- the recheck
+
+
+class Facts(TypedDict, total=False):
+    """A finding reduced to what names it across rounds (fields a rule's subject does not name: absent)."""
+
+    column_url: str | None
+    column_name: str | None
+    url: str | None
+    item: str | None
+    scope: str | None
+    threshold_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a rule's findings are about, for matching them with the previous round's: the stored
+    finding's ``fields`` (none: the site itself), and how a published sentence's fields name them."""
+
+    fields: tuple[str, ...] = ()
+    item_words: Mapping[str, str] = field(default_factory=dict)  # item → words, as messages say it
+
+    def of(self, finding: Any) -> Facts:
+        """A stored finding's subject (``finding`` has the Finding model's attributes)."""
+        facts = Facts(threshold_days=finding.threshold_days)
+        for name in self.fields:
+            facts[name] = getattr(finding, name)  # type: ignore[literal-required]
+        return facts
+
+    def read(self, found: Mapping[str, str]) -> list[Facts]:
+        """The findings a published sentence names, from its template fields."""
+        base = Facts()
+        if "scope" in self.fields and "where" in found:
+            base["scope"] = scope_of(found["where"])
+        if "column_name" in self.fields:
+            period = found.get("period")
+            days = period_days(period.strip(QUOTES)) if period else None
+            names = [normalize_name(name) for name in LIST_SEPARATORS.split(found["names"])]
+            return [{**base, "column_name": name, "threshold_days": days} for name in names if name]
+        if "item" in self.fields:
+            items = {words: item for item, words in self.item_words.items()}
+            words = [w.strip() for w in LIST_SEPARATORS.split(found["items"])]
+            return [{**base, "item": items.get(w) or w} for w in words]
+        return [base]
