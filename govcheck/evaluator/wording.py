@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from govcheck.evaluator.categories import period_days, period_words
 
@@ -95,6 +95,18 @@ def _verbatim(drafts: Sequence[Draft]) -> list[Placed]:
     return [(Place.SENTENCES, draft.message) for draft in drafts]
 
 
+class Grouping(Protocol):
+    """How a rule's findings merge into the cell (``message`` is the rule's message template)."""
+
+    def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
+        """The cell's sentences for these findings, each with its place."""
+        ...
+
+    def forms(self, message: Template) -> tuple[Template, ...]:
+        """The templates of those sentences, for reading a published cell back."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Sentences:
     """Each finding's own message, as it is."""
@@ -115,19 +127,22 @@ class Columns:
     by_period: bool = False
 
     def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
-        groups: dict[int, list[Draft]] = {}
+        groups: dict[int | None, list[Draft]] = {}
         others: list[Draft] = []
         for draft in drafts:
-            if draft.column is None or (self.by_period and draft.threshold_days is None):
+            period = draft.threshold_days if self.by_period else None
+            if draft.column is None or (self.by_period and period is None):
                 others.append(draft)  # not a column finding (a rule that failed): said as it is
             else:
-                groups.setdefault(draft.threshold_days if self.by_period else 0, []).append(draft)
+                groups.setdefault(period, []).append(draft)
         placed: list[Placed] = []
-        for days in sorted(groups):
-            ordered = sorted(groups[days], key=lambda d: d.column.position if d.column else 0)
+        for period in sorted(groups, key=lambda period: period or 0):
+            ordered = sorted(groups[period], key=lambda d: d.column.position if d.column else 0)
             names = quoted([d.column.name for d in ordered if d.column])
-            values = {"names": names, "period": period_words(days)} if self.by_period else {"names": names}
-            placed.append((self.place, message(**values)))
+            if period is None:
+                placed.append((self.place, message(names=names)))
+            else:
+                placed.append((self.place, message(names=names, period=period_words(period))))
         return placed + _verbatim(others)
 
     def forms(self, message: Template) -> tuple[Template, ...]:
@@ -143,7 +158,8 @@ class Joined:
     field: str
 
     def sentences(self, message: Template, drafts: Sequence[Draft]) -> list[Placed]:
-        values, others = [], []
+        values: list[str] = []
+        others: list[Draft] = []
         for draft in drafts:
             found = message.read(draft.message)
             if found is None:
@@ -189,14 +205,22 @@ class Omitted:
         return ()
 
 
-Grouping = Sentences | Columns | Joined | Counts | Omitted
-
-
 # ----------------------------------------------------------------------------------- the recheck
 
 
 class Facts(TypedDict, total=False):
     """A finding reduced to what names it across rounds (fields a rule's subject does not name: absent)."""
+
+    column_url: str | None
+    column_name: str | None
+    url: str | None
+    item: str | None
+    scope: str | None
+    threshold_days: int | None
+
+
+class StoredFinding(Protocol):
+    """The attributes of a stored finding (the Finding model) a subject reads."""
 
     column_url: str | None
     column_name: str | None
@@ -214,8 +238,8 @@ class Subject:
     fields: tuple[str, ...] = ()
     item_words: Mapping[str, str] = field(default_factory=dict)  # item → words, as messages say it
 
-    def of(self, finding: Any) -> Facts:
-        """A stored finding's subject (``finding`` has the Finding model's attributes)."""
+    def of(self, finding: StoredFinding) -> Facts:
+        """A stored finding's subject."""
         facts = Facts(threshold_days=finding.threshold_days)
         for name in self.fields:
             facts[name] = getattr(finding, name)  # type: ignore[literal-required]
