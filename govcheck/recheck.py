@@ -51,7 +51,7 @@ class Problem:
     column_name: str | None = None
     url: str | None = None  # the target of a link finding
     item: str | None = None
-    scope: str | None = None  # link findings parsed from a count: 'homepage' / 'page'
+    scope: str | None = None  # a link finding's 'homepage' / 'page'
     threshold_days: int | None = None
 
     def key(self) -> tuple[str, str, str]:

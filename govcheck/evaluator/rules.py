@@ -182,7 +182,7 @@ class Draft:
     points: float = 0.0
 
 
-COLUMN = Subject(("column_url", "column_name"))
+COLUMN_SUBJECT = Subject(("column_url", "column_name"))
 
 
 class Rule:
@@ -319,7 +319,7 @@ class ColumnStale(Rule):
     applies_when_unknown = True
     message = Template("{names}栏目超{period}未更新")
     summary = Columns(Place.STALE_COLUMNS, by_period=True)
-    subject = COLUMN
+    subject = COLUMN_SUBJECT
     variants = (Template("{names}栏目超过{period}未更新"),)
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -345,7 +345,7 @@ class ColumnBlank(Rule):
     applies_when_unknown = True
     message = Template("{names}栏目为空白栏目")
     summary = Columns(Place.BLANK_COLUMNS)
-    subject = COLUMN
+    subject = COLUMN_SUBJECT
     variants = (Template("{names}栏目是空白栏目"), Template("{names}栏目空白栏目"))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -365,7 +365,7 @@ class UndatedEntries(Rule):
     source = f"{RULEBOOK_2015} 普查评分表 注 (未注明信息发布时间的视为不更新)"
     applies_when_unknown = True
     message = Template("{names}栏目有{count}条信息未注明发布时间")
-    subject = COLUMN
+    subject = COLUMN_SUBJECT
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         for column in snapshot.columns:
