@@ -386,10 +386,10 @@ class LinkBroken(Rule):
     points = 1.0
     cap = 10.0
     applies_when_unknown = True
-    message = Template("{where}链接“{url}”无法正常访问")
+    message = Template("{where}链接“{url}”无法正常访问", {"where": tuple(SCOPE_WORDS.values())})
     summary = Counts(
         Place.LINK_COUNTS,
-        Template("{where}存在{count}个不可用链接"),
+        Template("{where}存在{count}个不可用链接", {"where": ("首页", "网站其他页面", "网站页面")}),
         {"homepage": "首页", "page": "网站其他页面"},
     )
     subject = Subject(("url", "scope"))
@@ -485,7 +485,11 @@ class BadLink(Rule):
         f"{RULEBOOK_2015} 严重错误"
     )
     veto = True
-    message = Template("{where}存在{count}个指向不良网站的链接{hidden}")
+    hidden_words = "（含隐藏链接）"
+    message = Template(
+        "{where}存在{count}个指向不良网站的链接{hidden}",
+        {"where": tuple(SCOPE_WORDS.values()), "hidden": ("", hidden_words)},
+    )
     subject = Subject(("scope",))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -505,7 +509,7 @@ class BadLink(Rule):
             hidden = any(link.get("hidden") for link in links.values())
             yield Draft(
                 message=self.message(
-                    where=SCOPE_WORDS[scope], count=len(links), hidden="（含隐藏链接）" if hidden else ""
+                    where=SCOPE_WORDS[scope], count=len(links), hidden=self.hidden_words if hidden else ""
                 ),
                 url=next(iter(links)),
                 scope=scope,
@@ -526,7 +530,9 @@ class InternalLink(Rule):
     title = "链接指向内部网络地址（待复核）"
     source = f"{RULEBOOK_2019} 单项否决 4 严重问题 (页面被挂马、内容被篡改) 的复核线索；不否决、不扣分"
     applies_when_unknown = True
-    message = Template("{where}存在{count}个指向内部网络地址的链接（未访问，待复核）")
+    message = Template(
+        "{where}存在{count}个指向内部网络地址的链接（未访问，待复核）", {"where": tuple(SCOPE_WORDS.values())}
+    )
     summary = Omitted()  # left to the evidence sheet
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:

@@ -28,14 +28,7 @@ QUOTES = "“”\"'‘’「」"
 LIST_SEPARATORS = re.compile(r"[、，,]")
 SCOPE_WORDS = {"homepage": "首页", "page": "网站页面"}  # where a link finding is, as messages say it
 _FIELD = re.compile(r"\{(\w+)\}")
-# What a field may hold when read back; any other field is lazy text.
-FIELD_PATTERNS = {
-    "count": r"\d+",
-    "limit": r"\d+",
-    "where": r"首页|网站其他页面|网站页面",
-    "hidden": r"(?:（含隐藏链接）)?",
-    "items": r".+",
-}
+NUMBERS = frozenset({"count", "limit"})  # fields read back as digits; others as text, or as their choices
 
 
 def quoted(names: Sequence[str]) -> str:
@@ -53,18 +46,25 @@ def scope_of(where: str) -> str:
 
 @dataclass(frozen=True)  # no slots: the pattern is compiled once, on first use
 class Template:
-    """One sentence of a rule, e.g. ``{names}栏目超{period}未更新``."""
+    """One sentence of a rule, e.g. ``{names}栏目超{period}未更新``; ``choices`` lists the only words
+    a field may hold (``where``: 首页 or 网站页面)."""
 
     text: str
+    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __call__(self, **values: object) -> str:
         return self.text.format(**values)
+
+    def _field(self, name: str) -> str:
+        if name in self.choices:
+            return "|".join(re.escape(words) for words in sorted(self.choices[name], key=len, reverse=True))
+        return r"\d+" if name in NUMBERS else ".+?"
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
         parts = _FIELD.split(self.text)  # literal, field, literal, field, …, literal
         regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>{FIELD_PATTERNS.get(part, '.+?')})"
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>{self._field(part)})"
             for i, part in enumerate(parts)
         )
         return re.compile(f"^{regex}$")
