@@ -1,14 +1,15 @@
 """Re-inspection (复查): did the sites fix what the previous round found?
 
 A previous finding *remains* when the current round has a finding with the same code and the same
-subject: the column URL (else the normalized column name), the target URL of a link finding, the
-footer item, or nothing more for site-level findings. Each previous site is then
-已完成整改 (nothing remains), 未整改到位 (some remain — listed), or 无法复查 (the current round could
-not judge the site, or did not evaluate it).
+subject, as its rule in the rule table names it: the column URL (else the normalized column name),
+the target URL or the scope of a link finding, the footer item, or nothing more for site-level
+findings. Each previous site is then 已完成整改 (nothing remains), 未整改到位 (some remain — listed), or
+无法复查 (the current round could not judge the site, or did not evaluate it).
 
 The previous round is either a round in the database or a published 附件 table (``--previous-file``,
-xlsx or csv with 网站标识码, 网站名称, 首页地址, 存在的突出问题), whose 存在的突出问题 cells are parsed back
-into (code, column names, period) groups.
+xlsx or csv with 网站标识码, 网站名称, 首页地址, 存在的突出问题), whose 存在的突出问题 cells are read back
+sentence by sentence through the rules' own templates (whatever period a sentence names, so a table
+published under other thresholds still reads).
 """
 
 from __future__ import annotations
@@ -28,41 +29,16 @@ from sqlalchemy.orm import Session
 from govcheck.db.models import Evaluation, Finding, Site
 from govcheck.db.session import session_factory
 from govcheck.document import Document, Figure, Table
-from govcheck.evaluator.rules import FOOTER_WORDS
+from govcheck.evaluator.rules import RULES, RULES_BY_CODE
+from govcheck.evaluator.wording import Subject, normalize_name
 from govcheck.report import ANNEX_TITLE, finding_label
 
 FIXED, NOT_FIXED, UNCHECKABLE = "已完成整改", "未整改到位", "无法复查"
 RESULT_ORDER = {NOT_FIXED: 0, UNCHECKABLE: 1, FIXED: 2}  # the annex lists what remains first
-PERIODS = {
-    "2周": 14,
-    "两周": 14,
-    "1个月": 30,
-    "3个月": 90,
-    "6个月": 180,
-    "半年": 180,
-    "1年": 365,
-    "一年": 365,
-}
-SITE_LEVEL = {
-    "网站检查期间存在多次长时间无法访问的情况": "site_unreachable",
-    "首页监测时间点前2周内无信息更新": "homepage_stale",
-    "网站未提供网上有效咨询建言渠道": "interaction_unanswered",
-    "网站使用非“.gov.cn”域名": "domain_not_gov",
-}
-ITEM_BY_WORDS = {words: item for item, words in FOOTER_WORDS.items()}
-QUOTES = "“”\"'‘’「」"
-COLUMN_GROUP = re.compile(
-    r"^(?P<names>.+?)栏目(?:(?:超|超过)(?P<period>.+?)未更新|为空白栏目|(?:是)?空白栏目)$"
-)
-LINKS_GROUP = re.compile(r"^(?P<where>首页|网站其他页面|网站页面)存在\d+个不可用链接$")
 
 
 class RecheckError(ValueError):
     """The previous round cannot be found or read."""
-
-
-def normalize_name(name: str) -> str:
-    return re.sub(r"\s+", "", name).strip(QUOTES + "、，,；;。 ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +49,9 @@ class Problem:
     message: str
     column_url: str | None = None
     column_name: str | None = None
-    target_url: str | None = None
+    url: str | None = None  # the target of a link finding
     item: str | None = None
-    scope: str | None = None  # link findings parsed from a count: 'homepage' / 'page'
+    scope: str | None = None  # a link finding's 'homepage' / 'page'
     threshold_days: int | None = None
 
     def key(self) -> tuple[str, str, str]:
@@ -84,8 +60,8 @@ class Problem:
             return (self.code, "column_url", self.column_url)
         if self.column_name:
             return (self.code, "column_name", normalize_name(self.column_name))
-        if self.target_url:
-            return (self.code, "url", self.target_url)
+        if self.url:
+            return (self.code, "url", self.url)
         if self.item:
             return (self.code, "item", self.item)
         if self.scope:
@@ -99,8 +75,8 @@ class Problem:
             found.add((self.code, "column_url", self.column_url))
         if self.column_name:
             found.add((self.code, "column_name", normalize_name(self.column_name)))
-        if self.target_url:
-            found.add((self.code, "url", self.target_url))
+        if self.url:
+            found.add((self.code, "url", self.url))
         if self.item:
             found.add((self.code, "item", self.item))
         if self.scope:
@@ -119,17 +95,8 @@ class PreviousSite:
 
 
 def _problem(f: Finding) -> Problem:
-    link = f.code in {"link_broken", "bad_link"}
-    return Problem(
-        code=f.code,
-        message=f.message,
-        column_url=f.column_url,
-        column_name=f.column_name,
-        target_url=f.url if link and f.code == "link_broken" else None,
-        item=f.item,
-        scope=f.scope if link else None,
-        threshold_days=f.threshold_days,
-    )
+    rule = RULES_BY_CODE.get(f.code)
+    return Problem(f.code, f.message, **(rule.subject if rule else Subject()).of(f))
 
 
 def _round_evaluations(session: Session, round_name: str) -> list[tuple[Evaluation, Site]]:
@@ -163,30 +130,19 @@ def _findings(session: Session, evaluation_id: int) -> list[Finding]:
 
 
 def parse_problems(cell: str) -> list[Problem]:
-    """A bulletin's 存在的突出问题 cell back into problems (one per column, footer item or sentence)."""
+    """A bulletin's 存在的突出问题 cell back into problems (one per column, footer item or sentence),
+    each sentence read by the first rule of the table that wrote it; any other sentence is ``other``."""
     problems: list[Problem] = []
-    for group in re.split(r"[；;]\s*|\n+", cell.strip()):
-        group = group.strip().rstrip("。.")
-        if not group or group == "无":
+    for sentence in re.split(r"[；;]\s*|\n+", cell.strip()):
+        sentence = sentence.strip().rstrip("。.")
+        if not sentence or sentence == "无":
             continue
-        if match := COLUMN_GROUP.match(group):
-            period = match.group("period")
-            code = "column_stale" if period else "column_blank"
-            days = PERIODS.get(period.strip(QUOTES)) if period else None
-            for name in re.split(r"[、，,]", match.group("names")):
-                if normalize_name(name):
-                    problems.append(
-                        Problem(code, group, column_name=normalize_name(name), threshold_days=days)
-                    )
-        elif match := LINKS_GROUP.match(group):
-            scope = "homepage" if match.group("where") == "首页" else "page"
-            problems.append(Problem("link_broken", group, scope=scope))
-        elif group.startswith("网站页面底部未标注"):
-            for words in re.split(r"[、，,]", group.removeprefix("网站页面底部未标注")):
-                item = ITEM_BY_WORDS.get(words.strip())
-                problems.append(Problem("footer_missing", group, item=item or words.strip()))
+        for rule in RULES:
+            if (facts := rule.read(sentence)) is not None:
+                problems += [Problem(rule.code, sentence, **f) for f in facts]
+                break
         else:
-            problems.append(Problem(SITE_LEVEL.get(group, "other"), group))
+            problems.append(Problem("other", sentence))
     return problems
 
 
@@ -353,7 +309,7 @@ def _problem_json(problem: Problem, seen: list[dt.date] | None) -> dict[str, Any
         "message": problem.message,
         "column": problem.column_name,
         "column_url": problem.column_url,
-        "url": problem.target_url,
+        "url": problem.url,
         "item": problem.item,
         "first_seen": min(seen).isoformat() if seen else None,
         "last_seen": max(seen).isoformat() if seen else None,

@@ -212,7 +212,7 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
         ],
         [annex, evidence],
         [
-            Figure(monitor.label, sum(1 for s in sites if monitor.name in (s["monitors"] or ())))
+            Figure(monitor.label, sum(1 for s in sites if monitor.name in (s.get("monitors") or ())))
             for monitor in MONITORS
         ],
     )

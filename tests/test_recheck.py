@@ -257,3 +257,30 @@ def test_recheck_from_a_published_xlsx_annex_via_the_cli(two_rounds: Engine, tmp
 )
 def test_parse_published_cells(cell: str, parsed: list[tuple]) -> None:
     assert [(p.code, p.column_name, p.item, p.threshold_days) for p in parse_problems(cell)] == parsed
+
+
+def test_homepage_threshold_in_force_words_the_cell_and_rechecks_it(engine: Engine, tmp_path: Path) -> None:
+    # GOVCHECK_HOMEPAGE_STALE_DAYS=3: the cell says 3天, and a table published with it reads back.
+    from govcheck import report
+
+    settings = {**config.defaults(), "GOVCHECK_HOMEPAGE_STALE_DAYS": 3}
+    site = SiteRound("jx.example.gov.cn", "4213000099", "某局", dict.fromkeys(COLUMNS[:2], Q4))
+    for round_name, crawled, judged in (("R1", Q4, 5), ("R2", Q1, 5), ("R3", Q1 + dt.timedelta(days=7), 0)):
+        write_crawl(engine, site, round_name, crawled)
+        evaluate(engine, crawled + dt.timedelta(days=judged), settings=settings, round_name=round_name)
+    (r1,) = report.build(engine, Q4 + dt.timedelta(days=5), round_name="R1")["sites"]
+    assert (r1["verdict"], r1["summary"]) == ("fail", "首页监测时间点前3天内无信息更新")
+    assert [p.code for p in parse_problems(r1["summary"])] == ["homepage_stale"]
+    annex = tmp_path / "annex.csv"
+    annex.write_text(
+        f"网站标识码,网站名称,首页地址,存在的突出问题\n4213000099,某局,jx.example.gov.cn,{r1['summary']}\n",
+        encoding="utf-8",
+    )
+    for current, result in (("R2", NOT_FIXED), ("R3", FIXED)):
+        (row,) = recheck(engine, previous_file=annex, current=current)["sites"]
+        assert row["result"] == result, current
+        assert recheck(engine, previous="R1", current=current)["sites"][0]["result"] == result
+    (row,) = recheck(engine, previous_file=annex, current="R2")["sites"]
+    assert [(p["code"], p["message"]) for p in row["remaining"]] == [
+        ("homepage_stale", "首页监测时间点前3天内无信息更新")
+    ]

@@ -154,8 +154,21 @@ def threshold_days(category: Category, settings: dict[str, object]) -> int | Non
     return int(settings[setting]) if setting else None  # type: ignore[call-overload]
 
 
+PERIODS = {14: "2周", 30: "1个月", 90: "3个月", 180: "6个月", 183: "6个月", 365: "1年"}
+PERIOD_SYNONYMS = {"两周": 14, "半年": 180, "一年": 365}  # also seen in published cells
+DAYS = re.compile(r"(\d+)天")
+
+
 def period_words(days: int) -> str:
-    """14 → 2周, 180 → 6个月, 365 → 1年, as bulletins write them."""
-    return {14: "2周", 30: "1个月", 90: "3个月", 180: "6个月", 183: "6个月", 365: "1年"}.get(
-        days, f"{days}天"
-    )
+    """14 → 2周, 180 → 6个月, 365 → 1年, as bulletins write them; any other period in 天."""
+    return PERIODS.get(days, f"{days}天")
+
+
+def period_days(words: str) -> int | None:
+    """The inverse of :func:`period_words` (6个月 → 180, the shorter), synonyms included; None if unknown."""
+    if known := [d for d, w in PERIODS.items() if w == words]:
+        return min(known)
+    if words in PERIOD_SYNONYMS:
+        return PERIOD_SYNONYMS[words]
+    match = DAYS.fullmatch(words)
+    return int(match.group(1)) if match else None

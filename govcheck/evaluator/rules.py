@@ -19,6 +19,20 @@ from urllib.parse import urlsplit
 from govcheck.destinations import INTERNAL_KINDS, POLICY_ERROR
 from govcheck.evaluator.categories import Category, period_words
 from govcheck.evaluator.inspector import ConcurrentFailures
+from govcheck.evaluator.wording import (
+    SCOPE_WORDS,
+    Columns,
+    Counts,
+    Facts,
+    Grouping,
+    Joined,
+    Omitted,
+    Place,
+    Sentences,
+    Subject,
+    Template,
+    quoted,
+)
 from govcheck.vocabulary import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS, FOOTER_ITEMS, bad_reason, is_gov_host
 
 RULEBOOK_2019 = "国办秘函〔2019〕19号"
@@ -30,10 +44,6 @@ GUIDE_2017 = "国办发〔2017〕47号 《政府网站发展指引》"
 
 def rulebook_for(as_of: dt.date) -> str:
     return RULEBOOK_2019 if as_of >= RULEBOOK_2019_FROM else RULEBOOK_2015
-
-
-def quoted(names: list[str]) -> str:
-    return "、".join(f"“{name}”" for name in names)
 
 
 @dataclass(slots=True)
@@ -171,6 +181,9 @@ class Draft:
     points: float = 0.0
 
 
+COLUMN_SUBJECT = Subject(("column_url", "column_name"))
+
+
 class Rule:
     code: ClassVar[str]
     title: ClassVar[str]  # the report title of the rule
@@ -180,9 +193,23 @@ class Rule:
     cap: ClassVar[float] = 0.0  # most points this indicator can cost
     rulebooks: ClassVar[frozenset[str]] = BOTH_BOOKS  # the books this rule belongs to
     applies_when_unknown: ClassVar[bool] = False
+    # Its wording (wording.py), nowhere else: the message of a finding; how findings merge into the
+    # bulletin's 存在的突出问题 cell; what a re-inspection matches them by; other ways published cells
+    # write them.
+    message: ClassVar[Template]
+    summary: ClassVar[Grouping] = Sentences()
+    subject: ClassVar[Subject] = Subject()  # the site itself
+    variants: ClassVar[tuple[Template, ...]] = ()
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         raise NotImplementedError
+
+    def read(self, sentence: str) -> list[Facts] | None:
+        """The findings a sentence of a published cell names, or None when it is not this rule's."""
+        for form in self.variants + self.summary.forms(self.message):
+            if (found := form.read(sentence)) is not None:
+                return self.subject.read(found)
+        return None
 
 
 class SiteUnreachable(Rule):
@@ -193,6 +220,7 @@ class SiteUnreachable(Rule):
         "超过（含）15秒网站仍打不开的次数累计占比超过（含）5%)"
     )
     veto = True
+    message = Template("网站检查期间存在多次长时间无法访问的情况")
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         settings = snapshot.settings
@@ -203,7 +231,7 @@ class SiteUnreachable(Rule):
             limit = float(settings["GOVCHECK_UNREACHABLE_SHARE"])
             if share >= limit:
                 yield Draft(
-                    message="网站检查期间存在多次长时间无法访问的情况",
+                    message=self.message(),
                     url=snapshot.homepage_url,
                     evidence={
                         "partial": False,
@@ -224,7 +252,7 @@ class SiteUnreachable(Rule):
             a for a in snapshot.homepage_attempts if a.get("status") is None or not 200 <= a["status"] < 300
         ]
         yield Draft(
-            message="网站检查期间存在多次长时间无法访问的情况",
+            message=self.message(),
             url=snapshot.homepage_url,
             evidence={
                 "partial": True,
@@ -241,6 +269,7 @@ class HomepageStale(Rule):
     title = "首页不更新"
     source = f"{RULEBOOK_2019} 单项否决 2 (监测2周，首页无信息更新)"
     veto = True
+    message = Template("首页监测时间点前{period}内无信息更新")  # the period: GOVCHECK_HOMEPAGE_STALE_DAYS
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         if snapshot.homepage_status != "ok":
@@ -266,7 +295,7 @@ class HomepageStale(Rule):
         if newest is not None and (snapshot.as_of - newest).days <= days:
             return
         yield Draft(
-            message=f"首页监测时间点前{period_words(days)}内无信息更新",
+            message=self.message(period=period_words(days)),
             url=snapshot.homepage_url,
             threshold_days=days,
             newest=newest,
@@ -287,12 +316,16 @@ class ColumnStale(Rule):
     points = 3.0
     cap = 30.0
     applies_when_unknown = True
+    message = Template("{names}栏目超{period}未更新")
+    summary = Columns(Place.STALE_COLUMNS, by_period=True)
+    subject = COLUMN_SUBJECT
+    variants = (Template("{names}栏目超过{period}未更新"),)
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         for column in snapshot.stale_columns():
             assert column.threshold_days is not None
             yield Draft(
-                message=f"{quoted([column.name])}栏目超{period_words(column.threshold_days)}未更新",
+                message=self.message(names=quoted([column.name]), period=period_words(column.threshold_days)),
                 column=column,
                 url=column.url,
                 threshold_days=column.threshold_days,
@@ -309,11 +342,15 @@ class ColumnBlank(Rule):
     points = 2.0
     cap = 20.0
     applies_when_unknown = True
+    message = Template("{names}栏目为空白栏目")
+    summary = Columns(Place.BLANK_COLUMNS)
+    subject = COLUMN_SUBJECT
+    variants = (Template("{names}栏目是空白栏目"), Template("{names}栏目空白栏目"))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         for column in snapshot.blank_columns():
             yield Draft(
-                message=f"{quoted([column.name])}栏目为空白栏目",
+                message=self.message(names=quoted([column.name])),
                 column=column,
                 url=column.url,
                 evidence={**column.evidence(snapshot.as_of), "reason": column.reason},
@@ -326,12 +363,14 @@ class UndatedEntries(Rule):
     title = "信息未注明发布时间"
     source = f"{RULEBOOK_2015} 普查评分表 注 (未注明信息发布时间的视为不更新)"
     applies_when_unknown = True
+    message = Template("{names}栏目有{count}条信息未注明发布时间")
+    subject = COLUMN_SUBJECT
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         for column in snapshot.columns:
             if column.status == "ok" and column.undated_count:
                 yield Draft(
-                    message=f"{quoted([column.name])}栏目有{column.undated_count}条信息未注明发布时间",
+                    message=self.message(names=quoted([column.name]), count=column.undated_count),
                     column=column,
                     url=column.url,
                     urls=column.undated_urls[:50],
@@ -346,13 +385,19 @@ class LinkBroken(Rule):
     points = 1.0
     cap = 10.0
     applies_when_unknown = True
+    message = Template("{where}链接“{url}”无法正常访问", {"where": tuple(SCOPE_WORDS.values())})
+    summary = Counts(
+        Place.LINK_COUNTS,
+        Template("{where}存在{count}个不可用链接", {"where": ("首页", "网站其他页面", "网站页面")}),
+        {"homepage": "首页", "page": "网站其他页面"},
+    )
+    subject = Subject(("url", "scope"))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         for link in snapshot.broken_links:
             scope = "homepage" if link.on_homepage else "page"
-            where = "首页" if link.on_homepage else "网站页面"
             yield Draft(
-                message=f"{where}链接“{link.url}”无法正常访问",
+                message=self.message(where=SCOPE_WORDS[scope], url=link.url),
                 url=link.url,
                 source_url=link.sources[0] if link.sources else None,
                 scope=scope,
@@ -368,13 +413,14 @@ class VetoBlankColumns(Rule):
     title = "空白栏目过多"
     source = f"{RULEBOOK_2019} 单项否决 3 (空白栏目数量超过（含）5个)"
     veto = True
+    message = Template("网站空白栏目达{count}个（超过（含）{limit}个）")
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         blank = snapshot.blank_columns()
         limit = int(snapshot.settings["GOVCHECK_VETO_BLANK_COLUMNS"])
         if len(blank) >= limit:
             yield Draft(
-                message=f"网站空白栏目达{len(blank)}个（超过（含）{limit}个）",
+                message=self.message(count=len(blank), limit=limit),
                 urls=[c.url for c in blank],
                 evidence={"count": len(blank), "limit": limit, "columns": [c.name for c in blank]},
             )
@@ -388,6 +434,7 @@ class VetoStaleKeyColumns(Rule):
         f"{RULEBOOK_2015} 无“一级”限制)"
     )
     veto = True
+    message = Template("动态要闻类、通知公告政策文件类栏目累计{count}个未按要求更新（超过（含）{limit}个）")
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         top_level_only = snapshot.rulebook == RULEBOOK_2019
@@ -400,7 +447,7 @@ class VetoStaleKeyColumns(Rule):
         limit = int(snapshot.settings["GOVCHECK_VETO_KEY_STALE_COLUMNS"])
         if len(key) >= limit:
             yield Draft(
-                message=f"动态要闻类、通知公告政策文件类栏目累计{len(key)}个未按要求更新（超过（含）{limit}个）",
+                message=self.message(count=len(key), limit=limit),
                 urls=[c.url for c in key],
                 evidence={
                     "count": len(key),
@@ -416,13 +463,14 @@ class VetoStaleColumns(Rule):
     title = "应更新但长期未更新栏目过多"
     source = f"{RULEBOOK_2019} 单项否决 3 (应更新但长期未更新的栏目数量超过（含）10个)"
     veto = True
+    message = Template("应更新但长期未更新栏目达{count}个（超过（含）{limit}个）")
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         columns = snapshot.stale_columns() + snapshot.blank_columns()
         limit = int(snapshot.settings["GOVCHECK_VETO_STALE_COLUMNS"])
         if len(columns) >= limit:
             yield Draft(
-                message=f"应更新但长期未更新栏目达{len(columns)}个（超过（含）{limit}个）",
+                message=self.message(count=len(columns), limit=limit),
                 urls=[c.url for c in columns],
                 evidence={"count": len(columns), "limit": limit, "columns": [c.name for c in columns]},
             )
@@ -436,6 +484,12 @@ class BadLink(Rule):
         f"{RULEBOOK_2015} 严重错误"
     )
     veto = True
+    hidden_words = "（含隐藏链接）"
+    message = Template(
+        "{where}存在{count}个指向不良网站的链接{hidden}",
+        {"where": tuple(SCOPE_WORDS.values()), "hidden": ("", hidden_words)},
+    )
+    subject = Subject(("scope",))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         found: dict[str, dict[str, dict[str, Any]]] = {"homepage": {}, "page": {}}
@@ -451,10 +505,11 @@ class BadLink(Rule):
         for scope, links in found.items():
             if not links:
                 continue
-            where = "首页" if scope == "homepage" else "网站页面"
             hidden = any(link.get("hidden") for link in links.values())
             yield Draft(
-                message=f"{where}存在{len(links)}个指向不良网站的链接" + ("（含隐藏链接）" if hidden else ""),
+                message=self.message(
+                    where=SCOPE_WORDS[scope], count=len(links), hidden=self.hidden_words if hidden else ""
+                ),
                 url=next(iter(links)),
                 scope=scope,
                 external=True,
@@ -474,6 +529,10 @@ class InternalLink(Rule):
     title = "链接指向内部网络地址（待复核）"
     source = f"{RULEBOOK_2019} 单项否决 4 严重问题 (页面被挂马、内容被篡改) 的复核线索；不否决、不扣分"
     applies_when_unknown = True
+    message = Template(
+        "{where}存在{count}个指向内部网络地址的链接（未访问，待复核）", {"where": tuple(SCOPE_WORDS.values())}
+    )
+    summary = Omitted()  # left to the evidence sheet
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         found: dict[str, list[BrokenLink]] = {"homepage": [], "page": []}
@@ -483,9 +542,8 @@ class InternalLink(Rule):
         for scope, links in found.items():
             if not links:
                 continue
-            where = "首页" if scope == "homepage" else "网站页面"
             yield Draft(
-                message=f"{where}存在{len(links)}个指向内部网络地址的链接（未访问，待复核）",
+                message=self.message(where=SCOPE_WORDS[scope], count=len(links)),
                 url=links[0].url,
                 source_url=links[0].sources[0] if links[0].sources else None,
                 scope=scope,
@@ -514,6 +572,7 @@ class InteractionUnanswered(Rule):
         f"{RULEBOOK_2015} 单项否决 (互动回应差)"
     )
     veto = True
+    message = Template("网站未提供网上有效咨询建言渠道")
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         footer = snapshot.footer
@@ -525,7 +584,7 @@ class InteractionUnanswered(Rule):
         if columns or linked or named or footer.get("channels"):
             return
         yield Draft(
-            message="网站未提供网上有效咨询建言渠道",
+            message=self.message(),
             url=snapshot.homepage_url,
             evidence={
                 "basis": "no interaction column, and no homepage link naming 咨询/信箱/12345/留言",
@@ -551,6 +610,9 @@ class FooterMissing(Rule):
     points = 1.0
     cap = 4.0
     applies_when_unknown = True
+    message = Template("网站页面底部未标注{items}")
+    summary = Joined(Place.FOOTER, "items")  # one sentence for all missing items, as bulletins write it
+    subject = Subject(("item",), FOOTER_WORDS)
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         footer = snapshot.footer
@@ -560,7 +622,7 @@ class FooterMissing(Rule):
             if footer.get(item):
                 continue
             yield Draft(
-                message=f"网站页面底部未标注{FOOTER_WORDS[item]}",
+                message=self.message(items=FOOTER_WORDS[item]),
                 url=snapshot.homepage_url,
                 item=item,
                 evidence={
@@ -578,6 +640,7 @@ class DomainNotGov(Rule):
     points = 2.0
     cap = 2.0
     applies_when_unknown = True
+    message = Template("网站使用非“.gov.cn”域名")
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         final = urlsplit(snapshot.homepage_url or "").hostname or ""
@@ -585,7 +648,7 @@ class DomainNotGov(Rule):
         wrong = [h for h in hosts if not is_gov_host(h)]
         if wrong:
             yield Draft(
-                message="网站使用非“.gov.cn”域名",
+                message=self.message(),
                 url=snapshot.homepage_url,
                 urls=wrong,
                 evidence={"hosts": hosts, "not_gov": wrong},
