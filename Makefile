@@ -35,7 +35,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MAKE) --no-print-directory imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 3 --dist loadgroup
 
 # The layering contracts in pyproject.toml ([tool.importlinter]). import-linter reads a package from its
 # directory, but govcheck.spiders, .pipelines and .migrations live at the top of the repository

@@ -15,16 +15,55 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.faults.record import REPORT, rows_as_data, rows_from_data, summary_lines
+
 if TYPE_CHECKING:
     from tests.farm.process import FarmProcess
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+# Under pytest-xdist (`make test` runs `-n 3 --dist loadgroup`) these modules share one worker: the
+# farm_crawl reference (crawl depth, cluster) must never see test_profile's temporary profile for a
+# depth-farm host (test_settings crawls that host too), and the Scrapyd node venv (var/scrapyd-node)
+# and the eggs built in the repository are made by one process at a time.
+SHARED_WORKER_MODULES = frozenset(
+    {
+        "test_crawl_depth.py", "test_profile.py", "test_settings.py", "test_cluster.py",
+        "test_scrapyd.py", "test_packaging.py", "test_fleet_cli.py", "test_cli_inputs.py",
+    }
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SHARED_WORKER_MODULES and item.path.parent.name == "tests":
+            item.add_marker(pytest.mark.xdist_group("shared"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands its fault rows to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fault_rows"] = rows_as_data(REPORT.rows)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    REPORT.rows.extend(rows_from_data(node.workeroutput.get("fault_rows", [])))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if REPORT.rows:
+        terminalreporter.section("fault injection")
+        for line in summary_lines(REPORT.rows):
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from govcheck.db.models import ColumnCheck, Crawl, LinkCheck, Page
 from govcheck.db.session import open_database, session_factory
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
-from tests.faults.conftest import FaultReport
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import environment, govcheck
 
 HOST = "sfj.suizhou.gov.cn"

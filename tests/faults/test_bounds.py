@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from govcheck.db.models import Crawl, Entry, Evaluation, Finding, LinkCheck
 from tests.farm import sites_faults as faults
 from tests.farm.process import FarmProcess
-from tests.faults.conftest import FaultReport
 from tests.faults.measure import Measured, run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import environment
 
 PEAK_RSS_MB = 400

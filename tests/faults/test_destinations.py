@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 from tests.farm.process import FarmProcess
 from tests.farm.sites_hostile import HOST, REBIND, refused_links, trap_url
 from tests.farm.truth import AS_OF
-from tests.faults.conftest import FaultReport
 from tests.faults.measure import Measured, run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import REPO, environment, govcheck
 
 HOSTS_OVERRIDE = f'''"""Test stand-in for an /etc/hosts line: {REBIND} resolves to 127.0.0.1."""

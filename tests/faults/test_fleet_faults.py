@@ -23,9 +23,9 @@ import redis
 from govcheck.fleet.round import Round, redis_from_url
 from tests.conftest import _redis_server_binary
 from tests.farm.process import FarmProcess
-from tests.faults.conftest import FaultReport
 from tests.faults.crawl_figures import FAST, farm_requests, stored_rows
 from tests.faults.measure import Measured, run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import environment
 from tests.test_fleet import queue
 

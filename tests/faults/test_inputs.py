@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from govcheck.db.models import Site
 from govcheck.db.session import open_database, session_factory
-from tests.faults.conftest import FaultReport
 from tests.faults.measure import Measured, run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import REPO
 
 PEAK_RSS_MB = 300

@@ -17,8 +17,8 @@ import pytest
 
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
-from tests.faults.conftest import FaultReport
 from tests.faults.measure import run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import by_host, environment, govcheck, report
 
 REGISTERED = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn", "www.dead-refused.gov.cn")

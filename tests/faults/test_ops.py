@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from tests.farm.process import FarmProcess
-from tests.faults.conftest import FaultReport
 from tests.faults.measure import run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import environment
 
 HEALTHY = "hbj.zgsuixian.gov.cn"  # a small replica: a few pages

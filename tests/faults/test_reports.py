@@ -24,8 +24,8 @@ from sqlalchemy import Engine
 
 from govcheck.db.models import Evaluation, Finding, Site
 from govcheck.db.session import open_database, session_factory
-from tests.faults.conftest import FaultReport
 from tests.faults.measure import run_measured
+from tests.faults.record import FaultReport
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = {"previous": dt.date(2023, 12, 15), "current": dt.date(2024, 2, 28)}

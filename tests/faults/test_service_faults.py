@@ -24,9 +24,9 @@ from sqlalchemy import create_engine, func, select
 
 from govcheck.db.models import Column, Crawl, Entry
 from tests.farm.process import FarmProcess
-from tests.faults.conftest import FaultReport
 from tests.faults.crawl_figures import Control, crawl_site, farm_requests, findings, stored_rows
 from tests.faults.measure import Measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import environment, govcheck, report
 
 SITE = "sfj.suizhou.gov.cn"  # a 附件1 site of a few dozen pages: long enough to be hit mid-crawl

@@ -14,7 +14,6 @@ import pytest
 
 from tests.farm import sites_faulty as faulty
 from tests.farm.process import FarmProcess
-from tests.faults.conftest import FaultReport
 from tests.faults.crawl_figures import (
     Control,
     crawl_site,
@@ -23,6 +22,7 @@ from tests.faults.crawl_figures import (
     link_outcomes,
     stored_rows,
 )
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import environment
 
 SITE_SECONDS = 90  # generous bound for one small site on a loaded machine (the control takes ~2 s)
