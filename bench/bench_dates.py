@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_dates.py [--repeat N]
 
-Collects every date text the extractors read from ../shared/corpus/real and from every page the test
+Collects every date text the extractors read from tests/corpus/real and from every page the test
 site farm serves (tests/farm: list rows, homepage rows incl. year-less MM-dd, PubDate metas and
 发布时间 labels), normalizes each with govcheck's DateNormalizer and with a dateparser DateDataParser
 configured the same way (same reference time: 2026-09-10 for the corpus, the farm's as-of 2024-02-28
@@ -29,7 +29,7 @@ from govcheck.extract import extract_listing, homepage_entries, page_facts  # no
 
 logger = logging.getLogger("bench_dates")
 
-CORPUS = REPO.parent / "shared" / "corpus" / "real"
+CORPUS = REPO / "tests" / "corpus" / "real"
 REFERENCE = dt.datetime(2026, 9, 10, 23, 59, 59, tzinfo=SHANGHAI)
 FARM_REFERENCE = dt.datetime(2024, 2, 28, 23, 59, 59, tzinfo=SHANGHAI)
 

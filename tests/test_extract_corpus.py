@@ -1,4 +1,4 @@
-"""The extractors against real pages with hand-checked ground truth (../shared/corpus/real/manifest.json)."""
+"""The extractors against real pages with hand-checked ground truth (tests/corpus/real/manifest.json, a copy of ../shared/corpus/real)."""
 
 from __future__ import annotations
 

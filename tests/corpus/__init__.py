@@ -1,6 +1,8 @@
-"""The shared real-page corpus (../shared/corpus/real): where it is, its manifest, and test parameters.
+"""The real-page corpus: a copy of ../shared/corpus/real kept in the repository (tests/corpus/real,
+its manifest and README included, as htmldate ships its test pages), so a bare clone runs every
+corpus test; its manifest, and test parameters.
 
-Tests built on it skip with a clear reason when the folder is missing (e.g. a bare checkout).
+Tests built on it skip with a clear reason when the folder is missing.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import pytest
 
 from govcheck.dates import SHANGHAI
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "real"
-MISSING_REASON = f"real-page corpus not found at {CORPUS} (it lives in ../shared next to the repository)"
+CORPUS = Path(__file__).resolve().parent / "real"
+MISSING_REASON = f"real-page corpus not found at {CORPUS} (copied from ../shared/corpus/real)"
 # The pingtan snapshot's "today" (manifest: snapshot_taken_on_or_after); used for every corpus page.
 REFERENCE = dt.datetime(2026, 9, 10, 23, 59, 59, tzinfo=SHANGHAI)
 
