@@ -47,13 +47,16 @@ class SiteStore:
         self.finished = False
         self.spool_failed = False
         self.lost_items = 0
+        # Items neither the database nor the spool could take (a full disk): kept in memory and
+        # written with the next batch, once there is room again; lost only if there never is.
+        self.held: list[CrawlItem] = []
 
     def fall_back_to_spool(self, exc: Exception, stats: Any) -> None:
         if self.spool is None:
             try:
                 self.spool = Spool(self.spool_dir, self.context, self.attempt_key)
             except OSError as error:
-                self.lost(error, 0, stats)
+                self.cannot_spool(error, stats)
                 return
         stats.set_value("govcheck/storage/spooled_to", str(self.spool.path))
         logger.error(
@@ -65,19 +68,54 @@ class SiteStore:
             self.spool.path,
         )
 
-    def lost(self, exc: OSError, count: int, stats: Any) -> None:
-        """The spool cannot be written either: count what is lost, say so once per site."""
-        stats.inc_value("govcheck/storage/lost_items", count)
-        self.lost_items += count
+    def spool_items(self, items: list[CrawlItem], stats: Any) -> None:
+        """Spool the held items and these; when the disk refuses, hold them all for the next try."""
+        pending = [*self.held, *items]
+        try:
+            if self.spool is None:
+                self.spool = Spool(self.spool_dir, self.context, self.attempt_key)
+            self.spool.add(pending)
+        except OSError as exc:
+            self.held = pending
+            stats.set_value("govcheck/storage/held_items", len(pending))
+            self.cannot_spool(exc, stats)
+            return
+        if self.held:
+            logger.warning(
+                "The spool %s takes items again: %d held item(s) of %s written",
+                self.spool.path,
+                len(self.held),
+                self.context.host,
+            )
+            self.held = []
+            stats.set_value("govcheck/storage/held_items", 0)
+        self.spool_failed = False
+        stats.inc_value("govcheck/storage/spooled_items", len(items))
+
+    def cannot_spool(self, exc: OSError, stats: Any) -> None:
+        """Said once per episode: the items are held in memory meanwhile."""
         if not self.spool_failed:
             logger.error(
-                "The spool %s cannot be written either (%s): items of %s are lost from here on "
-                "(counted in govcheck/storage/lost_items); what it holds so far can still be replayed",
+                "The spool %s cannot be written either (%s): items of %s are held in memory and "
+                "written as soon as there is room",
                 self.spool.path if self.spool else self.spool_dir,
                 exc,
                 self.context.host,
             )
         self.spool_failed = True
+
+    def lose_held(self, exc: OSError, stats: Any) -> None:
+        """The crawl ends and there is still no room: what is held is lost, counted and said."""
+        stats.inc_value("govcheck/storage/lost_items", len(self.held))
+        self.lost_items += len(self.held)
+        logger.error(
+            "No room for %d item(s) of %s when its crawl ended (%s): they are lost (counted in "
+            "govcheck/storage/lost_items); the crawl stays unfinished and is not evaluated, crawl it again",
+            len(self.held),
+            self.context.host,
+            exc,
+        )
+        self.held = []
 
 
 class StoragePipeline:
@@ -176,15 +214,7 @@ class StoragePipeline:
                 self.stats.inc_value("govcheck/storage/items", len(items))
                 self.stats.inc_value("govcheck/storage/batches")
                 return
-        if store.spool is None:  # the spool could not even be created
-            store.lost(OSError("no spool"), len(items), self.stats)
-            return
-        try:
-            store.spool.add(items)
-        except OSError as exc:  # the spool's disk is full too: nothing left to keep them in
-            store.lost(exc, len(items), self.stats)
-        else:
-            self.stats.inc_value("govcheck/storage/spooled_items", len(items))
+        store.spool_items(items, self.stats)
 
     def site_closed(self, context: CrawlContext, stats: dict[str, Any]) -> None:
         """A fleet site is done: store it completely, then let the evaluator know."""
@@ -205,11 +235,16 @@ class StoragePipeline:
                 store.writer.finish(status, stats, self.monitors)
             except SQLAlchemyError as exc:
                 store.fall_back_to_spool(exc, self.stats)
+        if store.held:
+            store.spool_items([], self.stats)  # a last try: the disk may have room by now
+        if store.held:
+            store.lose_held(OSError("no room"), self.stats)
+            return  # no finish record: a replay must not call a crawl with lost items finished
         if store.spool is not None:
             try:
                 store.spool.close(status, stats)
             except OSError as exc:
-                store.lost(exc, 0, self.stats)
+                store.cannot_spool(exc, self.stats)
 
     def close_spider(self) -> None:
         self.flush()

@@ -157,6 +157,8 @@ def test_a_dead_database_loses_nothing_in_fleet_mode(
     assert round_.progress().done[SITE]["status"] == "spooled"  # done here, stored later
     (spool,) = (tmp_path / "spool").glob("*.jsonl")
     env["GOVCHECK_DATABASE_URL"] = f"sqlite:///{tmp_path / 'later.db'}"
+    # Only writing commands create a database: the operator makes the new one, then replays into it.
+    assert run([sys.executable, "-m", "govcheck.cli", "db", "upgrade"], env, tmp_path).returncode == 0
     replayed = run([sys.executable, "-m", "govcheck.cli", "db", "replay", str(spool)], env, tmp_path)
     assert replayed.returncode == 0, replayed.stderr
     site = next(s for s in report(env, tmp_path, "--round", "2024-Q1")["sites"] if s["host"] == SITE)

@@ -17,9 +17,11 @@ from govcheck.db.models import Crawl
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.spool import Spool, replay
 from govcheck.db.writer import CrawlWriter
+from govcheck.document import Imprint
 from govcheck.evaluator import evaluate
 from govcheck.items import ColumnItem, CrawlItem, EntryItem, PageItem, SiteItem
 from govcheck.monitors import MONITORS, CrawlFacts, MonitorSuite
+from govcheck.workbook import render_xlsx
 
 AS_OF = dt.date(2024, 2, 28)
 SUITE = MonitorSuite.from_settings(config.defaults())
@@ -120,20 +122,20 @@ def test_monitor_results_are_stored_with_the_crawl_and_counted_in_the_summary(da
     data = report.build(engine, AS_OF)
     assert data["sites"][0]["monitors"] == ["few_items", "many_errors"]
     doc = report.document(data)
-    assert doc.health == [
-        ("首页无法打开", "0 家"),
-        ("未发现栏目", "0 家"),
-        ("解析条目过少", "1 家"),
-        ("请求失败比例过高", "1 家"),
+    assert [(f.label, f.value) for f in doc.health] == [
+        ("首页无法打开", 0),
+        ("未发现栏目", 0),
+        ("解析条目过少", 1),
+        ("请求失败比例过高", 1),
     ]
-    sheet = load_workbook(io.BytesIO(report.render_xlsx(doc)))["汇总"]
-    rows = [row for row in sheet.iter_rows(values_only=True) if row[0]]
-    assert ("抓取健康监控", None) in rows and ("解析条目过少", "1 家") in rows
+    sheet = load_workbook(io.BytesIO(render_xlsx(doc, Imprint())))["汇总"]
+    rows = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
+    assert rows["抓取健康：解析条目过少"] == 1 and rows["抓取健康：首页无法打开"] == 0
     engine.dispose()
 
 
 def test_a_replayed_spool_gets_its_monitors_run(database_url: str, tmp_path: Path) -> None:
-    spool = Spool(tmp_path, CONTEXT)
+    spool = Spool(tmp_path, CONTEXT, "b" * 32)
     spool.add(THIN_CRAWL)
     spool.close("finished", {})
     engine = open_database(database_url)

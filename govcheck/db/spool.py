@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -42,24 +43,42 @@ def json_safe(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class Spool:
+    """One crawl attempt's items as JSON lines. Each write is whole or nothing: a write the disk
+    refuses is cut back, so a later retry (once there is room) appends to a file of whole lines."""
+
     def __init__(self, directory: Path, context: CrawlContext, attempt_key: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{context.host}-{stamp}.jsonl"
-        self._handle = self.path.open("a", encoding="utf-8")
-        self._write({"context": dataclasses.asdict(context), "attempt_key": attempt_key})
+        self._file = self.path.open("ab", buffering=0)
+        try:
+            self._write([{"context": dataclasses.asdict(context), "attempt_key": attempt_key}])
+        except OSError:
+            self._file.close()
+            self.path.unlink(missing_ok=True)
+            raise
 
-    def _write(self, record: dict[str, Any]) -> None:
-        self._handle.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
-        self._handle.flush()
+    def _write(self, records: list[dict[str, Any]]) -> None:
+        data = "".join(
+            json.dumps(record, ensure_ascii=False, default=_json_default) + "\n" for record in records
+        ).encode("utf-8")
+        start = self._file.tell()
+        try:
+            view = memoryview(data)
+            while view:
+                written = self._file.write(view)
+                view = view[written or 0 :]
+        except OSError:
+            os.ftruncate(self._file.fileno(), start)
+            self._file.seek(start)
+            raise
 
     def add(self, items: list[CrawlItem]) -> None:
-        for item in items:
-            self._write({"type": type(item).__name__, "item": dataclasses.asdict(item)})
+        self._write([{"type": type(item).__name__, "item": dataclasses.asdict(item)} for item in items])
 
     def close(self, status: str, stats: dict[str, Any]) -> None:
-        self._write({"finish": {"status": status, "stats": stats}})
-        self._handle.close()
+        self._write([{"finish": {"status": status, "stats": stats}}])
+        self._file.close()
 
 
 def _item(record: dict[str, Any]) -> CrawlItem:

@@ -46,7 +46,8 @@ def run_measured(
 
     def limit_file_size() -> None:
         assert file_size_limit is not None
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+        # Soft limit only: a test may lift it mid-run (prlimit), as freeing disk space would.
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, resource.RLIM_INFINITY))
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
