@@ -18,6 +18,7 @@ from govcheck.db.models import Column, Crawl, Entry, LinkCheck, Site
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
 from tests.faults.measure import Measured, run_measured
+from tests.faults.record import FaultReport
 from tests.test_crawl_e2e import report
 
 Row = tuple[str, str, str]  # (column path, entry path or "", title or column name)
@@ -101,3 +102,19 @@ class Control:
 
     def codes(self) -> list[str]:
         return sorted(str(f["code"]) for f in self.findings)
+
+    def record(self, fault_report: FaultReport, name: str, note: str) -> None:
+        """List the control in the summary table (not counted as a fault)."""
+        fault_report.record(
+            f"clean control ({name})",
+            survived=True,
+            seconds=self.measured.seconds,
+            peak_rss_mb=self.measured.peak_rss_mb,
+            requests=self.requests,
+            rows_expected=len(self.rows),
+            rows_stored=len(self.rows),
+            findings=len(self.findings),
+            control_findings=len(self.findings),
+            note=note,
+            control=True,
+        )

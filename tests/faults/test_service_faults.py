@@ -55,19 +55,7 @@ def control(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> Cont
 
 
 def test_service_control(control: Control, fault_report: FaultReport) -> None:
-    fault_report.record(
-        f"clean control ({SITE})",
-        survived=True,
-        seconds=control.measured.seconds,
-        peak_rss_mb=control.measured.peak_rss_mb,
-        requests=control.requests,
-        rows_expected=len(control.rows),
-        rows_stored=len(control.rows),
-        findings=len(control.findings),
-        control_findings=len(control.findings),
-        note="reference for the service faults",
-        control=True,
-    )
+    control.record(fault_report, SITE, "reference for the service faults")
     assert any(entry for _column, entry, _title in control.rows)
 
 

@@ -85,19 +85,7 @@ def bounded(measured: object) -> bool:
 
 
 def test_clean_control(control: Control, fault_report: FaultReport) -> None:
-    fault_report.record(
-        "clean control (control.faulty.gov.cn)",
-        survived=True,
-        seconds=control.measured.seconds,
-        peak_rss_mb=control.measured.peak_rss_mb,
-        requests=control.requests,
-        rows_expected=len(control.rows),
-        rows_stored=len(control.rows),
-        findings=len(control.findings),
-        control_findings=len(control.findings),
-        note="reference for the site faults",
-        control=True,
-    )
+    control.record(fault_report, faulty.CONTROL, "reference for the site faults")
     assert control.findings == []  # the faults below start from a site without any finding
 
 
