@@ -24,6 +24,7 @@ from govcheck.db.session import session_factory
 from govcheck.document import Document, Figure, Imprint, Table, chinese_date, plain
 from govcheck.evaluator.rules import RULES_BY_CODE
 from govcheck.monitors import MONITORS, failed_monitors
+from govcheck.vocabulary import UNKNOWN_REASON_WORDS
 
 VERDICT_WORDS = {"pass": "合格", "fail": "不合格", "unknown": "无法判定"}
 FORMATS = ("json", "markdown", "xlsx", "html")
@@ -126,7 +127,10 @@ def to_json(report: dict[str, Any]) -> str:
 
 
 def verdict_words(site: dict[str, Any]) -> str:
-    return VERDICT_WORDS[site["verdict"]] + (f"（{site['reason']}）" if site["reason"] else "")
+    reason = site["reason"]
+    return VERDICT_WORDS[site["verdict"]] + (
+        f"（{UNKNOWN_REASON_WORDS.get(reason, reason)}）" if reason else ""
+    )
 
 
 def finding_label(code: str) -> str:

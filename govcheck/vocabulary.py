@@ -92,6 +92,18 @@ GOV_SUFFIXES: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
 INSPECTOR_NETWORK = "inspector_network"  # the inspector's network or proxy was down, not the site
 ADDRESS_NOT_FOUND = "address_not_found"  # an unregistered host that does not resolve: check the address
 
+# Why a site is 无法判定, as a bulletin's 结果 cell says it (the JSON keeps the code).
+UNKNOWN_REASON_WORDS = {
+    "blocked": "首页拒绝检查访问",
+    "unparseable": "首页内容无法解析",
+    "homepage_too_large": "首页超出抓取大小限制",
+    "homepage_too_slow": "首页传输超时",
+    "unreachable_during_crawl": "检查期间首页未能打开，监测数据正常",
+    INSPECTOR_NETWORK: "检查方网络故障，需重新检查",
+    ADDRESS_NOT_FOUND: "网址无法解析，请核对地址",
+    "no_recent_crawl": "近期未检查",
+}
+
 
 def is_gov_host(host: str) -> bool:
     host = host.lower().rstrip(".")

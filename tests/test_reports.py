@@ -368,3 +368,14 @@ def test_html_report_renders_in_headless_chromium(rounds: Engine, tmp_path: Path
     )
     assert dom.returncode == 0, dom.stderr
     assert dom.stdout.count("<tr>") >= 10 and "随州市审计局" in dom.stdout
+
+
+def test_an_unknown_verdict_says_why_in_chinese_and_keeps_its_code_in_json() -> None:
+    for code, words in (
+        ("inspector_network", "无法判定（检查方网络故障，需重新检查）"),
+        ("address_not_found", "无法判定（网址无法解析，请核对地址）"),
+        ("no_recent_crawl", "无法判定（近期未检查）"),
+        ("a_future_reason", "无法判定（a_future_reason）"),  # an unlabelled code is shown as it is
+    ):
+        assert report.verdict_words({"verdict": "unknown", "reason": code}) == words
+    assert report.verdict_words({"verdict": "fail", "reason": None}) == "不合格"
