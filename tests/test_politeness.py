@@ -172,6 +172,7 @@ def test_no_host_sees_more_than_its_cluster_limit(crawled: dict[str, Any]) -> No
         assert polite["requests"][host] > 10, host  # the crawls did crawl
         assert polite["max_concurrent"][host] <= HOST_LIMIT, (host, polite["max_concurrent"])
     assert all("'govcheck/politeness/waited'" in log for log in polite["logs"])  # every process waited
+    assert not any("'govcheck/politeness/redis_errors'" in log for log in polite["logs"])  # no fallback
 
 
 def test_no_backend_group_sees_more_than_its_cluster_limit(crawled: dict[str, Any]) -> None:

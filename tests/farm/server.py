@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from http import HTTPStatus
@@ -30,7 +30,13 @@ from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOST
 
 class Stats:
     """Per-host request counts, peak concurrency per host and per backend group (truth.BACKENDS; for
-    politeness tests) and a request log."""
+    politeness tests) and a request log.
+
+    A request is in flight from its arrival until its answer starts: that span lies strictly inside the
+    client's hold on the request, so a client that never overlaps its requests is never counted twice.
+    (Counting until the write ends raced on a loaded machine: the client could read the whole answer,
+    release its cluster lease and send the next request before this thread ran its decrement.)
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -46,7 +52,8 @@ class Stats:
             self._log: list[tuple[str, str, int | None]] = []
 
     @contextmanager
-    def track(self, host: str) -> Iterator[None]:
+    def track(self, host: str) -> Iterator[Callable[[], None]]:
+        """Count a request in flight; the yielded callable ends it early (when the answer starts)."""
         backend = BACKENDS.get(host, host)  # an unknown host (DNS failure) is a backend of its own
         with self._lock:
             self._requests[host] += 1
@@ -56,12 +63,20 @@ class Stats:
             self._max_backend[backend] = max(
                 self._max_backend.get(backend, 0), self._in_flight_backend[backend]
             )
-        try:
-            yield
-        finally:
+        ended = False
+
+        def end() -> None:
+            nonlocal ended
             with self._lock:
-                self._in_flight[host] -= 1
-                self._in_flight_backend[backend] -= 1
+                if not ended:
+                    ended = True
+                    self._in_flight[host] -= 1
+                    self._in_flight_backend[backend] -= 1
+
+        try:
+            yield end
+        finally:
+            end()
 
     def record(self, method: str, url: str, status: int | None) -> None:
         with self._lock:
@@ -101,9 +116,14 @@ _BUSY_PAGE = Resource(
 )
 
 
+def _no_tracking() -> None:
+    """Outside a tracked request (control endpoints) an answer ends nothing."""
+
+
 class FarmHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real sites and Scrapy's pool expect
     server: FarmServer
+    _answer_starts: Callable[[], None] = staticmethod(_no_tracking)
 
     def version_string(self) -> str:
         return "nginx"
@@ -122,10 +142,11 @@ class FarmHandler(BaseHTTPRequestHandler):
             self._send(_error(400, "http_request_error"))
             return
         status: int | None = None
-        with self.server.stats.track(host):
+        with self.server.stats.track(host) as self._answer_starts:
             try:
                 status = self._serve(host, url, body)
             finally:
+                self._answer_starts = _no_tracking
                 self.server.stats.record(self.command, self.path, status)
 
     do_HEAD = do_GET
@@ -134,7 +155,7 @@ class FarmHandler(BaseHTTPRequestHandler):
     def do_CONNECT(self) -> None:
         """The farm is http-only: tunnels are refused, so clients fall back from https to http."""
         host = self.path.rsplit(":", 1)[0].lower()
-        with self.server.stats.track(host):
+        with self.server.stats.track(host) as self._answer_starts:
             self._send(_error(405, "http_request_denied"), (("Allow", "GET, HEAD, POST"),))
             self.server.stats.record(self.command, self.path, 405)
         self.close_connection = True
@@ -184,6 +205,7 @@ class FarmHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, res: Resource, extra: tuple[tuple[str, str], ...] = ()) -> int:
+        self._answer_starts()
         self.send_response(res.status)
         self.send_header("Content-Type", res.content_type)
         self.send_header("Content-Length", str(len(res.body)))
