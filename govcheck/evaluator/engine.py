@@ -158,8 +158,10 @@ def _store(
     now = utc_now()
     rulebook = rulebook_for(as_of)
     thresholds = {key: settings[key] for key in THRESHOLD_KEYS}
+    # Core inserts: many rows per statement (insertmanyvalues), ids back in the order given.
+    evaluations, findings_table = Evaluation.__table__, Finding.__table__
     evaluation_ids = session.scalars(
-        insert(Evaluation).returning(Evaluation.id, sort_by_parameter_order=True),
+        insert(evaluations).returning(evaluations.c.id, sort_by_parameter_order=True),
         [
             {
                 "site_id": j.site.id,
@@ -201,7 +203,7 @@ def _store(
         for position, (rule, draft) in enumerate(findings)
     ]
     if rows:
-        session.execute(insert(Finding), rows)
+        session.execute(insert(findings_table), rows)
     return [
         EvaluationResult(j.site.id, evaluation_id, verdict, score, len(findings))
         for j, evaluation_id, (verdict, _, score, findings) in zip(

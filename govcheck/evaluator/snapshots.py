@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, any_, func, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from govcheck.db.attempts import FINISHED, no_newer_finished
@@ -42,6 +43,23 @@ UNDATED_URLS_KEPT = 50  # the undated entries a finding lists as evidence
 # The only characters whose Python lower case holds ASCII (İ → i̇, K → k): a URL holding one may
 # match an ASCII term in Python though not in SQL, so such URLs are always read (tests check the list).
 LOWER_TO_ASCII = ("\u0130", "\u212a")
+
+
+RULE_LINK_TERMS = tuple(sorted({term.lower() for rule in RULES for term in rule.link_terms}))
+
+
+def url_contains_any(terms: Sequence[str], *, postgres: bool) -> ColumnElement[bool]:
+    """True for a link whose target URL contains one of the lower-case ASCII ``terms`` in any case,
+    or a character whose lower case is ASCII (a superset of the URLs where Python's
+    ``term in url.lower()`` holds). One LIKE ANY over lower() on PostgreSQL, the fastest of its
+    forms (ILIKE and ~* fold K to k and cost several times more); SQLite's LIKE ignores ASCII case."""
+    patterns = [f"%{term}%" for term in terms]
+    if postgres:
+        # COLLATE "C": lower() of ASCII only, much cheaper than a locale's, and all the SQL side needs.
+        ascii_match = func.lower(Link.target_url.collate("C")).like(any_(postgresql.array(patterns)))
+    else:
+        ascii_match = or_(*(Link.target_url.like(pattern) for pattern in patterns))
+    return or_(ascii_match, *(Link.target_url.like(f"%{char}%") for char in LOWER_TO_ASCII))
 
 
 @dataclass(slots=True)
@@ -152,7 +170,7 @@ class SnapshotReader:
                 ColumnCheck.http_status,
             )
             .join(ColumnCheck, ColumnCheck.column_id == Column.id)
-            .where(ColumnCheck.crawl_id.in_(list(facts)))
+            .where(Column.site_id.in_([j.site.id for j in judged]), ColumnCheck.crawl_id.in_(list(facts)))
             .order_by(ColumnCheck.crawl_id, Column.position, Column.id)
         )
         for (
@@ -216,6 +234,8 @@ class SnapshotReader:
             )
             .join(ColumnCheck, ColumnCheck.column_id == Entry.column_id)
             .where(
+                # Both lists, so that each side is read through its index, never the whole table.
+                Entry.column_id.in_(list(states)),
                 ColumnCheck.crawl_id.in_(list(facts)),
                 Entry.first_seen_crawl_id <= ColumnCheck.crawl_id,
                 Entry.last_seen_crawl_id >= ColumnCheck.crawl_id,
@@ -257,7 +277,11 @@ class SnapshotReader:
                 LinkCheck.error,
             )
             .join(LinkCheck, (LinkCheck.crawl_id == Link.crawl_id) & (LinkCheck.url == Link.target_url))
-            .where(Link.crawl_id.in_(list(facts)), LinkCheck.outcome.in_(("broken", "refused")))
+            .where(
+                Link.crawl_id.in_(list(facts)),
+                LinkCheck.crawl_id.in_(list(facts)),
+                LinkCheck.outcome.in_(("broken", "refused")),
+            )
             .order_by(Link.id)
         )
         found: dict[tuple[int, str], dict[str, BrokenLink]] = {}
@@ -273,13 +297,10 @@ class SnapshotReader:
     def _rule_links(self, session: Session, facts: dict[int, _Facts]) -> None:
         """The links some rule may read (``Rule.link_terms``), and how many links each crawl stored."""
         crawl_ids = list(facts)
-        terms = sorted({term.lower() for rule in RULES for term in rule.link_terms} | set(LOWER_TO_ASCII))
-        matches: ColumnElement[bool] = or_(
-            *(Link.target_url.icontains(term, autoescape=True) for term in terms)
-        )
+        postgres = session.get_bind().dialect.name == "postgresql"
         rows = session.execute(
             select(Link.crawl_id, Link.target_url, Link.source_url, Link.tag, Link.on_homepage, Link.external)
-            .where(Link.crawl_id.in_(crawl_ids), matches)
+            .where(Link.crawl_id.in_(crawl_ids), url_contains_any(RULE_LINK_TERMS, postgres=postgres))
             .order_by(Link.id)
         )
         for crawl_id, *link in rows:
