@@ -17,10 +17,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from govcheck import config
-from govcheck.db.models import Evaluation, Finding, Site
+from govcheck.db.models import Crawl, Evaluation, Finding, Link, Site
 from govcheck.db.session import open_database
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import read_unstored
+from govcheck.evaluator.rules import RULES_BY_CODE
+from govcheck.evaluator.snapshots import LOWER_TO_ASCII, RULE_LINK_TERMS, SnapshotReader
 from tests.synthetic_db import AS_OF, ROUND, generate, store
 
 EXPECTED = Path(__file__).parent / "data" / "synthetic_evaluation.json"
@@ -116,6 +118,55 @@ def test_evaluating_again_replaces_the_evaluation(database_url: str) -> None:
         assert connection.scalar(select(func.count()).select_from(Finding)) == sum(
             r.finding_count for r in first
         )
+
+
+def test_lower_to_ascii_lists_every_such_character() -> None:
+    found = tuple(
+        chr(c)
+        for c in range(0x80, 0x110000)
+        if not 0xD800 <= c < 0xE000 and any(ord(x) < 0x80 for x in chr(c).lower())
+    )
+    assert found == LOWER_TO_ASCII
+
+
+def test_rule_link_terms_are_plain_like_patterns() -> None:
+    assert RULE_LINK_TERMS and all(t.isascii() and t == t.lower() for t in RULE_LINK_TERMS)
+    assert not any(c in t for t in RULE_LINK_TERMS for c in "%_\\")
+
+
+TRICKY = (
+    "http://WWW.CASINO-Royal.com/",  # upper case host
+    "http://hentai\u0130.example.com/",  # İ lower-cases to i + a combining dot: "hentai" in Python
+    "http://x.example.com/\u212aAILUAN/12345/",  # Kelvin sign; 12345 in the path
+    "https://www.example.gov.cn/HDJL/index.html",  # a channel term in upper case
+    "http://porn.example.gov.cn/",  # a term on a government host: read, and judged not bad
+    "http://plain.example.com/page.html",
+)
+
+
+def test_links_read_in_sql_are_every_link_a_rule_reads(database_url: str) -> None:
+    engine = synthetic(database_url)
+    with Session(engine) as session, session.begin():
+        crawl_id = session.scalars(select(Crawl.id).where(Crawl.site_id == 1, Crawl.round == ROUND)).one()
+        for number, url in enumerate(TRICKY):
+            session.add(
+                Link(crawl_id=crawl_id, source_url=f"http://s00000.example.gov.cn/{number}", target_url=url)
+            )
+    with Session(engine) as session:
+        judged = SnapshotReader(AS_OF, config.defaults(), ROUND).read(session, [1])
+        snapshot = judged[0].snapshot
+        assert snapshot is not None
+        every = session.execute(
+            select(Link.target_url).where(Link.crawl_id == crawl_id).order_by(Link.id)
+        ).all()
+    urls = [url for (url,) in every]
+    read = [link.url for link in snapshot.links]
+    assert {url for url in urls if any(term in url.lower() for term in RULE_LINK_TERMS)} <= set(read)
+    assert read == [url for url in urls if url in set(read)]  # in the order they were stored
+    assert snapshot.link_count == len(urls)
+    flagged = {url for draft in RULES_BY_CODE["bad_link"].check(snapshot) for url in draft.urls or []}
+    assert {"http://WWW.CASINO-Royal.com/", "http://hentai\u0130.example.com/"} <= flagged
+    assert "http://porn.example.gov.cn/" not in flagged
 
 
 if __name__ == "__main__":
