@@ -212,14 +212,13 @@ def _store(
     ]
 
 
-def _evaluate_batch(
-    session: Session, reader: SnapshotReader, site_ids: list[int], round_name: str, settings: dict[str, Any]
-) -> list[EvaluationResult]:
+def _evaluate_batch(session: Session, reader: SnapshotReader, site_ids: list[int]) -> list[EvaluationResult]:
     """Judge a batch of sites and write their evaluations in ``session``."""
     judged = reader.read(session, site_ids)
     if not judged:
         return []
-    return _store(session, judged, [_outcome(j) for j in judged], reader.as_of, round_name, settings)
+    outcomes = [_outcome(j) for j in judged]
+    return _store(session, judged, outcomes, reader.as_of, reader.round_name, reader.settings)
 
 
 def _site_ids(session: Session, site_ids: Iterable[int] | None) -> list[int]:
@@ -247,9 +246,7 @@ def evaluate(
     reader = SnapshotReader(as_of, settings, round_name)
     results: list[EvaluationResult] = []
     for batch in _batches(with_retry(engine, lambda session: _site_ids(session, site_ids))):
-        results += with_retry(
-            engine, lambda session, batch=batch: _evaluate_batch(session, reader, batch, round_name, settings)
-        )
+        results += with_retry(engine, lambda session, batch=batch: _evaluate_batch(session, reader, batch))
     return results
 
 
@@ -268,7 +265,7 @@ def read_unstored(
         try:
             reader = SnapshotReader(as_of, settings, round_name)
             for batch in _batches(_site_ids(session, site_ids)):
-                _evaluate_batch(session, reader, batch, round_name, settings)
+                _evaluate_batch(session, reader, batch)
             return read(session)
         finally:
             session.rollback()
