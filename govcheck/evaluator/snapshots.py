@@ -215,8 +215,7 @@ class SnapshotReader:
             for s in [*f.columns.values(), *([f.homepage] if f.homepage else [])]
         }
         by_column = {"partition_by": Entry.column_id}
-        undated = Entry.published.is_(None)
-        shown = (
+        ranked = (
             select(
                 Entry.column_id,
                 Entry.url,
@@ -227,41 +226,57 @@ class SnapshotReader:
                 func.count(Entry.published).over(**by_column).label("dated"),
                 func.row_number()
                 .over(**by_column, order_by=(Entry.published.desc().nulls_last(), Entry.id))
-                .label("newest_rank"),
-                func.row_number()
-                .over(partition_by=(Entry.column_id, undated), order_by=Entry.id)
                 .label("rank"),
             )
             .join(ColumnCheck, ColumnCheck.column_id == Entry.column_id)
             .where(
-                # Both lists, so that each side is read through its index, never the whole table.
-                Entry.column_id.in_(list(states)),
-                ColumnCheck.crawl_id.in_(list(facts)),
-                Entry.first_seen_crawl_id <= ColumnCheck.crawl_id,
-                Entry.last_seen_crawl_id >= ColumnCheck.crawl_id,
-                or_(undated, Entry.published <= self.as_of),
+                *self._shown(list(states), list(facts)),
+                or_(Entry.published.is_(None), Entry.published <= self.as_of),
             )
             .subquery()
         )
-        wanted = or_(
-            shown.c.newest_rank == 1, (shown.c.published.is_(None)) & (shown.c.rank <= UNDATED_URLS_KEPT)
+        for column_id, url, published, text, source, entries, dated, _ in session.execute(
+            select(ranked).where(ranked.c.rank == 1)
+        ):
+            state = states[column_id]
+            state.entry_count, state.dated_count, state.undated_count = entries, dated, entries - dated
+            if published is not None:
+                state.newest, state.newest_text, state.newest_url, state.newest_source = (
+                    published,
+                    text,
+                    url,
+                    source,
+                )
+        undated = [column_id for column_id, state in states.items() if state.undated_count]
+        if not undated:
+            return
+        first = (
+            select(
+                Entry.column_id,
+                Entry.url,
+                func.row_number().over(**by_column, order_by=Entry.id).label("rank"),
+            )
+            .join(ColumnCheck, ColumnCheck.column_id == Entry.column_id)
+            .where(*self._shown(undated, list(facts)), Entry.published.is_(None))
+            .subquery()
         )
-        rows = session.execute(select(shown).where(wanted).order_by(shown.c.column_id, shown.c.rank))
-        for column_id, url, published, text, source, entries, dated, newest_rank, _rank in rows:
-            state = states.get(column_id)
-            if state is None:
-                continue  # a second homepage column of one crawl: the last one stands
-            if newest_rank == 1:
-                state.entry_count, state.dated_count, state.undated_count = entries, dated, entries - dated
-                if published is not None:
-                    state.newest, state.newest_text, state.newest_url, state.newest_source = (
-                        published,
-                        text,
-                        url,
-                        source,
-                    )
-            if published is None:
-                state.undated_urls.append(url)
+        for column_id, url in session.execute(
+            select(first.c.column_id, first.c.url)
+            .where(first.c.rank <= UNDATED_URLS_KEPT)
+            .order_by(first.c.column_id, first.c.rank)
+        ):
+            states[column_id].undated_urls.append(url)
+
+    @staticmethod
+    def _shown(column_ids: list[int], crawl_ids: list[int]) -> tuple[ColumnElement[bool], ...]:
+        """The entries of these columns that the lists showed at these crawls (joined to ColumnCheck);
+        both id lists, so that each table is read through its index, never as a whole."""
+        return (
+            Entry.column_id.in_(column_ids),
+            ColumnCheck.crawl_id.in_(crawl_ids),
+            Entry.first_seen_crawl_id <= ColumnCheck.crawl_id,
+            Entry.last_seen_crawl_id >= ColumnCheck.crawl_id,
+        )
 
     def _checked_links(self, session: Session, facts: dict[int, _Facts]) -> None:
         """The link targets whose check was broken or refused, with every source page."""
