@@ -46,7 +46,7 @@ imports: $(STAMP)
 	ln -s $(CURDIR)/spiders $(CURDIR)/pipelines $(CURDIR)/migrations $(IMPORT_GRAPH)/govcheck/
 	cd $(IMPORT_GRAPH) && $(abspath $(VENV))/bin/lint-imports --no-logo --no-cache $(CURDIR)/pyproject.toml
 
-# Benchmarks, not tests (no timed assertion anywhere; ~15 minutes on two cores): the encoding detector on
+# Benchmarks, not tests (no timed assertion anywhere; 5–10 minutes on two cores): the encoding detector on
 # the corpus pages, then `govcheck evaluate` at 100k / 300k / 1M entries on PostgreSQL (the embedded one
 # the tests use, or GOVCHECK_TEST_POSTGRES_URL) and SQLite. Figures and machine: bench/README.md.
 bench: $(STAMP)
