@@ -12,7 +12,7 @@ FARM_PORT ?= 8899
 
 IMPORT_GRAPH := var/import-graph
 
-.PHONY: demo farm test imports browser lint install clean scrapyd-node deploy
+.PHONY: demo farm test imports browser lint install clean scrapyd-node deploy bench
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ imports: $(STAMP)
 	ln -s $(CURDIR)/govcheck/* $(IMPORT_GRAPH)/govcheck/
 	ln -s $(CURDIR)/spiders $(CURDIR)/pipelines $(CURDIR)/migrations $(IMPORT_GRAPH)/govcheck/
 	cd $(IMPORT_GRAPH) && $(abspath $(VENV))/bin/lint-imports --no-logo --no-cache $(CURDIR)/pyproject.toml
+
+# Benchmarks, not tests (no timed assertion anywhere; 5–10 minutes on two cores): the encoding detector on
+# the corpus pages, then `govcheck evaluate` at 100k / 300k / 1M entries on PostgreSQL (the embedded one
+# the tests use, or GOVCHECK_TEST_POSTGRES_URL) and SQLite. Figures and machine: bench/README.md.
+bench: $(STAMP)
+	$(PY) bench/encoding.py
+	$(PY) bench/evaluate.py
 
 # Debian's chromium and CJK fonts, for the test that renders the html report into var/artifacts/report.png
 # (without them that test is skipped, saying so). Needs root and apt-get; run once per machine.

@@ -41,24 +41,27 @@ class RequestDelayMiddleware:
 _MOJIBAKE = re.compile(
     r"[\ufffd\u0080-\u024f\u0370-\u058f]"
 )  # replacement chars, Latin-1/Greek/Armenian junk
+_ASCII = re.compile(r"[\x00-\x7f]+")
+# GB2312 lead bytes of its symbols and level-1 hanzi: the characters of everyday Chinese. Bytes
+# decoded with the wrong codec land mostly in rare characters (level 2, GBK extensions) or in
+# non-Chinese scripts.
+_COMMON_LEADS = bytes(range(0xA1, 0xD8))
 _CANDIDATES = ("utf-8", "gb18030")
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 SAMPLE_CHARS = 4000  # non-ASCII characters scored per decoding
 
 
-def _common(char: str) -> bool:
-    """A character of everyday Chinese: GB2312 symbols or level-1 hanzi. Bytes decoded with the wrong
-    codec land mostly in rare characters (level 2, GBK extensions) or in non-Chinese scripts."""
-    try:
-        encoded = char.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return len(encoded) == 2 and 0xA1 <= encoded[0] <= 0xD7
+def _common(wide: str) -> int:
+    """How many characters of ``wide`` (no ASCII in it) are everyday Chinese, in codec operations:
+    in GB2312 every non-ASCII character is two bytes (both 0xA1 or above) and one it lacks becomes a
+    single ``?``; without those, every other byte is a lead byte."""
+    leads = wide.encode("gb2312", errors="replace").replace(b"?", b"")[::2]
+    return len(leads) - len(leads.translate(None, _COMMON_LEADS))
 
 
 def _score(text: str) -> int:
-    wide = [c for c in text if ord(c) > 0x7F][:SAMPLE_CHARS]
-    return sum(1 for c in wide if _common(c)) - 2 * len(_MOJIBAKE.findall("".join(wide)))
+    wide = _ASCII.sub("", text)[:SAMPLE_CHARS]
+    return _common(wide) - 2 * len(_MOJIBAKE.findall(wide))
 
 
 def _name(encoding: str) -> str | None:

@@ -33,7 +33,14 @@ from govcheck.evaluator.wording import (
     Template,
     quoted,
 )
-from govcheck.vocabulary import CHANNEL_TEXT_TERMS, CHANNEL_URL_TERMS, FOOTER_ITEMS, bad_reason, is_gov_host
+from govcheck.vocabulary import (
+    BAD_HOST_TERMS,
+    CHANNEL_TEXT_TERMS,
+    CHANNEL_URL_TERMS,
+    FOOTER_ITEMS,
+    bad_reason,
+    is_gov_host,
+)
 
 RULEBOOK_2019 = "国办秘函〔2019〕19号"
 RULEBOOK_2015 = "国办函〔2015〕15号"
@@ -67,7 +74,7 @@ class ColumnState:
     newest_text: str | None = None
     newest_url: str | None = None
     newest_source: str | None = None
-    undated_urls: list[str] = field(default_factory=list)
+    undated_urls: list[str] = field(default_factory=list)  # the first ones stored, as evidence
 
     def is_stale(self, as_of: dt.date) -> bool:
         if self.status != "ok" or not self.category.judged or self.threshold_days is None:
@@ -145,7 +152,10 @@ class SiteSnapshot:
     homepage_newest_url: str | None
     columns: list[ColumnState]
     broken_links: list[BrokenLink]
+    # The links a rule may read: those whose URL contains one of its ``link_terms`` (the engine reads
+    # only these; a hand-built snapshot may hold all), and how many links the crawl stored in all.
     links: list[LinkTarget] = field(default_factory=list)
+    link_count: int | None = None  # None: len(links)
     refused_links: list[BrokenLink] = field(default_factory=list)  # never fetched (destination policy)
     footer: dict[str, Any] | None = None  # footer_facts() of the homepage, when the crawl stored them
     probes: ProbeStats | None = None
@@ -155,6 +165,10 @@ class SiteSnapshot:
     in_registry: bool = True
     connectivity: dict[str, Any] | None = None
     concurrent_failures: ConcurrentFailures | None = None
+
+    def __post_init__(self) -> None:
+        if self.link_count is None:
+            self.link_count = len(self.links)
 
     def stale_columns(self) -> list[ColumnState]:
         return [c for c in self.columns if c.is_stale(self.as_of)]
@@ -200,6 +214,9 @@ class Rule:
     summary: ClassVar[Grouping] = Sentences()
     subject: ClassVar[Subject] = Subject()  # the site itself
     variants: ClassVar[tuple[Template, ...]] = ()
+    # The rule reads ``snapshot.links`` only for URLs containing one of these (in any case): the
+    # engine selects those links in SQL instead of reading every link of every crawl.
+    link_terms: ClassVar[tuple[str, ...]] = ()
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         raise NotImplementedError
@@ -485,6 +502,7 @@ class BadLink(Rule):
     )
     veto = True
     hidden_words = "（含隐藏链接）"
+    link_terms = BAD_HOST_TERMS  # bad_reason() of a URL alone reads its host only
     message = Template(
         "{where}存在{count}个指向不良网站的链接{hidden}",
         {"where": tuple(SCOPE_WORDS.values()), "hidden": ("", hidden_words)},
@@ -573,6 +591,7 @@ class InteractionUnanswered(Rule):
     )
     veto = True
     message = Template("网站未提供网上有效咨询建言渠道")
+    link_terms = CHANNEL_URL_TERMS
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         footer = snapshot.footer
@@ -590,7 +609,7 @@ class InteractionUnanswered(Rule):
                 "basis": "no interaction column, and no homepage link naming 咨询/信箱/12345/留言",
                 "letters": "unavailable: letters and replies are not crawled, only the channel is judged",
                 "columns_checked": len(snapshot.columns),
-                "links_checked": len(snapshot.links),
+                "links_checked": snapshot.link_count,
             },
         )
 
