@@ -221,8 +221,10 @@ class StoragePipeline:
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self.flush()
-        # Back-pressure: the item is buffered already; its response waits until the writer catches up.
-        await maybe_deferred_to_future(self.writer.below(self.max_pending))
+        if self.writer.pending >= self.max_pending:
+            # Back-pressure: the item is buffered already; its response waits for the writer to catch up.
+            self.stats.inc_value("govcheck/storage/writer_waits")
+            await maybe_deferred_to_future(self.writer.below(self.max_pending))
         return item
 
     def flush(self) -> None:

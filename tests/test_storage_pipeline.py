@@ -23,6 +23,7 @@ from tests.test_fleet import fleet_env, queue
 SMALL_SITE = "jyj.zgsuixian.gov.cn"
 FLEET_SITES = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn", "yjglj.suizhou.gov.cn", "sfj.suizhou.gov.cn")
 SLOW = re.compile(r"Slow batch of (\S+) (begins|ends): farm log at (\d+)")
+WAITS = re.compile(r"'govcheck/storage/writer_waits': (\d+)")  # in Scrapy's stats dump
 CRAWLED = re.compile(r"Crawled \(\d+\) <GET https?://([^/:>]+)")  # Scrapy's line for each response
 
 
@@ -72,15 +73,21 @@ def test_a_slow_database_batch_does_not_stop_the_other_sites_downloads(
     farm: FarmProcess, redis_url: str, tmp_path: Path
 ) -> None:
     """A fleet job of four sites; the first batch written sleeps 5 s in the database. The farm keeps
-    answering the other sites' requests meanwhile (the write is off the reactor), and every site is
-    stored and finished all the same."""
+    answering the other sites' requests meanwhile (the write is off the reactor) while their items
+    wait for the writer (at most two writes queued), and every site is stored and finished all the
+    same."""
     prefix = f"t{uuid.uuid4().hex[:8]}"
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
     queue(round_, *FLEET_SITES)
     database_url = f"sqlite:///{tmp_path / 'g.db'}"
     env = fleet_env(farm, database_url, redis_url, prefix)
     command = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "round=2024-Q1"]
-    settings = (f"ITEM_PIPELINES={SLOW_PIPELINES}", "GOVCHECK_STORE_BATCH_SIZE=10", "LOG_LEVEL=DEBUG")
+    settings = (
+        f"ITEM_PIPELINES={SLOW_PIPELINES}",
+        "GOVCHECK_STORE_BATCH_SIZE=10",
+        "GOVCHECK_STORE_MAX_PENDING_BATCHES=2",
+        "LOG_LEVEL=DEBUG",
+    )
     result = run([*command, *(part for s in settings for part in ("-s", s))], env, tmp_path)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
     marks = SLOW.findall(result.stderr)
@@ -95,5 +102,8 @@ def test_a_slow_database_batch_does_not_stop_the_other_sites_downloads(
     )[0]
     received = [host for host in CRAWLED.findall(during) if host != slow_host]
     assert received, f"no other site's response reached the crawl during the slow write of {slow_host}"
+    # Meanwhile the queue of writes grew past its bound: items waited for the writer (back-pressure).
+    waits = WAITS.search(result.stderr)
+    assert waits and int(waits[1]) > 0
     assert sorted(round_.progress().done) == sorted(FLEET_SITES)
     assert [crawl["status"] for crawl in crawl_rows(database_url)] == ["finished"] * len(FLEET_SITES)
