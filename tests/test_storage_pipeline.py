@@ -38,12 +38,11 @@ def crawl_rows(database_url: str) -> list[dict[str, Any]]:
 
 
 def test_a_one_site_crawl_is_finished_or_interrupted_by_its_close_reason(
-    farm: FarmProcess, tmp_path: Path
+    farm: FarmProcess, database_url: str, tmp_path: Path
 ) -> None:
     """Cut short (a reason that is not complete), the attempt is interrupted and not evaluated; closed
     by a page count (complete), the next attempt is finished and evaluated. Either way the row keeps
     the whole crawl's stats as they were when the spider closed."""
-    database_url = f"sqlite:///{tmp_path / 'g.db'}"
     env = environment(farm, database_url)
     cut = scrapy_crawl(
         SMALL_SITE,
@@ -70,7 +69,7 @@ def test_a_one_site_crawl_is_finished_or_interrupted_by_its_close_reason(
 
 
 def test_a_slow_database_batch_does_not_stop_the_other_sites_downloads(
-    farm: FarmProcess, redis_url: str, tmp_path: Path
+    farm: FarmProcess, database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     """A fleet job of four sites; the first batch written sleeps 5 s in the database. The farm keeps
     answering the other sites' requests meanwhile (the write is off the reactor) while their items
@@ -79,7 +78,6 @@ def test_a_slow_database_batch_does_not_stop_the_other_sites_downloads(
     prefix = f"t{uuid.uuid4().hex[:8]}"
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
     queue(round_, *FLEET_SITES)
-    database_url = f"sqlite:///{tmp_path / 'g.db'}"
     env = fleet_env(farm, database_url, redis_url, prefix)
     command = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "round=2024-Q1"]
     settings = (
