@@ -415,6 +415,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "GOVCHECK_STORE_BATCH_SIZE", 500, _positive(int), "Items buffered before one database transaction."
     ),
+    Setting(
+        "GOVCHECK_STORE_MAX_PENDING_BATCHES",
+        4,
+        _positive(int),
+        "Database writes queued behind a slow database (they run on a thread of their own) before the "
+        "crawl waits for them.",
+    ),
     Setting("GOVCHECK_THRESHOLD_NEWS_DAYS", 14, _positive(int), "动态、要闻类 columns: days before stale."),
     Setting(
         "GOVCHECK_THRESHOLD_NOTICE_DAYS",

@@ -19,3 +19,6 @@ class CrawlContext:
     round: str
     as_of: dt.date
     reference_at: dt.datetime
+    # False for a one-site crawl without -a round: its round is named after its as-of date, and its
+    # evaluation on close is stored without a round name.
+    named_round: bool = True

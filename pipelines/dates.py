@@ -4,41 +4,58 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govcheck.dates import date_from_url
+from govcheck import signals as govcheck_signals
+from govcheck.context import CrawlContext
+from govcheck.dates import DateNormalizer, date_from_url
 from govcheck.items import CrawlItem, EntryItem
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 
 class DateNormalizationPipeline:
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    """Each site's crawl gets one normalizer (one dateparser instance) pinned to its reference time,
+    made when the site opens and dropped when it closes (a fleet job crawls many sites in turn)."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+        self.normalizers: dict[str, DateNormalizer] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        assert crawler.stats is not None
+        pipeline = cls(crawler.stats)
+        crawler.signals.connect(pipeline.site_opened, signal=govcheck_signals.site_opened)
+        crawler.signals.connect(pipeline.site_closed, signal=govcheck_signals.site_closed)
+        return pipeline
+
+    def site_opened(self, context: CrawlContext) -> None:
+        self.normalizers[context.host] = DateNormalizer(context.reference_at)
+
+    def site_closed(self, context: CrawlContext) -> None:
+        self.normalizers.pop(context.host, None)
 
     def process_item(self, item: CrawlItem) -> CrawlItem:
         if not isinstance(item, EntryItem) or item.published is not None:
             return item
-        # Each site's crawl has one normalizer (one dateparser instance) pinned to its reference time.
-        site = self.crawler.spider.site_of({"govcheck_site": item.site})
-        stats = self.crawler.stats
+        normalizer = self.normalizers.get(item.site or "")
+        if normalizer is None:
+            return item  # a site never opened: the storage pipeline counts and drops its items
         if item.date_text:
-            result = site.normalizer.normalize(item.date_text, url=item.url, context_year=item.context_year)
+            result = normalizer.normalize(item.date_text, url=item.url, context_year=item.context_year)
             if result.value is not None:
                 item.published, item.date_source = result.value, item.date_source or "row"
-                stats.inc_value(f"govcheck/dates/{result.method}")
+                self.stats.inc_value(f"govcheck/dates/{result.method}")
                 return item
             item.date_error = result.error
-            stats.inc_value(f"govcheck/dates/rejected/{result.error}")
+            self.stats.inc_value(f"govcheck/dates/rejected/{result.error}")
         from_url = date_from_url(item.url)
-        if from_url is not None and from_url <= site.reference_at.date():
+        if from_url is not None and from_url <= normalizer.reference.date():
             item.published, item.date_source = from_url, "url"
-            stats.inc_value("govcheck/dates/url")
+            self.stats.inc_value("govcheck/dates/url")
         else:
-            stats.inc_value("govcheck/dates/undated")
+            self.stats.inc_value("govcheck/dates/undated")
         return item

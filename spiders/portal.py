@@ -100,7 +100,7 @@ class PortalSpider(Spider):
         self.round: Round | None = None
         self.redis_outage: RedisOutage | None = None  # shared with the scheduler and politeness
         self.unreported: list[tuple[str, str]] = []  # (site, status) not yet marked done in the round
-        self.stored: set[str] = set()  # sites the storage pipeline has written whole
+        self.storing: set[str] = set()  # fleet sites closed, not yet written whole by the storage pipeline
         self.redis_ok_since = time.monotonic()  # Redis answered every call since then
         self.idle_passes = 0  # consecutive fleet-loop passes with nothing in flight
         self.round_name = ""
@@ -146,6 +146,8 @@ class PortalSpider(Spider):
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.site_stored, signal=govcheck_signals.site_stored)
+        # After Spider.close (connected by super().from_crawler), before every pipeline's handler.
+        crawler.signals.connect(spider.close_open_sites, signal=signals.spider_closed)
         return spider
 
     @property
@@ -220,7 +222,7 @@ class PortalSpider(Spider):
                 idle_since = None
                 yield self._open_site(site)
                 continue
-            if running or self.unreported:
+            if running or self.storing or self.unreported:
                 idle_since = None
             else:
                 idle_since = idle_since or now
@@ -323,20 +325,40 @@ class PortalSpider(Spider):
         )
 
     def _close_site(self, site: SiteCrawl) -> None:
-        """Store and evaluate the site (pipelines and the evaluate-on-close extension), then tell the round."""
+        """Store and evaluate the site (pipelines and the evaluate-on-close extension); the round hears
+        of it once it is stored (``site_stored``)."""
         site.closed = True
-        self.crawler.signals.send_catch_log(
-            signal=govcheck_signals.site_closed, context=site.context(), stats=dict(site.stats.values)
-        )
+        self.storing.add(site.key)
+        self._send_site_closed(site, "finished", dict(site.stats.values))
         self.crawler.stats.inc_value("govcheck/fleet/sites_done")
         logger.info("Round %s: %s done (%d requests)", self.round_name, site.key, site.requests_made)
         site.release()
-        # "spooled": the database was out of reach, the items wait in this node's spool for replay.
-        self.unreported.append((site.key, "finished" if site.key in self.stored else "spooled"))
-        self._report_finished()
 
-    def site_stored(self, context: CrawlContext, reason: str) -> None:
-        self.stored.add(context.host)
+    def _send_site_closed(self, site: SiteCrawl, reason: str, stats: dict[str, Any]) -> None:
+        self.crawler.signals.send_catch_log(
+            signal=govcheck_signals.site_closed, context=site.context(), stats=stats, reason=reason
+        )
+
+    def close_open_sites(self, reason: str) -> None:
+        """The crawl ends: a one-site crawl's site closes with the crawl's reason and stats (Scrapy's
+        downloader counters included); a fleet site cut short closes as interrupted with its own
+        stats, and stays unclosed here so that the round gets it back."""
+        for site in self.sites.values():
+            if site.closed:
+                continue
+            if self.fleet:
+                self._send_site_closed(site, "interrupted", dict(site.stats.values))
+            else:
+                self._send_site_closed(site, reason, self.crawler.stats.get_stats())
+
+    def site_stored(self, context: CrawlContext, spooled: bool) -> None:
+        """A fleet site is stored: mark it done in the round ("spooled": the database was out of reach,
+        the items wait in this node's spool for replay)."""
+        if context.host not in self.storing:
+            return  # a one-site crawl, or a fleet site cut short (given back, not done)
+        self.storing.discard(context.host)
+        self.unreported.append((context.host, "spooled" if spooled else "finished"))
+        self._report_finished()
 
     def _report_finished(self) -> None:
         """Mark stored sites done in the round (kept for the next try if Redis is out of reach), and

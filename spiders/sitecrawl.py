@@ -256,6 +256,7 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             round=self.round_name,
             as_of=self.as_of,
             reference_at=self.reference_at,
+            named_round=self.explicit_round,
         )
 
     def start_request(self) -> Request:

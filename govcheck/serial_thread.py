@@ -1,0 +1,78 @@
+"""A thread of its own for blocking work (database writes, evaluations), so that the reactor goes on
+downloading while the database is slow. Calls run one at a time, in the order they were queued."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
+
+T = TypeVar("T")
+
+
+class SerialThread:
+    """One worker thread, started at the first call and stopped by :meth:`stop` (or at the reactor's
+    shutdown, so that a forgotten one never keeps the process alive)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pending = 0  # calls queued or running
+        self._pool: ThreadPool | None = None
+        self._trigger: Any = None
+        self._waiters: list[tuple[int, Deferred[None]]] = []
+
+    def run(self, call: Callable[..., T], *args: Any) -> Deferred[T]:
+        """Queue ``call(*args)``; the Deferred fires on the reactor thread with its result."""
+        if self._pool is None:
+            self._pool = ThreadPool(minthreads=1, maxthreads=1, name=self.name)
+            self._pool.start()
+            self._trigger = reactor.addSystemEventTrigger("during", "shutdown", self.stop)  # type: ignore[attr-defined]
+        self.pending += 1
+        done: Deferred[T] = deferToThreadPool(reactor, self._pool, call, *args)  # type: ignore[arg-type]
+        done.addBoth(self._ended)
+        return done
+
+    def below(self, bound: int) -> Deferred[None]:
+        """Fires once fewer than ``bound`` calls are queued or running (at once if that is so now)."""
+        if self.pending < bound:
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._waiters.append((bound, waiter))
+        return waiter
+
+    def stop(self) -> None:
+        """Let the thread finish what is queued and end; idempotent."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if self._trigger is not None:
+            reactor.removeSystemEventTrigger(self._trigger)  # type: ignore[attr-defined]
+            self._trigger = None
+        pool.stop()
+
+    def _ended(self, result: T) -> T:
+        self.pending -= 1
+        ready = [waiter for bound, waiter in self._waiters if self.pending < bound]
+        self._waiters = [(bound, waiter) for bound, waiter in self._waiters if self.pending >= bound]
+        for waiter in ready:
+            waiter.callback(None)
+        return result
+
+
+class ReactorStats:
+    """The crawler's stats as work on a :class:`SerialThread` changes them: each change is applied on
+    the reactor thread, in order, before that work's Deferred fires (Scrapy's stats collector is not
+    thread-safe)."""
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        reactor.callFromThread(self.stats.inc_value, key, count, start)  # type: ignore[attr-defined]
+
+    def set_value(self, key: str, value: Any) -> None:
+        reactor.callFromThread(self.stats.set_value, key, value)  # type: ignore[attr-defined]
