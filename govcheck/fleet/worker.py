@@ -201,6 +201,8 @@ class FleetWorker(Generic[SiteT]):
         self.stored: set[str] = set()  # sites the storage pipeline has written whole
         self.redis_ok_since = clock()  # Redis answered every call since then
         self.idle_passes = 0  # consecutive passes with sites open and nothing in flight
+        self.in_flight.connect(crawler)
+        crawler.signals.connect(self.site_stored, signal=govcheck_signals.site_stored)
 
     @classmethod
     def from_crawler(
@@ -236,8 +238,6 @@ class FleetWorker(Generic[SiteT]):
             alone=alone,
         )
         settings.set("SCHEDULER_QUEUE_KEY", worker.round.requests_key(worker.job), priority="spider")
-        worker.in_flight.connect(crawler)
-        crawler.signals.connect(worker.site_stored, signal=govcheck_signals.site_stored)
         return worker
 
     # -- a one-site crawl --------------------------------------------------------------------------
