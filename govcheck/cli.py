@@ -40,7 +40,7 @@ from govcheck.db.session import (
 )
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import read_unstored
-from govcheck.fleet.round import Round, RoundError, SiteTask, redis_from_url, task_for_site
+from govcheck.fleet.round import Round, RoundError, SiteTask, open_round, task_for_site
 from govcheck.fleet.scrapyd import (
     DEFAULT_SLOTS,
     PROJECT,
@@ -777,7 +777,7 @@ def _round(settings: dict[str, Any], name: str) -> Round:
             "REDIS_URL is not set: fleet rounds live in Redis (e.g. --set REDIS_URL=redis://HOST:6379/0)"
         )
     try:
-        return Round(redis_from_url(url), name, prefix=settings["GOVCHECK_REDIS_PREFIX"])
+        return open_round(url, name, prefix=settings["GOVCHECK_REDIS_PREFIX"])
     except RoundError as exc:
         raise CliError(str(exc)) from exc
 
@@ -849,12 +849,12 @@ def _selected_sites(
 
 def _enqueue(engine: Engine | None, rnd: Round, args: argparse.Namespace) -> None:
     """Queue the selected sites; the round keeps its first as-of and link scope."""
-    existing = rnd.progress().as_of if rnd.exists() else None
+    progress = rnd.progress() if rnd.exists() else None
+    existing = progress.as_of if progress else None
     if existing and args.as_of and args.as_of.isoformat() != existing:
         raise CliError(f"round {rnd.name} is as of {existing}; --as-of {args.as_of} would mix two 监测时间点")
     as_of = existing or (args.as_of or config.today_in_shanghai()).isoformat()
-    round_links = rnd.server.hget(rnd.meta_key, "links")
-    round_links = round_links.decode() if round_links else None
+    round_links = progress.links if progress else None
     if round_links and args.links and args.links != round_links:
         raise CliError(
             f"round {rnd.name} checks links={round_links}; --links {args.links} would mix two scopes"

@@ -232,10 +232,7 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.policy = options.policy
         self.page_link_limit = options.page_link_limit
         self.started_monotonic = time.monotonic()
-        self.pending = 0  # requests yielded for this site whose callback has not finished
-        self.drained_at: float | None = None  # when pending last fell to 0
         self.closed = False
-        self.message: bytes | None = None  # the round's site message this crawl was taken from
 
     def release(self) -> None:
         """Drop what a finished site no longer needs (a fleet job crawls many sites in turn)."""

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from scrapy_redis.dupefilter import RFPDupeFilter
 
+from govcheck.fleet.worker import worker_of
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -26,10 +28,10 @@ class SiteDupeFilter(RFPDupeFilter):  # type: ignore[misc]
 
     @classmethod
     def from_spider(cls, spider: Spider) -> Self:
-        round_ = getattr(spider, "round", None)
-        if round_ is None:
+        worker = worker_of(spider)
+        if worker is None:
             raise ValueError(f"{cls.__name__} needs a spider with a Redis round (REDIS_URL set)")
-        return cls(round_, debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
+        return cls(worker.round, debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
 
     def request_seen(self, request: Request) -> bool:
         key = self.round.seen_key(request.meta.get("govcheck_site") or "-")

@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 class RedisOutage:
-    """Shared by a crawler's Redis users (the spider holds it as ``redis_outage``)."""
+    """Shared by a crawler's Redis users (the fleet worker holds it: ``worker_of(spider).outage``)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler  # its stats exist only once the crawl starts

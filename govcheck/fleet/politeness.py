@@ -34,6 +34,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from govcheck.fleet.outage import RedisOutage
 from govcheck.fleet.round import redis_from_url
+from govcheck.fleet.worker import worker_of
 from govcheck.middlewares import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -293,10 +294,10 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
         return result
 
     def _outage(self) -> RedisOutage:
-        """The spider's outage record (shared with the scheduler and the fleet loop), else this handler's."""
-        shared = getattr(self.crawler.spider, "redis_outage", None)
-        if isinstance(shared, RedisOutage):
-            return shared
+        """The fleet worker's outage record (shared with the scheduler), else this handler's."""
+        worker = worker_of(self.crawler.spider)
+        if worker is not None:
+            return worker.outage
         if self._own_outage is None:
             self._own_outage = RedisOutage(self.crawler)
         return self._own_outage

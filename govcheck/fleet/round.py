@@ -217,6 +217,7 @@ class Progress:
     round: str
     as_of: str | None
     total: int
+    links: str | None = None  # the round's link scope, fixed by its first enqueue
     pending: list[str] = field(default_factory=list)
     running: dict[str, dict[str, Any]] = field(default_factory=dict)
     done: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -337,6 +338,10 @@ class Round:
         """Delete a job's request queue (the job has ended; its sites are crawled anew elsewhere)."""
         self.server.delete(self.requests_key(job))
 
+    def forget_site(self, site: str) -> None:
+        """Delete a site's fingerprints in this round: its next crawl starts from a clean set."""
+        self.server.delete(self.seen_key(site))
+
     def finish(
         self, site: str, *, job: str, node: str, status: str, message: bytes | str | None = None
     ) -> None:
@@ -364,6 +369,7 @@ class Round:
             round=self.name,
             as_of=meta.get("as_of"),
             total=int(meta.get("total", 0)),
+            links=meta.get("links"),
             pending=[message_site(raw) for raw in pending],
             running={k.decode(): _without_message(v) for k, v in running.items()},
             done={k.decode(): json.loads(v) for k, v in done.items()},
@@ -431,6 +437,11 @@ def _without_message(raw: bytes) -> dict[str, Any]:
 def redis_from_url(url: str) -> Redis:
     """One way to open Redis for every govcheck component (the scheduler uses scrapy-redis' own)."""
     return Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, health_check_interval=30)
+
+
+def open_round(url: str, name: str, *, prefix: str) -> Round:
+    """The round ``name`` in the Redis at ``url`` (REDIS_URL): how the CLI and the fleet worker reach it."""
+    return Round(redis_from_url(config.parse_redis_url(url)), name, prefix=prefix)
 
 
 def task_for_site(

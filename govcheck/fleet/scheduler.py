@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from scrapy_redis.scheduler import Scheduler
 
 from govcheck.fleet.outage import RedisOutage
+from govcheck.fleet.worker import worker_of
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -34,7 +35,8 @@ LOOKAHEAD = 32  # requests popped per call at most, looking for one whose host h
 class FleetScheduler(Scheduler):  # type: ignore[misc]
     def open(self, spider: Spider) -> None:
         super().open(spider)
-        self.outage: RedisOutage = getattr(spider, "redis_outage", None) or RedisOutage(spider.crawler)
+        worker = worker_of(spider)
+        self.outage = worker.outage if worker is not None else RedisOutage(spider.crawler)
         self.held: deque[Request] = deque()  # requests that arrived while Redis was out of reach
         self.seen_during_outage: set[tuple[str, str]] = set()  # (site, fingerprint), as SiteDupeFilter keys
         self.parked: deque[Request] = deque()  # popped while their host's downloader slot was full
