@@ -11,9 +11,11 @@ Fleet mode (any number of processes on any number of nodes; REDIS_URL set)::
 
 takes sites from ``<prefix>:<round>:sites`` (``govcheck enqueue``/``schedule`` fill it), crawls up to
 GOVCHECK_FLEET_SITES of them at once, each whole in this process, and closes when the queue has stayed
-empty for GOVCHECK_FLEET_IDLE_CLOSE seconds. The crawling itself is :class:`SiteCrawl`'s; this class
-owns the callbacks (Scrapy and scrapy-redis find callbacks by name on the spider), routes every
-response to its site, and tells pipelines when a site begins and ends. It only yields items.
+empty for GOVCHECK_FLEET_IDLE_CLOSE seconds. A site's crawl is its state (:class:`SiteCrawl`) and
+its handlers (:class:`SiteHandlers`); this class owns the one callback pair (Scrapy and scrapy-redis
+find callbacks by name on the spider), :meth:`dispatch` and :meth:`dispatch_failure`, which hand every
+answer to its site's handler for the request's route, and tells pipelines when a site begins and
+ends. It only yields items.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from govcheck.spiders.handlers import SiteHandlers
+from govcheck.spiders.routing import Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
@@ -97,6 +101,7 @@ class PortalSpider(Spider):
         self.job = str(kwargs.get("_job") or os.environ.get("SCRAPY_JOB") or uuid.uuid4().hex)
         self.node = os.environ.get("GOVCHECK_NODE_NAME") or socket.gethostname()
         self.sites: dict[str, SiteCrawl] = {}
+        self.handlers: dict[str, SiteHandlers] = {}  # each site's handlers, by the site's key
         self.round: Round | None = None
         self.redis_outage: RedisOutage | None = None  # shared with the scheduler and politeness
         self.unreported: list[tuple[str, str]] = []  # (site, status) not yet marked done in the round
@@ -123,7 +128,7 @@ class PortalSpider(Spider):
         spider.fleet_idle_close = settings.getfloat("GOVCHECK_FLEET_IDLE_CLOSE")
         spider.fleet_lease = settings.getfloat("GOVCHECK_FLEET_LEASE")
         if spider.target is not None:
-            single = SiteCrawl(spider, spider.target, spider.options)
+            single = spider.new_site(spider.target)
             spider.sites[single.key] = single
             spider.round_name = single.round_name
         else:
@@ -152,12 +157,23 @@ class PortalSpider(Spider):
     def fleet(self) -> bool:
         return self.target is None
 
+    def new_site(self, target: SiteTarget) -> SiteCrawl:
+        """A site's crawl state, with its handlers ready (a ConfigError or ValueError for a bad target)."""
+        site = SiteCrawl(target, self.options, self.crawler)
+        self.handlers[site.key] = SiteHandlers(
+            site, self.options, Router(self.dispatch, self.dispatch_failure)
+        )
+        return site
+
     def site_of(self, meta: dict[str, Any]) -> SiteCrawl:
         """The site a request belongs to (in one-site mode, requests built by hand belong to it)."""
         key = meta.get("govcheck_site")
         if key is None and not self.fleet:
             return next(iter(self.sites.values()))
         return self.sites[key]
+
+    def handlers_of(self, site: SiteCrawl) -> SiteHandlers:
+        return self.handlers[site.key]
 
     def backend_for(self, host: str) -> str | None:
         """The backend group of a host one of this job's open sites is served from: cluster politeness
@@ -184,7 +200,7 @@ class PortalSpider(Spider):
         if self.round is not None and not self.fleet:
             self.round.server.delete(self.round.seen_key(site.key))
         self.crawler.signals.send_catch_log(signal=govcheck_signals.site_opened, context=site.context())
-        return self._stamp(site, site.start_request())
+        return self._stamp(site, self.handlers_of(site).start_request())
 
     async def _fleet_requests(self) -> AsyncIterator[Request]:
         """Take sites while there is room, close each when its last callback is done, and stop once
@@ -250,7 +266,7 @@ class PortalSpider(Spider):
             try:
                 task = parse_message(raw, round_name=self.round.name)
                 target = SiteTarget(task.target, task.as_of, task.round, task.links, task.backend)
-                site = SiteCrawl(self, target, self.options)
+                site = self.new_site(target)
             except ValueError as exc:  # a bad message, argument or site profile: that site only
                 host = message_site(raw)
                 logger.error("Round %s: site message for %s set aside: %s", self.round.name, host, exc)
@@ -398,10 +414,10 @@ class PortalSpider(Spider):
             output.site = site.key
         return output
 
-    def _route(self, meta: dict[str, Any], handle: Callable[[SiteCrawl], Iterable[Any]]) -> Iterator[Any]:
+    def _route(self, meta: dict[str, Any], handle: Callable[[SiteHandlers], Iterable[Any]]) -> Iterator[Any]:
         site = self.site_of(meta)
         try:
-            for output in handle(site):
+            for output in handle(self.handlers_of(site)):
                 yield self._stamp(site, output)
         finally:
             self._settle(site)
@@ -424,48 +440,14 @@ class PortalSpider(Spider):
         hops = (request.meta.get("retry_times", 0), request.meta.get("redirect_times", 0))
         if key in self.sites and hops != request.meta.get("govcheck_hops", (0, 0)):
             request.meta["govcheck_hops"] = hops
-            self.sites[key].charge_hop()
+            self.sites[key].budget.charge_hop()
 
-    # -- callbacks (each hands the response to its site) ---------------------------------------
+    # -- the callback pair: every request of every site comes back here ----------------------------
 
-    def parse_homepage(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_homepage(response))
+    def dispatch(self, response: Response) -> Iterator[Any]:
+        """An answer, handed to its site's handler for the request's route."""
+        return self._route(response.meta, lambda handlers: handlers.answer(response))
 
-    def homepage_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.homepage_failed(failure))
-
-    def reference_answered(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.reference_answered(response))
-
-    def reference_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.reference_failed(failure))
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_sitemap(response))
-
-    def ignore_failure(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.ignore_failure(failure))
-
-    def parse_column(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_column(response))
-
-    def column_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.column_failed(failure))
-
-    def parse_detail(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_detail(response))
-
-    def parse_list_page(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_list_page(response))
-
-    def link_checked(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.link_checked(response))
-
-    def link_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.link_failed(failure))
-
-    def fingerprinted(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.fingerprinted(response))
-
-    def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.fingerprint_failed(failure))
+    def dispatch_failure(self, failure: Failure) -> Iterator[Any]:
+        """A failed request, handed to its site's handler for the request's route."""
+        return self._route(failure.request.meta, lambda handlers: handlers.fail(failure))

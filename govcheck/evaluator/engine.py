@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from govcheck.dates import SHANGHAI
 from govcheck.db.attempts import FINISHED, no_newer_finished
 from govcheck.db.models import (
     Column,
@@ -54,7 +55,6 @@ T = TypeVar("T")
 NO_RECENT_CRAWL = "no_recent_crawl"
 SCORE_FLOOR = 0.0
 SCORE_PASS_MARK = 60.0  # 2019 scoring frame: below 60 is 不合格 (only with GOVCHECK_SCORE_VERDICT)
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PROBE_FAILURE_SAMPLE = 20
 RULES_CAP = {rule.code: rule.cap for rule in RULES if rule.cap}
 THRESHOLD_KEYS = (
