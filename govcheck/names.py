@@ -2,7 +2,8 @@
 
 A host names a log file (``var/logs/<round>/<host>.log``), a Redis key and a crawl; a round names a
 log directory, Redis keys and Scrapyd job ids. Anything but a plain name is refused, so ``../../x``
-or ``x.gov.cn';DROP…`` never reaches a path, a key or a crawl.
+or ``x.gov.cn';DROP…`` never reaches a path, a key or a crawl. :func:`split_site` is the one reader of
+a site as a registry cell, ``-a site=`` or a probe list writes it, so all three agree on its host.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ class HomepageHandler:
         # Is it the site or the inspector? The item waits for the reference hosts' answers.
         site.held_site_item = item
         for url in references:
-            site.budget.requests_made += 1  # counted, not charged: the inspector's check, not the site's
+            site.budget.count_reference()
             yield self.router.request(
                 url,
                 Route.REFERENCE,

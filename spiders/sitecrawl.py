@@ -168,6 +168,11 @@ class SiteBudget:
         self.requests_made += 1
         self.stats.set_value("govcheck/budget/requests", self.requests_made)
 
+    def count_reference(self) -> None:
+        """A reference host asked for the inspector's own sake: it uses up the budget, but is not one
+        of the site's requests in crawls.health (govcheck/budget/requests)."""
+        self.requests_made += 1
+
     def charge_hop(self) -> None:
         """A retry or redirect hop of a request already made: counted, so later work stops sooner."""
         self.charge()
