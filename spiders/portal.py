@@ -172,9 +172,6 @@ class PortalSpider(Spider):
             return next(iter(self.sites.values()))
         return self.sites[key]
 
-    def handlers_of(self, site: SiteCrawl) -> SiteHandlers:
-        return self.handlers[site.key]
-
     def backend_for(self, host: str) -> str | None:
         """The backend group of a host one of this job's open sites is served from: cluster politeness
         asks it for every request (robots.txt and redirects included); a link to another site is
@@ -200,7 +197,7 @@ class PortalSpider(Spider):
         if self.round is not None and not self.fleet:
             self.round.server.delete(self.round.seen_key(site.key))
         self.crawler.signals.send_catch_log(signal=govcheck_signals.site_opened, context=site.context())
-        return self._stamp(site, self.handlers_of(site).start_request())
+        return self._stamp(site, self.handlers[site.key].start_request())
 
     async def _fleet_requests(self) -> AsyncIterator[Request]:
         """Take sites while there is room, close each when its last callback is done, and stop once
@@ -417,7 +414,7 @@ class PortalSpider(Spider):
     def _route(self, meta: dict[str, Any], handle: Callable[[SiteHandlers], Iterable[Any]]) -> Iterator[Any]:
         site = self.site_of(meta)
         try:
-            for output in handle(self.handlers_of(site)):
+            for output in handle(self.handlers[site.key]):
                 yield self._stamp(site, output)
         finally:
             self._settle(site)

@@ -47,7 +47,7 @@ def _site(**overrides: Any) -> SiteHandlers:
     """The handlers of a one-site crawl's site, whose public methods the tests call directly."""
     spider = _spider(**overrides)
     (site,) = spider.sites.values()
-    return spider.handlers_of(site)
+    return spider.handlers[site.key]
 
 
 def _html(url: str, body: str, **meta: Any) -> HtmlResponse:

@@ -49,7 +49,7 @@ def _answer(request: Request, body: str, status: int = 200) -> HtmlResponse:
 def test_every_request_comes_back_through_the_dispatch_pair() -> None:
     spider = _spider()
     (site,) = spider.sites.values()
-    start = spider.handlers_of(site).start_request()
+    start = spider.handlers[site.key].start_request()
     assert (start.callback, start.errback) == (spider.dispatch, spider.dispatch_failure)
     assert start.meta[ROUTE] == Route.HOMEPAGE.value and type(start.meta[ROUTE]) is str
     # scrapy-redis keeps a request as a dict between processes: the pair is found again by name.
@@ -100,7 +100,7 @@ def test_dispatch_failure_hands_the_failure_to_the_routes_handler() -> None:
 
 def test_each_route_has_an_answer_and_a_failure_method() -> None:
     spider = _spider()
-    handlers = spider.handlers_of(next(iter(spider.sites.values())))
+    handlers = next(iter(spider.handlers.values()))
     assert isinstance(handlers, SiteHandlers)
     assert set(handlers.routes) == set(Route)
     assert all(callable(a) and callable(f) for a, f in handlers.routes.values())
@@ -108,7 +108,7 @@ def test_each_route_has_an_answer_and_a_failure_method() -> None:
 
 def test_a_route_from_outside_the_table_is_refused() -> None:
     spider = _spider()
-    handlers = spider.handlers_of(next(iter(spider.sites.values())))
+    handlers = next(iter(spider.handlers.values()))
     request = Request("http://www.example.gov.cn/", meta={ROUTE: "__class__"})
     with pytest.raises(ValueError):
         list(handlers.answer(_answer(request, "<html></html>")))
