@@ -28,8 +28,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 __all__ = [
     "SHANGHAI",
     "DateNormalizer",
+    "EntryDate",
     "NormalizedDate",
     "date_from_url",
+    "entry_date",
     "find_date_text",
     "is_date_text",
     "year_month_from_url",
@@ -290,6 +292,41 @@ class DateNormalizer:
         if not _RELATIVE_HINT.search(text) and data.period not in ("day", "time"):
             return _UNPARSED  # "March 2024" is a month, not a publication date
         return self._checked(data.date_obj.date(), "dateparser")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDate:
+    """An entry's publication date as stored: ``published`` (or why not, ``error``), where it came from
+    (``source``: the text's source or url; None when undated), and the counters it adds to the stats."""
+
+    published: dt.date | None
+    source: str | None
+    error: str | None
+    counters: tuple[str, ...]
+
+
+def entry_date(
+    normalizer: DateNormalizer,
+    date_text: str | None,
+    url: str,
+    *,
+    context_year: int | None = None,
+    text_source: str = "row",
+) -> EntryDate:
+    """An entry's date: its date text (from ``text_source``: its row, or its detail page), else the date
+    in its URL if that is not after the reference day. Each entry is read once."""
+    error = None
+    counters: list[str] = []
+    if date_text:
+        result = normalizer.normalize(date_text, url=url, context_year=context_year)
+        if result.value is not None:
+            return EntryDate(result.value, text_source, None, (f"govcheck/dates/{result.method}",))
+        error = result.error
+        counters.append(f"govcheck/dates/rejected/{result.error}")
+    from_url = date_from_url(url)
+    if from_url is not None and from_url <= normalizer.today:
+        return EntryDate(from_url, "url", error, (*counters, "govcheck/dates/url"))
+    return EntryDate(None, None, error, (*counters, "govcheck/dates/undated"))
 
 
 def is_date_text(text: str, *, max_extra: int = 8) -> bool:

@@ -161,6 +161,14 @@ def address_kind(address: IPAddress) -> str | None:
     return None
 
 
+def is_ip_literal(host: str) -> bool:
+    """Whether ``host`` spells an IP address (in any spelling :func:`parse_ip_literal` reads)."""
+    try:
+        return parse_ip_literal(host) is not None
+    except ValueError:
+        return False
+
+
 def is_loopback_name(host: str) -> bool:
     """``localhost`` and every name under it (RFC 6761: loopback by definition)."""
     return host.lower().removesuffix(".").split(".")[-1] == "localhost"

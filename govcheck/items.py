@@ -63,6 +63,9 @@ class EntryItem(SiteScoped):
     date_source: str | None = None  # row | detail | url
     date_error: str | None = None
     context_year: int | None = None  # the year of year-less row dates (the page's 页面生成时间), if known
+    # True once the crawl has read the date (published, date_source, date_error set, undated or not): the
+    # DateNormalizationPipeline leaves such an entry alone, so a date is normalised once.
+    date_normalized: bool = False
 
 
 @dataclass

@@ -10,18 +10,17 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govcheck.db.models import Site
-from govcheck.names import HOST
+from govcheck.names import BadName, is_host_name, split_site
+from govcheck.vocabulary import SITE_CODE
 
 HEADERS: dict[str, str] = {
     "网站标识码": "site_code",
@@ -45,7 +44,6 @@ HEADERS: dict[str, str] = {
     "后端": "backend",
     "backend": "backend",
 }
-SITE_CODE = re.compile(r"^(bm\d{8}|\d{10})$")
 YES = {"是", "y", "yes", "true", "1"}
 NO = {"否", "n", "no", "false", "0", ""}
 
@@ -195,19 +193,15 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 def normalize_homepage(value: str) -> tuple[str, str]:
     """(host, homepage URL) from a bulletin's 首页地址: a bare host, a URL, or a host with a path."""
-    text = value.strip()
-    parts = urlsplit(text if "://" in text else f"//{text}")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not HOST.fullmatch(host):
-        raise ValueError(f"首页地址 {value!r} is not a host name or URL")
     try:
-        port = f":{parts.port}" if parts.port else ""  # a site on another port is crawled on that port
-    except ValueError as exc:
-        raise ValueError(f"首页地址 {value!r} has no valid port ({exc})") from exc
-    if "://" not in text and parts.path in {"", "/"}:
-        return host, host + port  # a bare host: the spider tries https, then http
-    scheme = parts.scheme or "http"
-    return host, f"{scheme}://{host}{port}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
+        site = split_site(value)
+    except BadName as exc:
+        raise ValueError(f"首页地址 {exc}") from exc
+    if not is_host_name(site.host):
+        raise ValueError(f"首页地址 {value!r} is not a host name or URL")
+    if site.bare:
+        return site.host, site.netloc  # a bare host: the spider tries https, then http
+    return site.host, site.url()  # a site on another port is crawled on that port
 
 
 def read_sites(path: Path) -> tuple[list[SiteRow], list[RowError]]:
@@ -319,7 +313,10 @@ def similar_sites(session: Session, typed: str, limit: int = 3) -> list[Site]:
 
 def unregistered_warning(session: Session, site: str) -> str | None:
     """One line for crawling a host (or URL) the registry does not list (a typo is the usual cause)."""
-    host = (urlsplit(site if "://" in site else f"//{site}").hostname or site).lower()
+    try:
+        host = split_site(site).host or site.lower()
+    except BadName:
+        host = site.lower()
     if session.scalar(select(Site.in_registry).where(Site.host == host)):
         return None
     similar = similar_sites(session, host)

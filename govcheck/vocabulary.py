@@ -10,6 +10,7 @@ interpretation, UNCONFIRMED).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 # Link text or page title terms: gambling (博彩), pornography (色情), piracy (盗版).
@@ -84,6 +85,16 @@ CHANNEL_URL_TERMS: tuple[str, ...] = (
 
 # The identity items a homepage footer must show (indicators.md a.4), as keys of the footer facts.
 FOOTER_ITEMS: tuple[str, ...] = ("party_gov_mark", "site_code", "icp", "police_record")
+
+# A 政府网站标识码 (indicators.md a.4): ``bm`` and 8 digits, or 10 digits. As a registry cell holds it,
+# after its label in a page's text, or as a ``site_code`` attribute or URL parameter (badge links).
+_SITE_CODE = r"(bm\d{8}|\d{10})"
+SITE_CODE = re.compile(rf"^{_SITE_CODE}$")
+SITE_CODE_TEXT = re.compile(rf"标识码\s*[：:]?\s*{_SITE_CODE}(?!\d)", re.I)
+SITE_CODE_PARAM = re.compile(rf"site_?code\s*=\s*['\"]?{_SITE_CODE}(?!\d)", re.I)
+
+# The words of a link back to the homepage: never a column, and the first crumb of a breadcrumb.
+HOME_WORDS = frozenset({"首页", "网站首页", "主页", "返回首页", "home", "Home", "HOME"})
 
 GOV_SUFFIXES: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
 

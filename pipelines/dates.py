@@ -1,4 +1,5 @@
-"""Normalize every entry's date: the row's date text, else the date in its URL."""
+"""Normalize the date of an entry the crawl has not dated yet: the row's date text, else the date in its
+URL (the ``portal`` spider dates its entries itself, with the same :func:`govcheck.dates.entry_date`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from govcheck import signals as govcheck_signals
 from govcheck.context import CrawlContext
-from govcheck.dates import DateNormalizer, date_from_url
+from govcheck.dates import DateNormalizer, entry_date
 from govcheck.items import CrawlItem, EntryItem
 
 if TYPE_CHECKING:
@@ -39,23 +40,21 @@ class DateNormalizationPipeline:
         self.normalizers.pop(context.host, None)
 
     def process_item(self, item: CrawlItem) -> CrawlItem:
-        if not isinstance(item, EntryItem) or item.published is not None:
+        if not isinstance(item, EntryItem) or item.date_normalized or item.published is not None:
             return item
         normalizer = self.normalizers.get(item.site or "")
         if normalizer is None:
             return item  # a site never opened: the storage pipeline counts and drops its items
-        if item.date_text:
-            result = normalizer.normalize(item.date_text, url=item.url, context_year=item.context_year)
-            if result.value is not None:
-                item.published, item.date_source = result.value, item.date_source or "row"
-                self.stats.inc_value(f"govcheck/dates/{result.method}")
-                return item
-            item.date_error = result.error
-            self.stats.inc_value(f"govcheck/dates/rejected/{result.error}")
-        from_url = date_from_url(item.url)
-        if from_url is not None and from_url <= normalizer.reference.date():
-            item.published, item.date_source = from_url, "url"
-            self.stats.inc_value("govcheck/dates/url")
-        else:
-            self.stats.inc_value("govcheck/dates/undated")
+        read = entry_date(
+            normalizer,
+            item.date_text,
+            item.url,
+            context_year=item.context_year,
+            text_source=item.date_source or "row",
+        )
+        item.published, item.date_error = read.published, read.error
+        item.date_source = read.source or item.date_source
+        item.date_normalized = True
+        for counter in read.counters:
+            self.stats.inc_value(counter)
         return item

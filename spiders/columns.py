@@ -4,26 +4,30 @@ side menus of channel pages."""
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.outcomes import (
     BROKEN_STATUSES,
     NON_REDIRECT_STATUSES,
     link_outcome,
+    page_item,
     proxy_error,
 )
+from govcheck.spiders.routing import Route, Router
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from govcheck.dates import date_from_url, find_date_text
+from govcheck.dates import date_from_url, entry_date, find_date_text
 from govcheck.extract import (
     discover_columns,
     extract_listing,
+    generation_year,
     is_waf_challenge,
+    needs_more_pages,
     page_facts,
     page_links,
 )
@@ -40,26 +44,36 @@ PROFILE_POSITION = 900_000
 LINKOUT_POSITION = 950_000
 
 
-class ColumnsMixin:
-    """The column part of :class:`SiteCrawl` (its state lives there)."""
+class ColumnHandler:
+    """Reads a site's columns: :meth:`requests` for the columns found (on the homepage or a channel
+    page), then each column's list (:meth:`column`), its further pages and its undated entries' detail
+    pages. Entries are dated here, once (:meth:`entry`). Whether a column is a soft-404 is the link
+    checker's call: its hosts' not-found fingerprints tell."""
 
-    def _column_requests(
+    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router, links: LinkChecker) -> None:
+        self.site = site
+        self.options = options
+        self.router = router
+        self.links = links
+
+    def requests(
         self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
     ) -> Iterator[Request]:
         """Requests for newly found columns. Positions keep navigation (tree) order whatever order
         responses arrive in: homepage columns are 1000, 2000, …; a channel page's sub-columns follow
         their channel (1001, 1002, …)."""
+        site = self.site
         step = POSITION_STEP if discovered_on is None else 1
         for index, column in enumerate(columns, start=1):
-            if column.url in self.column_urls or column.url in self.homepage_urls:
+            if column.url in site.column_urls or column.url in site.homepage_urls:
                 continue
-            if self.profile and self.profile.ignores(column.url, column.name):
+            if site.profile and site.profile.ignores(column.url, column.name):
                 continue
-            if self.policy.check_url(column.url):  # the link check records it as refused
+            if self.options.policy.check_url(column.url):  # the link check records it as refused
                 continue
-            if not self._spend(column.url):
+            if not site.budget.spend(column.url):
                 continue
-            self.column_urls.add(column.url)
+            site.column_urls.add(column.url)
             if discovered_on is None:
                 depth, parent_url = (2, column.parent_url) if column.parent_url else (1, None)
             else:
@@ -69,10 +83,9 @@ class ColumnsMixin:
             if section == "xxgk" or XXGK_NAME.match(column.name or ""):
                 # The 政府信息公开 directory tree: counted with the site, tagged in the column's source.
                 source, section = "xxgk", "xxgk"
-            yield Request(
+            yield self.router.request(
                 column.url,
-                callback=self.spider.parse_column,
-                errback=self.spider.column_failed,
+                Route.COLUMN,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
                     "column": {
@@ -86,9 +99,11 @@ class ColumnsMixin:
                 },
             )
 
-    def parse_column(self, response: Response) -> Iterator[Any]:
+    def column(self, response: Response) -> Iterator[Any]:
+        """A column's page 1: its status, name and list, then further pages, sub-columns and links."""
+        site = self.site
         meta = response.meta["column"]
-        yield self._page_item(response, "column")
+        yield page_item(response, "column")
         error = proxy_error(response)
         status = response.status
         yield LinkCheckItem(
@@ -117,25 +132,25 @@ class ColumnsMixin:
             )
             yield self._column_item(response, meta, status="unparseable", reason="waf_challenge")
             return
-        if self.soft404_check and self._is_soft_404(response):
+        if self.options.soft404_check and self.links.is_soft_404(response):
             # A 200 that says 页面不存在: a broken link, never a blank column.
-            self.stats.inc_value("govcheck/columns/soft_404")
+            site.stats.inc_value("govcheck/columns/soft_404")
             yield LinkCheckItem(
                 url=response.request.url, outcome="broken", status=status, error="soft_404", method="GET"
             )
             yield self._column_item(response, meta, status="broken", reason="soft_404")
             return
         facts = page_facts(html, response.url)
-        listing = self._listing(response, html)
+        listing = self.listing(response)
         if "dataloss" in response.flags and not listing.entries:
             # The body ended before its Content-Length: an empty list may just be the part not sent.
-            self.stats.inc_value("govcheck/columns/dataloss")
+            site.stats.inc_value("govcheck/columns/dataloss")
             yield self._column_item(response, meta, status="unparseable", reason="incomplete_body")
             return
         loader = ColumnLoader(
             item=self._column_item(response, meta, status=listing.status, reason=listing.reason),
             response=response,
-            stats=self.stats,
+            stats=site.stats,
         )
         own_name = facts.column_name or (facts.breadcrumb[-1] if facts.breadcrumb else None)
         if meta["source"] == "nav" and meta["depth"] == 1 and own_name:
@@ -152,41 +167,42 @@ class ColumnsMixin:
         column.entry_count = len(listing.entries)
         column.extractor = listing.extractor
         yield column
-        self.stats.inc_value(f"govcheck/columns/{listing.status}")
-        yield from self._entries(column.url, listing, facts.generated_text)
-        yield from self._more_pages(column.url, listing, page=1)
+        site.stats.inc_value(f"govcheck/columns/{listing.status}")
+        entries = list(self.entries(column.url, listing, generation_year(facts.generated_text)))
+        yield from entries
+        dates = [e.published for e in entries if isinstance(e, EntryItem)]
+        yield from self.more_pages(column.url, listing, page=1, dates=dates)
         # The 信息公开 directory is a tree deeper than the navigation: one more level of it.
-        depth_limit = self.discovery_depth + (1 if meta.get("section") == "xxgk" else 0)
+        depth_limit = self.options.discovery_depth + (1 if meta.get("section") == "xxgk" else 0)
         if meta["depth"] < depth_limit:
             # Channel pages' side menus and 更多栏目 lists lead to columns the homepage does not show.
             found_here = {**meta, "url": response.request.url}
-            yield from self._column_requests(
+            yield from self.requests(
                 discover_columns(html, response.url), discovered_on=found_here, base_position=meta["position"]
             )
-        if self.check_links:
-            yield from self._links(response.url, page_links(html, response.url), on_homepage=False)
+        if site.check_links:
+            yield from self.links.check(response.url, page_links(html, response.url), on_homepage=False)
 
-    def _listing(self, response: TextResponse, html: str) -> ListingPage:
+    def listing(self, response: TextResponse) -> ListingPage:
         """The page's list: a profile's selectors when it has them (rule stats show a selector at
-        zero after a redesign), else the layered extractors. A Hanweb dataproxy answer is bare XML."""
-        if "<datastore" in html[:2000].lower() and "<script" not in html[:2000].lower():
-            body = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-            html = f'<html><body><script type="text/xml">{body}</script></body></html>'
-        if self.profile and self.profile.list_rules:
+        zero after a redesign), else the layered extractors."""
+        profile = self.site.profile
+        if profile and profile.list_rules:
             entries = self._profile_entries(response)
             if entries:
                 return ListingPage(status="ok", entries=entries, extractor="profile")
-            self.stats.inc_value("govcheck/profile/list_miss")
-        return extract_listing(html, response.url)
+            self.site.stats.inc_value("govcheck/profile/list_miss")
+        return extract_listing(response.text, response.url)
 
     def _profile_entries(self, response: TextResponse) -> list[ListingEntry]:
-        assert self.profile is not None and self.profile.list_rules is not None
-        rules = self.profile.list_rules
+        profile = self.site.profile
+        assert profile is not None and profile.list_rules is not None
+        rules = profile.list_rules
         out: list[ListingEntry] = []
         seen: set[str] = set()
         rows = response.xpath(rules.rows) if rules.rows.startswith("/") else response.css(rules.rows)
         for row in rows:
-            loader = EntryLoader(selector=row, stats=self.stats)
+            loader = EntryLoader(selector=row, stats=self.site.stats)
             for name, rule, default in (
                 ("title", rules.title, "a::text"),
                 ("url", rules.url, "a::attr(href)"),
@@ -213,89 +229,103 @@ class ColumnsMixin:
             )
         return out
 
-    def _entries(self, column_url: str, listing: ListingPage, generated: str | None) -> Iterator[Any]:
-        """The list's entries; undated ones (no date in the row or the URL) get their detail page read."""
-        year = generation_year(generated)
-        for entry in self._capped(listing.entries, column_url, "entries"):
-            yield EntryItem(
-                column_url=column_url,
-                url=entry.url,
-                title=entry.title,
-                date_text=entry.date_text,
-                context_year=year,
-            )
-            if entry.date_text or date_from_url(entry.url) is not None:
+    def entry(
+        self,
+        column_url: str,
+        url: str,
+        title: str | None,
+        date_text: str | None,
+        *,
+        context_year: int | None = None,
+        date_source: str | None = None,
+    ) -> EntryItem:
+        """An entry with its date read (:func:`govcheck.dates.entry_date`, against the site's reference
+        time): the pipelines store it as it is."""
+        site = self.site
+        read = entry_date(
+            site.normalizer, date_text, url, context_year=context_year, text_source=date_source or "row"
+        )
+        for counter in read.counters:
+            site.stats.inc_value(counter)
+        return EntryItem(
+            column_url=column_url,
+            url=url,
+            title=title,
+            date_text=date_text,
+            published=read.published,
+            date_source=read.source or date_source,
+            date_error=read.error,
+            context_year=context_year,
+            date_normalized=True,
+        )
+
+    def entries(self, column_url: str, listing: ListingPage, year: int | None) -> Iterator[Any]:
+        """The list's entries (``year``: of their year-less dates); undated ones (no date in the row or
+        the URL) get their detail page read."""
+        site = self.site
+        for found in site.capped(listing.entries, column_url, "entries"):
+            yield self.entry(column_url, found.url, found.title, found.date_text, context_year=year)
+            if found.date_text or date_from_url(found.url) is not None:
                 continue
-            asked = self.detail_requested.get(column_url, 0)
-            if asked >= self.detail_page_limit or not self._spend(entry.url):
-                self.stats.inc_value("govcheck/dates/detail_skipped")
+            asked = site.detail_requested.get(column_url, 0)
+            if asked >= self.options.detail_page_limit or not site.budget.spend(found.url):
+                site.stats.inc_value("govcheck/dates/detail_skipped")
                 continue
-            self.detail_requested[column_url] = asked + 1
-            yield Request(
-                entry.url,
-                callback=self.spider.parse_detail,
-                errback=self.spider.ignore_failure,
+            site.detail_requested[column_url] = asked + 1
+            yield self.router.request(
+                found.url,
+                Route.DETAIL,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "entry": {"column_url": column_url, "url": entry.url, "title": entry.title},
+                    "entry": {"column_url": column_url, "url": found.url, "title": found.title},
                 },
             )
 
-    def parse_detail(self, response: Response) -> Iterator[Any]:
+    def detail(self, response: Response) -> Iterator[Any]:
         """An undated entry's own page: its PubDate meta or 发布时间/发布日期/成文日期 text."""
-        yield self._page_item(response, "article")
+        site = self.site
+        yield page_item(response, "article")
         entry = response.meta["entry"]
         if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
             return
         facts = page_facts(response.text, response.url)
         if facts.pub_date_text:
-            self.stats.inc_value("govcheck/dates/detail")
-            yield EntryItem(
-                column_url=entry["column_url"],
-                url=entry["url"],
-                title=entry["title"],
-                date_text=facts.pub_date_text,
-                date_source="detail",
+            site.stats.inc_value("govcheck/dates/detail")
+            yield self.entry(
+                entry["column_url"], entry["url"], entry["title"], facts.pub_date_text, date_source="detail"
             )
         else:
-            self.stats.inc_value("govcheck/dates/detail_undated")
-        if self.check_links and self.link_scope == "all":
-            yield from self._links(response.url, page_links(response.text, response.url), on_homepage=False)
+            site.stats.inc_value("govcheck/dates/detail_undated")
+        if site.check_links and site.link_scope == "all":
+            yield from self.links.check(
+                response.url, page_links(response.text, response.url), on_homepage=False
+            )
 
-    def _needs_more(self, listing: ListingPage) -> bool:
-        """Page 1 answers the evaluation unless its dated rows are out of order (the newest may be
-        further on) or it carries no date at all that the detail pages will not supply."""
-        if self.paginate_always:
-            return True
-        dates = []
-        for entry in listing.entries:
-            value = self.normalizer.normalize(entry.date_text, url=entry.url).value
-            if value is None and not entry.date_text:
-                value = date_from_url(entry.url)
-            if value is not None:
-                dates.append(value)
-        if not dates:
-            return self.detail_page_limit == 0
-        # Any row newer than the one above it (pinned items, hand-ordered lists): not sorted.
-        return any(later > earlier for earlier, later in itertools.pairwise(dates))
-
-    def _more_pages(self, column_url: str, listing: ListingPage, *, page: int) -> Iterator[Request]:
-        if listing.status != "ok" or not listing.next_page_urls or page >= self.column_page_limit:
+    def more_pages(
+        self, column_url: str, listing: ListingPage, *, page: int, dates: list[Any] | None = None
+    ) -> Iterator[Request]:
+        """Requests for the pages after ``page``. After page 1 only when it cannot answer by itself
+        (``dates``: of its entries, in order; see :func:`govcheck.extract.needs_more_pages`)."""
+        limit = self.options.column_page_limit
+        if listing.status != "ok" or not listing.next_page_urls or page >= limit:
             return
-        if page == 1 and not self._needs_more(listing):
+        if page == 1 and not (
+            self.options.paginate_always
+            or needs_more_pages(dates or [], undated_read_later=self.options.detail_page_limit > 0)
+        ):
             return
-        self.stats.inc_value("govcheck/pagination/columns" if page == 1 else "govcheck/pagination/chained")
+        site = self.site
+        site.stats.inc_value("govcheck/pagination/columns" if page == 1 else "govcheck/pagination/chained")
         # A family that lists every page (TRS index_N, Hanweb dataproxy) is read in parallel; a
         # static 下一页 link is followed one page at a time.
         chained = len(listing.next_page_urls) == 1
-        wanted = listing.next_page_urls[: 1 if chained else self.column_page_limit - page]
+        wanted = listing.next_page_urls[: 1 if chained else limit - page]
         for offset, url in enumerate(wanted, start=1):
-            if not self._spend(url):
+            if not site.budget.spend(url):
                 return
-            yield Request(
+            yield self.router.request(
                 url,
-                callback=self.spider.parse_list_page,
-                errback=self.spider.ignore_failure,
+                Route.LIST_PAGE,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
                     "list_of": column_url,
@@ -304,23 +334,27 @@ class ColumnsMixin:
                 },
             )
 
-    def parse_list_page(self, response: Response) -> Iterator[Any]:
+    def list_page(self, response: Response) -> Iterator[Any]:
         """Page 2+ of a column: its entries belong to the column (stored under its URL)."""
-        yield self._page_item(response, "column_page")
+        site = self.site
+        yield page_item(response, "column_page")
         if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
             return
         column_url, page = response.meta["list_of"], response.meta["list_page"]
-        listing = self._listing(response, response.text)
-        self.stats.inc_value("govcheck/pagination/pages")
-        yield from self._entries(column_url, listing, page_facts(response.text, response.url).generated_text)
+        listing = self.listing(response)
+        site.stats.inc_value("govcheck/pagination/pages")
+        year = generation_year(page_facts(response.text, response.url).generated_text)
+        yield from self.entries(column_url, listing, year)
         if response.meta["chained"]:
-            yield from self._more_pages(column_url, listing, page=page)
-        if self.check_links and self.link_scope == "all":
-            yield from self._links(response.url, page_links(response.text, response.url), on_homepage=False)
+            yield from self.more_pages(column_url, listing, page=page)
+        if site.check_links and site.link_scope == "all":
+            yield from self.links.check(
+                response.url, page_links(response.text, response.url), on_homepage=False
+            )
 
-    def column_failed(self, failure: Failure) -> Iterator[Any]:
+    def failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
-        error = self._failure_error(failure)
+        error = self.site.failure_error(failure)
         yield PageItem(url=request.url, kind="column", status=None, error=error)
         yield LinkCheckItem(url=request.url, outcome=link_outcome(None, error), error=error, method="GET")
         yield ColumnItem(
@@ -343,12 +377,6 @@ class ColumnsMixin:
             encoding=getattr(response, "encoding", None),
             **placement(meta),
         )
-
-
-def generation_year(text: str | None) -> int | None:
-    """The year of a page's 页面生成时间: the year of the year-less dates printed on it."""
-    match = re.search(r"(19|20)\d{2}", text or "")
-    return int(match.group(0)) if match else None
 
 
 def placement(meta: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from govcheck.spiders.outcomes import (
     proxy_error,
     waf_error,
 )
+from govcheck.spiders.routing import Route, Router
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -29,37 +31,42 @@ from govcheck.limits import LINK_CHECK
 UNFINGERPRINTED = ("hard", "catchall", "unchecked")
 
 
-class LinksMixin:
-    """The link-checking part of :class:`SiteCrawl` (its state lives there)."""
+class LinkChecker:
+    """Checks a site's links: :meth:`check` yields each found link and, once per target, its check;
+    :meth:`is_soft_404` tells a 200 that says 页面不存在 (the column handler asks it too)."""
 
-    def _links(
-        self, source_url: str, links: Iterable[tuple[str, str]], *, on_homepage: bool
-    ) -> Iterator[Any]:
-        for target, tag in self._capped(list(links), source_url, "links"):
-            external = (urlsplit(target).hostname or "") not in self.site_hosts
+    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
+        self.site = site
+        self.options = options
+        self.router = router
+
+    def check(self, source_url: str, links: Iterable[tuple[str, str]], *, on_homepage: bool) -> Iterator[Any]:
+        """The links found on ``source_url``, and a check of every target not checked yet."""
+        site = self.site
+        for target, tag in site.capped(list(links), source_url, "links"):
+            external = (urlsplit(target).hostname or "") not in site.site_hosts
             yield LinkItem(
                 source_url=source_url, target_url=target, tag=tag, on_homepage=on_homepage, external=external
             )
-            if target in self.checked_links or target in self.column_urls:
+            if target in site.checked_links or target in site.column_urls:
                 continue  # each target is checked once; a column fetch reports its own status
-            self.checked_links.add(target)
-            if refusal := self.policy.check_url(target):
+            site.checked_links.add(target)
+            if refusal := self.options.policy.check_url(target):
                 # Never fetched; a link into a private network is evidence for review (internal_link).
-                self.stats.inc_value(f"govcheck/links/refused/{refusal.kind}")
+                site.stats.inc_value(f"govcheck/links/refused/{refusal.kind}")
                 yield LinkCheckItem(
                     url=target, outcome=link_outcome(None, refusal.error), error=refusal.error
                 )
                 continue
-            if self._spend(target):
+            if site.budget.spend(target):
                 yield self._link_request(target, "HEAD")
 
     def _link_request(self, url: str, method: str) -> Request:
         """A check of ``url`` (already charged to the budget): the status, a page's text at most."""
-        return Request(
+        return self.router.request(
             url,
+            Route.LINK,
             method=method,
-            callback=self.spider.link_checked,
-            errback=self.spider.link_failed,
             dont_filter=True,
             meta={
                 "handle_httpstatus_list": NON_REDIRECT_STATUSES,
@@ -69,22 +76,25 @@ class LinksMixin:
             },
         )
 
-    def link_checked(self, response: Response) -> Iterator[Any]:
+    def checked(self, response: Response) -> Iterator[Any]:
+        """A check's answer: a HEAD's doubt settled by a GET, a 200 read against its host's not-found
+        answer (learnt first), else the status as it stands."""
+        site = self.site
         target = response.meta["link_target"]
         error = proxy_error(response)
         if response.request.method == "HEAD" and (error is not None or response.status >= 400):
             # Many servers answer HEAD badly; only a GET can condemn a link.
             yield self._follow_up(target, response.status if error is None else None)
             return
-        if error is None and 200 <= response.status < 300 and self.soft404_check:
+        if error is None and 200 <= response.status < 300 and self.options.soft404_check:
             host = urlsplit(response.url).hostname or ""
-            state = self.not_found.get(host)
-            if state is None and not self._spend(response.url, count=2):
-                self.not_found[host] = "unchecked"  # no budget left to learn the host's not-found answer
+            state = site.not_found.get(host)
+            if state is None and not site.budget.spend(response.url, count=2):
+                site.not_found[host] = "unchecked"  # no budget left to learn the host's not-found answer
                 state = "unchecked"
             if state is None or state == "pending":
                 # The host's not-found answer decides how this 200 is read: learn it first.
-                self.parked.setdefault(host, []).append((target, response.status))
+                site.parked.setdefault(host, []).append((target, response.status))
                 if state is None:
                     yield from self._fingerprint_requests(host, response.url)
                 return
@@ -100,8 +110,8 @@ class LinksMixin:
                     method="GET",
                 )
                 return
-            if response.request.method == "GET" and self._is_soft_404(response):
-                self.stats.inc_value("govcheck/links/soft_404")
+            if response.request.method == "GET" and self.is_soft_404(response):
+                site.stats.inc_value("govcheck/links/soft_404")
                 yield LinkCheckItem(
                     url=target, outcome="broken", status=response.status, error="soft_404", method="GET"
                 )
@@ -114,11 +124,12 @@ class LinksMixin:
             method=response.request.method,
         )
 
-    def _is_soft_404(self, response: Response) -> bool:
+    def is_soft_404(self, response: Response) -> bool:
+        """A page that says it is not there: its host's not-found fingerprint, or its text."""
         if not isinstance(response, TextResponse):
             return False
         host = urlsplit(response.url).hostname or ""
-        state = self.not_found.get(host)
+        state = self.site.not_found.get(host)
         path = urlsplit(response.url).path
         fingerprinted = state not in (None, "pending", *UNFINGERPRINTED) and path not in ("", "/")
         if fingerprinted and not_found_fingerprint(response.text, response.url) == state:
@@ -128,13 +139,12 @@ class LinksMixin:
     def _fingerprint_requests(self, host: str, seen_url: str) -> Iterator[Request]:
         """A random path on the host (its not-found answer) and its root (to spot hosts that answer
         every path with the homepage, where a fingerprint cannot tell anything); both already charged."""
-        self.not_found[host] = "pending"
+        self.site.not_found[host] = "pending"
         scheme = urlsplit(seen_url).scheme or "http"
         for kind, path in (("missing", f"/govcheck-{secrets.token_hex(6)}.html"), ("root", "/")):
-            yield Request(
+            yield self.router.request(
                 f"{scheme}://{host}{path}",
-                callback=self.spider.fingerprinted,
-                errback=self.spider.fingerprint_failed,
+                Route.FINGERPRINT,
                 dont_filter=True,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
@@ -146,9 +156,10 @@ class LinksMixin:
             )
 
     def fingerprinted(self, response: Response) -> Iterator[Any]:
+        """A host's not-found answer or its root: once both are in, the host's parked links go on."""
         host, kind = response.meta["nf_host"], response.meta["nf_kind"]
         text = response.text if isinstance(response, TextResponse) else ""
-        answers = self.not_found_answers.setdefault(host, {})
+        answers = self.site.not_found_answers.setdefault(host, {})
         answers[kind] = (response.status, not_found_fingerprint(text, response.url) if text else "")
         if len(answers) == 2:
             (status, missing), (_root_status, root) = answers["missing"], answers["root"]
@@ -161,17 +172,18 @@ class LinksMixin:
             yield from self._release(host, state)
 
     def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
-        self._failure_error(failure)  # a limit it ran into is recorded
+        self.site.failure_error(failure)  # a limit it ran into is recorded
         yield from self._release(failure.request.meta["nf_host"], "hard")
 
     def _release(self, host: str, state: str) -> Iterator[Any]:
-        if self.not_found.get(host) not in (None, "pending"):
+        site = self.site
+        if site.not_found.get(host) not in (None, "pending"):
             return
-        self.not_found[host] = state
-        self.stats.inc_value(
+        site.not_found[host] = state
+        site.stats.inc_value(
             f"govcheck/links/not_found_fingerprint/{state if state in ('hard', 'catchall') else 'soft'}"
         )
-        for target, status in self.parked.pop(host, []):
+        for target, status in site.parked.pop(host, []):
             if state in UNFINGERPRINTED:
                 yield LinkCheckItem(url=target, outcome="ok", status=status, method="HEAD")
             else:
@@ -180,15 +192,15 @@ class LinksMixin:
     def _follow_up(self, target: str, head_status: int | None) -> Request | LinkCheckItem:
         """The GET that settles a HEAD's answer, or, with the budget spent, the HEAD's answer left
         inconclusive (only a GET may condemn a link or call a soft-404 host's 200 good)."""
-        if self._spend(target):
+        if self.site.budget.spend(target):
             return self._link_request(target, "GET")
         return LinkCheckItem(
             url=target, outcome="inconclusive", status=head_status, error="budget", method="HEAD"
         )
 
-    def link_failed(self, failure: Failure) -> Iterator[Any]:
+    def failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
-        error = self._failure_error(failure)
+        error = self.site.failure_error(failure)
         yield LinkCheckItem(
             url=request.meta["link_target"],
             outcome=link_outcome(None, error),

@@ -28,6 +28,7 @@ from govcheck.destinations import POLICY_ERROR
 from govcheck.extract import (
     is_waf_challenge,
 )
+from govcheck.items import PageItem
 from govcheck.limits import LINK_CHECK, answered
 
 # Every status reaches the callback except redirects, which RedirectMiddleware must still follow.
@@ -138,3 +139,16 @@ def waf_error(response: Response) -> str | None:
     if 200 <= response.status < 300 and isinstance(response, TextResponse):
         return "waf_challenge" if is_waf_challenge(response.text, response.url) else None
     return None
+
+
+def page_item(response: Response, kind: str) -> PageItem:
+    """The fetch of one page as stored in ``pages``: status, latency, a proxy's error, encoding."""
+    latency = response.meta.get("download_latency")
+    return PageItem(
+        url=response.url,
+        kind=kind,
+        status=response.status,
+        latency_ms=round(latency * 1000, 1) if latency is not None else None,
+        error=proxy_error(response),
+        encoding=getattr(response, "encoding", None),
+    )

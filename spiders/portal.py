@@ -11,10 +11,12 @@ Fleet mode (any number of processes on any number of nodes; REDIS_URL set)::
 
 takes sites from ``<prefix>:<round>:sites`` (``govcheck enqueue``/``schedule`` fill it), crawls up to
 GOVCHECK_FLEET_SITES of them at once, each whole in this process, and closes when the queue has stayed
-empty for GOVCHECK_FLEET_IDLE_CLOSE seconds. The crawling itself is :class:`SiteCrawl`'s, the round
-(taking sites, leases, when a site is done) :class:`govcheck.fleet.worker.FleetWorker`'s; this class
-owns the callbacks (Scrapy and scrapy-redis find callbacks by name on the spider), routes every
-response to its site, and tells pipelines when a site begins and ends. It only yields items.
+empty for GOVCHECK_FLEET_IDLE_CLOSE seconds. A site's crawl is its state (:class:`SiteCrawl`) and
+its handlers (:class:`SiteHandlers`); the round (taking sites, leases, when a site is done) is
+:class:`govcheck.fleet.worker.FleetWorker`'s. This class owns the one callback pair (Scrapy and
+scrapy-redis find callbacks by name on the spider), :meth:`dispatch` and :meth:`dispatch_failure`, which
+hand every answer to its site's handler for the request's route, and tells pipelines when a site
+begins and ends. It only yields items.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from govcheck.spiders.handlers import SiteHandlers
+from govcheck.spiders.routing import Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 from scrapy import Request, Spider, signals
 from twisted.python.failure import Failure
@@ -78,6 +82,7 @@ class PortalSpider(Spider):
             )
         self.sites: dict[str, SiteCrawl] = {}
         self.worker: FleetWorker[SiteCrawl] | None = None  # the job's round in Redis (REDIS_URL set)
+        self.handlers: dict[str, SiteHandlers] = {}  # each site's handlers, by the site's key
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -95,7 +100,7 @@ class PortalSpider(Spider):
         spider.options = CrawlOptions.from_settings(settings)
         single: SiteCrawl | None = None
         if spider.target is not None:
-            single = SiteCrawl(spider, spider.target, spider.options)
+            single = spider.new_site(spider.target)
             spider.sites[single.key] = single
         spider.worker = FleetWorker.from_crawler(
             crawler,
@@ -118,6 +123,14 @@ class PortalSpider(Spider):
     @property
     def fleet(self) -> bool:
         return self.target is None
+
+    def new_site(self, target: SiteTarget) -> SiteCrawl:
+        """A site's crawl state, with its handlers ready (a ConfigError or ValueError for a bad target)."""
+        site = SiteCrawl(target, self.options, self.crawler)
+        self.handlers[site.key] = SiteHandlers(
+            site, self.options, Router(self.dispatch, self.dispatch_failure)
+        )
+        return site
 
     def site_of(self, meta: dict[str, Any]) -> SiteCrawl:
         """The site a request belongs to (in one-site mode, requests built by hand belong to it)."""
@@ -149,15 +162,13 @@ class PortalSpider(Spider):
 
     def _site_for(self, task: SiteTask) -> SiteCrawl:
         """A fleet site's crawl, from the task its round message names."""
-        return SiteCrawl(
-            self, SiteTarget(task.target, task.as_of, task.round, task.links, task.backend), self.options
-        )
+        return self.new_site(SiteTarget(task.target, task.as_of, task.round, task.links, task.backend))
 
     def _open_site(self, site: SiteCrawl) -> Request:
         """Register a site with the pipelines, then return its first request."""
         self.sites[site.key] = site
         self.crawler.signals.send_catch_log(signal=govcheck_signals.site_opened, context=site.context())
-        return self._stamp(site, site.start_request())
+        return self._stamp(site, self.handlers[site.key].start_request())
 
     def _close_site(self, site: SiteCrawl) -> None:
         """A fleet site has drained: store and evaluate it (pipelines and the evaluate-on-close
@@ -199,10 +210,10 @@ class PortalSpider(Spider):
             self.worker.in_flight.yielded(site.key, output)
         return output
 
-    def _route(self, meta: dict[str, Any], handle: Callable[[SiteCrawl], Iterable[Any]]) -> Iterator[Any]:
+    def _route(self, meta: dict[str, Any], handle: Callable[[SiteHandlers], Iterable[Any]]) -> Iterator[Any]:
         site = self.site_of(meta)
         try:
-            for output in handle(site):
+            for output in handle(self.handlers[site.key]):
                 yield self._stamp(site, output)
         finally:
             self._settle(site)
@@ -218,48 +229,14 @@ class PortalSpider(Spider):
         hops = (request.meta.get("retry_times", 0), request.meta.get("redirect_times", 0))
         if key in self.sites and hops != request.meta.get("govcheck_hops", (0, 0)):
             request.meta["govcheck_hops"] = hops
-            self.sites[key].charge_hop()
+            self.sites[key].budget.charge_hop()
 
-    # -- callbacks (each hands the response to its site) ---------------------------------------
+    # -- the callback pair: every request of every site comes back here ----------------------------
 
-    def parse_homepage(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_homepage(response))
+    def dispatch(self, response: Response) -> Iterator[Any]:
+        """An answer, handed to its site's handler for the request's route."""
+        return self._route(response.meta, lambda handlers: handlers.answer(response))
 
-    def homepage_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.homepage_failed(failure))
-
-    def reference_answered(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.reference_answered(response))
-
-    def reference_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.reference_failed(failure))
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_sitemap(response))
-
-    def ignore_failure(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.ignore_failure(failure))
-
-    def parse_column(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_column(response))
-
-    def column_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.column_failed(failure))
-
-    def parse_detail(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_detail(response))
-
-    def parse_list_page(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.parse_list_page(response))
-
-    def link_checked(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.link_checked(response))
-
-    def link_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.link_failed(failure))
-
-    def fingerprinted(self, response: Response) -> Iterator[Any]:
-        return self._route(response.meta, lambda site: site.fingerprinted(response))
-
-    def fingerprint_failed(self, failure: Failure) -> Iterator[Any]:
-        return self._route(failure.request.meta, lambda site: site.fingerprint_failed(failure))
+    def dispatch_failure(self, failure: Failure) -> Iterator[Any]:
+        """A failed request, handed to its site's handler for the request's route."""
+        return self._route(failure.request.meta, lambda handlers: handlers.fail(failure))

@@ -19,7 +19,6 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from govcheck.spiders.connectivity import ReferenceCheck
 from govcheck.spiders.outcomes import (
@@ -35,7 +34,9 @@ from twisted.python.failure import Failure
 
 from govcheck import config
 from govcheck.destination_middleware import DestinationRefused
+from govcheck.destinations import is_ip_literal
 from govcheck.items import ProbeItem
+from govcheck.names import BadName, is_host_name, split_site
 from govcheck.vocabulary import INSPECTOR_NETWORK
 
 if TYPE_CHECKING:
@@ -63,10 +64,13 @@ def read_targets(sites: str | None, sites_file: str | None) -> list[str]:
             )
     out: list[str] = []
     for value in raw:
-        value = value.strip()
-        url = value if "://" in value else f"http://{value}/"
-        if not urlsplit(url).hostname or "." not in (urlsplit(url).hostname or ""):
-            raise config.ConfigError(f"sites: expected host names or URLs, got {value!r}")
+        try:
+            site = split_site(value)
+        except BadName as exc:
+            raise config.ConfigError(f"sites: expected host names or URLs, got {exc}") from exc
+        if not (is_host_name(site.host) or is_ip_literal(site.host)):
+            raise config.ConfigError(f"sites: expected host names or URLs, got {value.strip()!r}")
+        url = site.url()
         if url not in out:
             out.append(url)
     if not out:
@@ -119,7 +123,7 @@ class ProbeSpider(Spider):
                 dont_filter=True,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "probe_host": urlsplit(url).hostname,
+                    "probe_host": split_site(url).host,
                     "probe_url": url,
                     "probe_at": dt.datetime.now(dt.UTC),
                 },

@@ -1,8 +1,9 @@
-"""One site's crawl: what it was asked to do, its settings, its counters and its state.
+"""One site's crawl: what it was asked to do (:class:`SiteTarget`, :class:`SiteAddress`), the settings
+every site reads (:class:`CrawlOptions`), and what the site's crawl knows while it runs
+(:class:`SiteCrawl`, with its counters :class:`SiteStats` and its :class:`SiteBudget`).
 
-:class:`SiteCrawl` keeps the state; its parts live with their concern: ``homepage`` (attempts and
-what the homepage leads to), ``columns`` (listings, pagination, detail pages), ``links`` (checks and
-soft-404s). It only yields items and requests; the ``portal`` spider routes responses to it.
+The state does nothing by itself: the handlers of ``govcheck.spiders.handlers`` (homepage, columns,
+links) are given it and work on it; the ``portal`` spider routes each response to them.
 """
 
 from __future__ import annotations
@@ -10,36 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from govcheck.spiders.columns import ColumnsMixin
 from govcheck.spiders.connectivity import ReferenceCheck
-from govcheck.spiders.homepage import HomepageMixin
-from govcheck.spiders.links import LinksMixin
-from govcheck.spiders.outcomes import (
-    classify_failure,
-    limit_hit,
-    proxy_error,
-)
-from scrapy import Request
-from scrapy.http import Response
-from twisted.python.failure import Failure
+from govcheck.spiders.outcomes import classify_failure, limit_hit
 
 from govcheck import config
 from govcheck.context import CrawlContext
 from govcheck.dates import SHANGHAI, DateNormalizer
-from govcheck.destinations import DestinationPolicy, is_loopback_name, parse_ip_literal
-from govcheck.items import PageItem, SiteItem
-from govcheck.names import HOST
+from govcheck.destinations import DestinationPolicy, is_ip_literal, is_loopback_name
+from govcheck.items import SiteItem
+from govcheck.names import BadName, is_host_name, netloc_of, split_site
 from govcheck.profile import CrawlProfile, load_profile
 
 if TYPE_CHECKING:
-    from govcheck.spiders.portal import PortalSpider
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+    from twisted.python.failure import Failure
 
 
 logger = logging.getLogger(__name__)
@@ -59,12 +49,6 @@ class SiteTarget:
     backend: str | None = None  # backend group for cluster politeness (registry or profile)
 
 
-def netloc_of(host: str, port: int | None) -> str:
-    """``host[:port]`` as a URL writes it (an IPv6 address in brackets)."""
-    bracketed = f"[{host}]" if ":" in host else host
-    return f"{bracketed}:{port}" if port else bracketed
-
-
 @dataclass(frozen=True, slots=True)
 class SiteAddress:
     """Where ``-a site=`` points: a bare host (https, then http) or a URL used as given, port kept."""
@@ -78,23 +62,16 @@ class SiteAddress:
     def parse(cls, site: str, policy: DestinationPolicy) -> SiteAddress:
         """The site's address; a ConfigError for anything the registry's host rule or the destination
         policy would refuse (an internal address is never crawled unless GOVCHECK_ALLOWED_NETWORKS says so)."""
-        text = site.strip()
         try:
-            parts = urlsplit(text if "://" in text else f"//{text}")
-            port = parts.port
-        except ValueError as exc:
-            raise config.ConfigError(f"site: expected a host name or URL, got {site!r} ({exc})") from exc
-        schemes = (parts.scheme.lower(),) if "://" in text else ("https", "http")
-        host = (parts.hostname or "").removesuffix(".")
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            literal = parse_ip_literal(host) if host else None
-        except ValueError:
-            literal = None
+            parts = split_site(site)
+        except BadName as exc:
+            raise config.ConfigError(f"site: expected a host name or URL, got {exc}") from exc
+        host = parts.host
         # Names follow the registry's rule; addresses (any spelling) and localhost go to the policy.
-        if literal is None and not is_loopback_name(host) and not HOST.match(host):
+        if not (is_host_name(host) or is_ip_literal(host) or (host and is_loopback_name(host))):
             raise config.ConfigError(f"site: expected a host name or URL, got {site!r}")
-        address = cls(host, netloc_of(host, port), schemes, path)
+        schemes = (parts.scheme,) if parts.scheme else ("https", "http")
+        address = cls(host, parts.netloc, schemes, parts.path)
         for url in address.urls():
             if refusal := policy.check_url(url):
                 hint = refusal.internal and refusal.kind != "internal_name"
@@ -164,20 +141,81 @@ class SiteStats:
     def get_value(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
 
+    def limit_hit(self, limit: str, url: str, **detail: Any) -> None:
+        """One limit reached: counted per limit, and the first LIMIT_HITS_KEPT listed with their URL
+        (crawls.health["limits"])."""
+        self.inc_value(f"govcheck/limits/{limit}")
+        hits = self.get_value("govcheck/limits/hits", [])
+        if len(hits) < LIMIT_HITS_KEPT:
+            self.set_value("govcheck/limits/hits", [*hits, {"limit": limit, "url": url, **detail}])
+        logger.warning("Limit %s reached at %s %s", limit, url, detail or "")
 
-class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
-    """Everything one site's crawl knows while it runs. The spider owns the callbacks (Scrapy and
-    scrapy-redis find them by name on the spider) and hands each response to its site's SiteCrawl."""
 
-    def __init__(self, spider: PortalSpider, target: SiteTarget, options: CrawlOptions) -> None:
-        self.spider = spider
-        self.stats = SiteStats(spider.crawler)
+class SiteBudget:
+    """A site's request and time budgets (GOVCHECK_SITE_PAGE_BUDGET, GOVCHECK_SITE_TIME_BUDGET): every
+    request the site's crawl makes is charged here, retries and redirect hops included."""
+
+    def __init__(self, stats: SiteStats, *, pages: int, seconds: float) -> None:
+        self.stats = stats
+        self.pages = pages
+        self.seconds = seconds
+        self.started = time.monotonic()
+        self.requests_made = 0
+        self.exhausted_logged = False
+
+    def charge(self) -> None:
+        """Count one request against the budget (a homepage attempt is always made)."""
+        self.requests_made += 1
+        self.stats.set_value("govcheck/budget/requests", self.requests_made)
+
+    def count_reference(self) -> None:
+        """A reference host asked for the inspector's own sake: it uses up the budget, but is not one
+        of the site's requests in crawls.health (govcheck/budget/requests)."""
+        self.requests_made += 1
+
+    def charge_hop(self) -> None:
+        """A retry or redirect hop of a request already made: counted, so later work stops sooner."""
+        self.charge()
+        self.stats.inc_value("govcheck/budget/hops")
+
+    def spend(self, url: str, count: int = 1) -> bool:
+        """Charge ``count`` requests for ``url`` if the budgets (requests, time) allow them; otherwise
+        the skipped work is counted and the first refusal recorded as a limit hit."""
+        elapsed = time.monotonic() - self.started
+        if self.requests_made + count <= self.pages and elapsed < self.seconds:
+            for _ in range(count):
+                self.charge()
+            return True
+        self.stats.inc_value("govcheck/budget/skipped", count)
+        if not self.exhausted_logged:
+            self.exhausted_logged = True
+            exhausted = "time" if elapsed >= self.seconds else "pages"
+            self.stats.set_value("govcheck/budget/exhausted", exhausted)
+            self.stats.limit_hit(
+                "site_time" if exhausted == "time" else "site_requests",
+                url,
+                requests=self.requests_made,
+                seconds=round(elapsed, 1),
+            )
+        return False
+
+
+class SiteCrawl:
+    """Everything one site's crawl knows while it runs: who and when (address, as-of date, round),
+    its counters and budget, and what it has seen so far (columns, checked links, not-found
+    fingerprints). The handlers read and update it; the fleet and the lifecycle read ``key``,
+    ``context()``, ``stats``, ``closed``, ``message`` and ``release()``."""
+
+    def __init__(self, target: SiteTarget, options: CrawlOptions, crawler: Crawler) -> None:
         site, as_of, round, links = target.site, target.as_of, target.round, target.links
         if not site:
             raise config.ConfigError("site: required, e.g. -a site=sjj.suizhou.gov.cn")
         if links not in config.LINK_SCOPES:
             raise config.ConfigError(f"links: expected one of {', '.join(config.LINK_SCOPES)}, got {links!r}")
         address = SiteAddress.parse(site, options.policy)
+        self.options = options
+        self.stats = SiteStats(crawler)
+        self.budget = SiteBudget(self.stats, pages=options.page_budget, seconds=options.time_budget)
         self.site_host: str = address.host
         self.site_netloc = address.netloc  # the host and any port, as the site's URLs carry them
         self.schemes: list[str] = list(address.schemes)
@@ -194,14 +232,13 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.explicit_round = bool((round or "").strip())
         self.round_name: str = (round or "").strip() or self.as_of.isoformat()
         self.link_scope = links
+        self.check_links = options.link_check and links != "none"
         self.site_hosts: set[str] = {self.site_host}
         self.homepage_url: str | None = None
         self.homepage_urls: set[str] = set()  # the homepage under every URL it answered to
         self.attempts: list[dict[str, Any]] = []
         self.column_urls: set[str] = set()
         self.checked_links: set[str] = set()
-        self.requests_made = 0
-        self.budget_logged = False
         self.profile: CrawlProfile | None = load_profile(self.site_host)
         if self.profile and self.profile.start_url:
             start = urlsplit(self.profile.start_url)
@@ -217,21 +254,8 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         self.not_found: dict[str, str] = {}
         self.not_found_answers: dict[str, dict[str, tuple[int, str]]] = {}
         self.parked: dict[str, list[tuple[str, int]]] = {}
-        self.homepage_attempts = options.homepage_attempts
-        self.homepage_retry_delay = options.homepage_retry_delay
-        self.page_budget = options.page_budget
-        self.time_budget = options.time_budget
-        self.check_links = options.link_check and self.link_scope != "none"
-        self.discovery_depth = options.discovery_depth
-        self.column_page_limit = options.column_page_limit
-        self.detail_page_limit = options.detail_page_limit
-        self.paginate_always = options.paginate_always
-        self.soft404_check = options.soft404_check
         self.reference = ReferenceCheck(options.reference_urls)
         self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
-        self.policy = options.policy
-        self.page_link_limit = options.page_link_limit
-        self.started_monotonic = time.monotonic()
         self.closed = False
 
     def release(self) -> None:
@@ -246,6 +270,26 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
         """The site's identity in a round (and in request meta and items)."""
         return self.site_host
 
+    @property
+    def requests_made(self) -> int:
+        return self.budget.requests_made
+
+    def failure_error(self, failure: Failure) -> str:
+        """The stored error of a failed download; a limit it ran into is recorded as a limit hit."""
+        limit = limit_hit(failure)
+        if limit is not None:
+            detail = str(failure.value)[:300]
+            self.stats.limit_hit(limit, failure.request.url, **({"detail": detail} if detail else {}))
+        return classify_failure(failure)
+
+    def capped(self, found: list[Any], url: str, what: str) -> list[Any]:
+        """At most GOVCHECK_PAGE_LINK_LIMIT links or entries of one page; the cut is a limit hit."""
+        limit = self.options.page_link_limit
+        if len(found) <= limit:
+            return found
+        self.stats.limit_hit(f"{what}_per_page", url, found=len(found), kept=limit)
+        return found[:limit]
+
     def context(self) -> CrawlContext:
         return CrawlContext(
             host=self.site_host,
@@ -255,76 +299,3 @@ class SiteCrawl(HomepageMixin, ColumnsMixin, LinksMixin):
             reference_at=self.reference_at,
             named_round=self.explicit_round,
         )
-
-    def start_request(self) -> Request:
-        return self._homepage_request(self.schemes[0], attempt=1, delay=0.0)
-
-    def ignore_failure(self, failure: Failure) -> Iterator[Any]:
-        logger.info("Could not fetch %s: %s", failure.request.url, self._failure_error(failure))
-        yield from ()
-
-    def _failure_error(self, failure: Failure) -> str:
-        """The stored error of a failed download; a limit it ran into is recorded as a limit hit."""
-        limit = limit_hit(failure)
-        if limit is not None:
-            detail = str(failure.value)[:300]
-            self._limit_hit(limit, failure.request.url, **({"detail": detail} if detail else {}))
-        return classify_failure(failure)
-
-    def _limit_hit(self, limit: str, url: str, **detail: Any) -> None:
-        """One limit reached: counted per limit, and the first LIMIT_HITS_KEPT listed with their URL
-        (crawls.health["limits"])."""
-        self.stats.inc_value(f"govcheck/limits/{limit}")
-        hits = self.stats.get_value("govcheck/limits/hits", [])
-        if len(hits) < LIMIT_HITS_KEPT:
-            self.stats.set_value("govcheck/limits/hits", [*hits, {"limit": limit, "url": url, **detail}])
-        logger.warning("Limit %s reached at %s %s", limit, url, detail or "")
-
-    def _capped(self, found: list[Any], url: str, what: str) -> list[Any]:
-        """At most GOVCHECK_PAGE_LINK_LIMIT links or entries of one page; the cut is a limit hit."""
-        if len(found) <= self.page_link_limit:
-            return found
-        self._limit_hit(f"{what}_per_page", url, found=len(found), kept=self.page_link_limit)
-        return found[: self.page_link_limit]
-
-    def _page_item(self, response: Response, kind: str) -> PageItem:
-        latency = response.meta.get("download_latency")
-        return PageItem(
-            url=response.url,
-            kind=kind,
-            status=response.status,
-            latency_ms=round(latency * 1000, 1) if latency is not None else None,
-            error=proxy_error(response),
-            encoding=getattr(response, "encoding", None),
-        )
-
-    def _charge(self) -> None:
-        """Count one request against the site's budget (a homepage attempt is always made)."""
-        self.requests_made += 1
-        self.stats.set_value("govcheck/budget/requests", self.requests_made)
-
-    def charge_hop(self) -> None:
-        """A retry or redirect hop of a request already made: counted, so later work stops sooner."""
-        self._charge()
-        self.stats.inc_value("govcheck/budget/hops")
-
-    def _spend(self, url: str, count: int = 1) -> bool:
-        """Charge ``count`` requests for ``url`` if the site's budgets (requests, time) allow them;
-        otherwise the skipped work is counted and the first refusal recorded as a limit hit."""
-        elapsed = time.monotonic() - self.started_monotonic
-        if self.requests_made + count <= self.page_budget and elapsed < self.time_budget:
-            for _ in range(count):
-                self._charge()
-            return True
-        self.stats.inc_value("govcheck/budget/skipped", count)
-        if not self.budget_logged:
-            self.budget_logged = True
-            exhausted = "time" if elapsed >= self.time_budget else "pages"
-            self.stats.set_value("govcheck/budget/exhausted", exhausted)
-            self._limit_hit(
-                "site_time" if exhausted == "time" else "site_requests",
-                url,
-                requests=self.requests_made,
-                seconds=round(elapsed, 1),
-            )
-        return False

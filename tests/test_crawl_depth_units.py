@@ -6,14 +6,15 @@ Retry-After, charset correction, pagination decisions, detail-page dates, soft-4
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.outcomes import link_outcome
 from govcheck.spiders.portal import PortalSpider
-from govcheck.spiders.sitecrawl import SiteCrawl
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.test import get_crawler
@@ -42,10 +43,11 @@ def _spider(**overrides: Any) -> PortalSpider:
     return spider
 
 
-def _site(**overrides: Any) -> SiteCrawl:
-    """The one site of a one-site crawl, whose crawling methods the tests call directly."""
-    (site,) = _spider(**overrides).sites.values()
-    return site
+def _site(**overrides: Any) -> SiteHandlers:
+    """The handlers of a one-site crawl's site, whose public methods the tests call directly."""
+    spider = _spider(**overrides)
+    (site,) = spider.sites.values()
+    return spider.handlers[site.key]
 
 
 def _html(url: str, body: str, **meta: Any) -> HtmlResponse:
@@ -114,29 +116,31 @@ def _listing(*dates: str | None, url: str = "http://www.example.gov.cn/a/{}.html
     )
 
 
+def _more_after_page_one(crawl: SiteHandlers, *dates: str | None, column: str = "x") -> list[Request]:
+    """The further-page requests of a column whose page 1 lists ``dates``, its entries dated by the
+    column handler as the crawl dates them."""
+    listing = _listing(*dates)
+    entries = [i for i in crawl.columns.entries(column, listing, None) if isinstance(i, EntryItem)]
+    return list(crawl.columns.more_pages(column, listing, page=1, dates=[e.published for e in entries]))
+
+
 def test_page_one_is_enough_unless_unsorted_or_undated() -> None:
+    crawl = _site(GOVCHECK_DETAIL_PAGE_LIMIT=0)
+    assert _more_after_page_one(crawl, "2024-02-20", "2024-02-10", "2024-01-01") == []
+    assert _more_after_page_one(crawl, None, None)  # undated, and no detail page will date them
     crawl = _site()
-    assert not crawl._needs_more(_listing("2024-02-20", "2024-02-10", "2024-01-01"))
-    assert crawl._needs_more(_listing("2023-01-01", "2024-02-20", "2024-02-10"))  # pinned / unsorted
-    assert not crawl._needs_more(_listing(None, None))  # detail pages will date them
-    assert _site(GOVCHECK_DETAIL_PAGE_LIMIT=0)._needs_more(_listing(None, None))
-    assert list(crawl._more_pages("http://www.example.gov.cn/a/", _listing("2024-02-20"), page=1)) == []
-    more = list(
-        crawl._more_pages("http://www.example.gov.cn/a/", _listing("2023-01-01", "2024-02-20"), page=1)
-    )
-    assert [r.meta["list_page"] for r in more] == [2]
-    assert (
-        list(
-            _site(GOVCHECK_COLUMN_PAGE_LIMIT=1)._more_pages("x", _listing("2023-01-01", "2024-02-20"), page=1)
-        )
-        == []
-    )
+    assert _more_after_page_one(crawl, "2024-02-20") == []
+    assert _more_after_page_one(crawl, None, None) == []  # detail pages will date them
+    more = _more_after_page_one(crawl, "2023-01-01", "2024-02-20", column="http://www.example.gov.cn/a/")
+    assert [r.meta["list_page"] for r in more] == [2]  # pinned / unsorted
+    assert _more_after_page_one(_site(GOVCHECK_COLUMN_PAGE_LIMIT=1), "2023-01-01", "2024-02-20") == []
+    assert _more_after_page_one(_site(GOVCHECK_PAGINATE="always"), "2024-02-20")
 
 
 def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
     crawl = _site(GOVCHECK_DETAIL_PAGE_LIMIT=2)
     listing = _listing(None, None, None, "2024-02-01")
-    out = list(crawl._entries("http://www.example.gov.cn/a/", listing, None))
+    out = list(crawl.columns.entries("http://www.example.gov.cn/a/", listing, None))
     requests = [r for r in out if isinstance(r, Request)]
     assert len([e for e in out if isinstance(e, EntryItem)]) == 4 and len(requests) == 2
     detail = _html(
@@ -144,19 +148,13 @@ def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
         "<html><body><h1>标题</h1><div>发布时间：2024-02-18 09:00 来源：办公室</div><p>正文</p></body></html>",
         **requests[0].meta,
     )
-    (item,) = [i for i in crawl.parse_detail(detail) if isinstance(i, EntryItem)]
+    (item,) = [i for i in crawl.columns.detail(detail) if isinstance(i, EntryItem)]
     assert (item.date_text[:10], item.date_source, item.column_url) == (
         "2024-02-18",
         "detail",
         "http://www.example.gov.cn/a/",
     )
-
-
-def test_yearless_homepage_dates_take_thegeneration_year() -> None:
-    from govcheck.spiders.columns import generation_year
-
-    assert generation_year("2023-12-30 10:00:00") == 2023
-    assert generation_year(None) is None
+    assert (item.published, item.date_normalized) == (dt.date(2024, 2, 18), True)  # dated once, here
 
 
 # -- links ----------------------------------------------------------------------------------------
@@ -180,7 +178,7 @@ def test_soft_404_column_is_broken_not_blank() -> None:
     crawl = _site()
     meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
     page = "<html><head><title>页面不存在</title></head><body><p>该页面已删除</p></body></html>"
-    out = list(crawl.parse_column(_html("http://www.example.gov.cn/zt/", page, **meta)))
+    out = list(crawl.columns.column(_html("http://www.example.gov.cn/zt/", page, **meta)))
     column = next(i for i in out if isinstance(i, ColumnItem))
     check = next(i for i in out if isinstance(i, LinkCheckItem) and i.error == "soft_404")
     assert (column.status, column.reason, check.outcome) == ("broken", "soft_404", "broken")
@@ -190,7 +188,7 @@ def test_parked_links_wait_for_the_hosts_not_found_fingerprint() -> None:
     crawl = _site()
     target = "http://other.gov.cn/a/1.html"
     head = Request(target, method="HEAD", meta={"link_target": target})
-    out = list(crawl.link_checked(Response(target, status=200, request=head)))
+    out = list(crawl.links.checked(Response(target, status=200, request=head)))
     assert {r.meta["nf_kind"] for r in out} == {"missing", "root"}
     soft = "<html><head><title>other</title></head><body><p>出错啦，请返回首页</p></body></html>"
     root = "<html><head><title>other</title></head><body><p>欢迎访问</p><a href='/a/'>a</a></body></html>"
@@ -198,11 +196,11 @@ def test_parked_links_wait_for_the_hosts_not_found_fingerprint() -> None:
     for request, body in zip(
         out, (soft, root) if out[0].meta["nf_kind"] == "missing" else (root, soft), strict=True
     ):
-        released += list(crawl.fingerprinted(_html(request.url, body, **request.meta)))
+        released += list(crawl.links.fingerprinted(_html(request.url, body, **request.meta)))
     (get,) = released
     assert get.method == "GET" and get.meta["link_target"] == target
     same = _html(target, soft.replace("", ""), link_target=target)
-    (check,) = crawl.link_checked(same.replace(request=Request(target, meta={"link_target": target})))
+    (check,) = crawl.links.checked(same.replace(request=Request(target, meta={"link_target": target})))
     assert (check.outcome, check.error) == ("broken", "soft_404")
 
 
@@ -259,16 +257,16 @@ def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
     )
     assert load_profile("none.example.gov.cn") is None
     crawl = _site()
-    assert crawl.homepage_path == "/portal/index.html"
+    assert crawl.site.homepage_path == "/portal/index.html"
     page = """<html><body><ul class="news"><li><a href="1.html">第一条</a><em>2024-02-20</em></li>
     <li><a href="2.html">第二条</a><em>发布于 2024年2月18日</em></li></ul></body></html>"""
-    listing = crawl._listing(_html("http://www.example.gov.cn/tzgg/", page), page)
+    listing = crawl.columns.listing(_html("http://www.example.gov.cn/tzgg/", page))
     assert listing.extractor == "profile"
     assert [(e.url, e.date_text) for e in listing.entries] == [
         ("http://www.example.gov.cn/tzgg/1.html", "2024-02-20"),
         ("http://www.example.gov.cn/tzgg/2.html", "2024年2月18日"),
     ]
-    stats = crawl.spider.crawler.stats.get_stats()
+    stats = crawl.site.stats.crawler.stats.get_stats()
     assert stats["parser/date_text/css/em::text"] == 2  # itemloaders' rule stats: a selector at 0 shows up
 
 
@@ -295,10 +293,10 @@ def test_waf_challenge_is_inconclusive_and_blocks_the_homepage() -> None:
     )
     crawl = _site(GOVCHECK_HOMEPAGE_ATTEMPTS=1)
     home = _html("http://www.example.gov.cn/", challenge, attempt=1, scheme="http")
-    (site,) = list(crawl.parse_homepage(home))
+    (site,) = list(crawl.homepage.answered(home))
     assert (site.status, site.attempts[0]["error"]) == ("blocked", "waf_challenge")
     meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
-    out = list(_spider().parse_column(_html("http://www.example.gov.cn/zt/", challenge, **meta)))
+    out = list(_site().columns.column(_html("http://www.example.gov.cn/zt/", challenge, **meta)))
     column = next(i for i in out if isinstance(i, ColumnItem))
     assert (column.status, column.reason) == ("unparseable", "waf_challenge")
 
@@ -307,7 +305,8 @@ def test_trs_pages_are_read_in_parallel_and_dataproxy_answers_parsed() -> None:
     crawl = _site()
     listing = _listing("2023-01-01", "2024-02-20")
     listing.next_page_urls = [f"http://www.example.gov.cn/a/index_{k}.html" for k in range(1, 6)]
-    requests = list(crawl._more_pages("http://www.example.gov.cn/a/", listing, page=1))
+    dates = [dt.date(2023, 1, 1), dt.date(2024, 2, 20)]
+    requests = list(crawl.columns.more_pages("http://www.example.gov.cn/a/", listing, page=1, dates=dates))
     assert [(r.url.rsplit("/", 1)[1], r.meta["chained"]) for r in requests] == [
         ("index_1.html", False),
         ("index_2.html", False),
@@ -320,7 +319,7 @@ def test_trs_pages_are_read_in_parallel_and_dataproxy_answers_parsed() -> None:
     )
     url = "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?page=2&columnid=1"
     response = TextResponse(url, body=xml.encode(), encoding="utf-8", request=Request(url))
-    page = crawl._listing(response, xml)
+    page = crawl.columns.listing(response)
     assert (page.extractor, [e.date_text for e in page.entries]) == ("hanweb", ["2024-02-20", "2024-02-10"])
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
 from govcheck.dates import (
     SHANGHAI,
     DateNormalizer,
+    EntryDate,
     NormalizedDate,
     date_from_url,
+    entry_date,
     find_date_text,
     is_date_text,
     year_month_from_url,
@@ -266,3 +269,60 @@ def test_find_date_text(text: str, expected: str | None) -> None:
 )
 def test_is_date_text(text: str, expected: bool) -> None:
     assert is_date_text(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "kwargs", "expected"),
+    [
+        (
+            "2026-09-01",
+            "http://a.gov.cn/1.html",
+            {},
+            EntryDate(D(2026, 9, 1), "row", None, ("govcheck/dates/fast",)),
+        ),
+        (
+            "2026-09-01",
+            "http://a.gov.cn/1.html",
+            {"text_source": "detail"},
+            EntryDate(D(2026, 9, 1), "detail", None, ("govcheck/dates/fast",)),
+        ),
+        (
+            "12-30",
+            "http://a.gov.cn/1.html",
+            {"context_year": 2025},
+            EntryDate(D(2025, 12, 30), "row", None, ("govcheck/dates/fast",)),
+        ),
+        (
+            "2027-01-01",
+            "http://a.gov.cn/art/2026/8/3/art_1.html",
+            {},
+            EntryDate(
+                D(2026, 8, 3), "url", "future", ("govcheck/dates/rejected/future", "govcheck/dates/url")
+            ),
+        ),
+        (
+            None,
+            "http://a.gov.cn/art/2026/8/3/art_1.html",
+            {},
+            EntryDate(D(2026, 8, 3), "url", None, ("govcheck/dates/url",)),
+        ),
+        (
+            None,
+            "http://a.gov.cn/art/2026/12/3/art_1.html",
+            {},
+            EntryDate(None, None, None, ("govcheck/dates/undated",)),
+        ),
+        (
+            "未知",
+            "http://a.gov.cn/1.html",
+            {},
+            EntryDate(None, None, "unparsed", ("govcheck/dates/rejected/unparsed", "govcheck/dates/undated")),
+        ),
+    ],
+)
+def test_entry_date_reads_an_entry_once(
+    normalizer: DateNormalizer, text: str | None, url: str, kwargs: dict[str, Any], expected: EntryDate
+) -> None:
+    """What the crawl stores for an entry: its text's date, else its URL's (never after the reference
+    day), with the counters the crawl stats add."""
+    assert entry_date(normalizer, text, url, **kwargs) == expected

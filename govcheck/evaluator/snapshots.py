@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, any_, func, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from govcheck.dates import SHANGHAI
 from govcheck.db.attempts import FINISHED, no_newer_finished
 from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Probe, Site
 from govcheck.evaluator.categories import classify, threshold_days
@@ -37,7 +38,6 @@ from govcheck.evaluator.rules import (
 )
 from govcheck.vocabulary import INSPECTOR_NETWORK
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PROBE_FAILURE_SAMPLE = 20
 UNDATED_URLS_KEPT = 50  # the undated entries a finding lists as evidence
 # The only characters whose Python lower case holds ASCII (İ → i̇, K → k): a URL holding one may

@@ -113,6 +113,16 @@ def _js_only(extractor: str, total: int | None, page_count: int | None) -> Listi
 # -- Hanweb ---------------------------------------------------------------------------------------
 
 
+def hanweb_xml_page(text: str) -> str:
+    """A Hanweb dataproxy.jsp answer (bare ``<datastore>`` XML, page 2+ of a column) as the HTML page
+    its XML island sits in on page 1, so :func:`hanweb` reads both alike; any other text unchanged."""
+    head = text[:2000].lower()
+    if "<datastore" not in head or "<script" in head:
+        return text
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    return f'<html><body><script type="text/xml">{body}</script></body></html>'
+
+
 def hanweb(ctx: Context) -> ListingPage | None:
     """Records in ``<script type="text/xml"><datastore>``, paged through dataproxy.jsp."""
     if "<datastore" not in ctx.raw_lower:

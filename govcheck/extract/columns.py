@@ -23,6 +23,7 @@ from govcheck.extract.dom import (
 )
 from govcheck.extract.rows import RowFinder, is_article_url
 from govcheck.extract.types import ColumnLink
+from govcheck.vocabulary import HOME_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _MORE_TOKEN = re.compile(r"more", re.I)
 _MORE_TEXT = re.compile(r"^(?:查看|点击)?(?:更多|more)(?:内容|信息|>+|»|\+|＋|\s)*$|^(?:>>|»|\+|＋)$", re.I)
 _NAME_JUNK = re.compile(r"^[\s>»+＋·]+|(?:更多|more)|[\s>»+＋]+$", re.I)
-_HOME_WORDS = frozenset({"首页", "网站首页", "主页", "返回首页", "home", "Home", "HOME"})
 _HOME_PATHS = frozenset(
     {
         "",
@@ -113,7 +113,7 @@ class _Collector:
         url = join_url(self.doc.base, a.get("href"))
         if url is None or not same_host(url, self.doc.url):
             return None
-        if url == self.doc.url.split("#", 1)[0] or clean(anchor_text(a)) in _HOME_WORDS:
+        if url == self.doc.url.split("#", 1)[0] or clean(anchor_text(a)) in HOME_WORDS:
             return None
         parts = urlsplit(url)
         if parts.path in _HOME_PATHS and not parts.query:

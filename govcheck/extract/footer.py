@@ -21,12 +21,12 @@ from govcheck.vocabulary import (
     CHANNEL_URL_TERMS,
     FOOTER_ITEMS,
     HIDDEN_LINK_FARM_SIZE,
+    SITE_CODE_PARAM,
+    SITE_CODE_TEXT,
     bad_reason,
     is_gov_host,
 )
 
-SITE_CODE = re.compile(r"标识码\s*[：:]?\s*(bm\d{8}|\d{10})(?!\d)", re.I)
-SITE_CODE_PARAM = re.compile(r"[?&]site_?code=(bm\d{8}|\d{10})(?!\d)", re.I)
 ICP = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]ICP备\s*\d+号(?:-\d+)?")
 POLICE = re.compile(
     r"(?:[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]公网安备\s*\d{14}\s*号"
@@ -79,7 +79,7 @@ def footer_facts(html: str, url: str) -> dict[str, Any]:
     text = re.sub(r"\s+", " ", body.text_content())
     anchors = [(a, urljoin(url, a.get("href") or ""), a.text_content().strip()) for a in body.iter("a")]
     hrefs = " ".join(target for _, target, _ in anchors)
-    if match := SITE_CODE.search(text) or SITE_CODE_PARAM.search(hrefs):
+    if match := SITE_CODE_TEXT.search(text) or SITE_CODE_PARAM.search(hrefs):
         facts["site_code"] = match.group(1)
     if match := ICP.search(text):
         facts["icp"] = match.group(0)

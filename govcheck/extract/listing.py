@@ -8,9 +8,11 @@ could not be located is "unparseable", never blank.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from govcheck.dates import date_from_url
 from govcheck.extract import cms
@@ -52,8 +54,9 @@ Extractor = Callable[[cms.Context], ListingPage | None]
 
 
 def extract_listing(html: str, url: str) -> ListingPage:
-    """Entries, pagination and status of one column list page."""
-    doc = Document.parse(html, url)
+    """Entries, pagination and status of one column list page (a Hanweb dataproxy answer's bare XML
+    included)."""
+    doc = Document.parse(cms.hanweb_xml_page(html), url)
     ctx = cms.Context(doc)
     layers: tuple[Extractor, ...] = (cms.hanweb, cms.trs_fujian, cms.trs_classic, cms.kaipuyun, generic)
     for layer in layers:
@@ -271,3 +274,13 @@ def _filled_by_script(doc: Document, el: HtmlElement) -> bool:
                 return True
         node = node.getparent()
     return False
+
+
+def needs_more_pages(dates: Sequence[dt.date | None], *, undated_read_later: bool) -> bool:
+    """Whether page 1 of a list (its rows' dates, in order) cannot tell how fresh the column is: a dated
+    row newer than the one above it (pinned items, hand-ordered lists: the newest may be further on),
+    or no date at all when no detail page will supply one (``undated_read_later`` False)."""
+    dated = [d for d in dates if d is not None]
+    if not dated:
+        return not undated_read_later
+    return any(later > earlier for earlier, later in itertools.pairwise(dated))

@@ -17,6 +17,7 @@ from govcheck.extract.dom import (
 )
 from govcheck.extract.rows import RowFinder, dedupe
 from govcheck.extract.types import ListingEntry, PageFacts
+from govcheck.vocabulary import HOME_WORDS, SITE_CODE_PARAM, SITE_CODE_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ _CRUMB_LABEL = re.compile(r"(?:您|你)?(?:当前|现在)(?:的|所在的?)?位�
 _CRUMB_SPLIT = re.compile(r"(\s*(?:-?>|＞|›|»|→|/|\|)\s*)")
 _CRUMB_LEAD = re.compile(r"^\s*(?:-?>|＞|›|»|→)")
 _CRUMB_PUNCT = re.compile(r"^[\s:：,，·•>＞›»→|/\-]*$")
-_HOME_WORDS = frozenset({"首页", "网站首页", "主页", "返回首页"})
 MAX_CRUMB = 30  # a longer text piece is content, not a crumb
 MAX_CRUMB_EVENTS = 80
 
@@ -46,8 +46,7 @@ _DATE_LABELS = (
     re.compile(r"(?:日期|时间)\s*[:：]\s*"),
 )
 
-_SITE_CODE_TEXT = re.compile(r"网站标识码\s*[:：]?\s*(bm\d{8}|\d{10})", re.I)
-_SITE_CODE_ATTR = re.compile(r"site_?code\s*=\s*['\"]?(bm\d{8}|\d{10})(?!\d)", re.I)
+_YEAR = re.compile(r"(19|20)\d{2}")
 _TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-—–]+\s+")
 
 _LINK_ATTRS = {
@@ -83,9 +82,16 @@ def page_facts(html: str, url: str) -> PageFacts:
     if "生成时间" in generated:
         facts.generated_text = find_date_text(generated)
     if not facts.site_code:
-        match = _SITE_CODE_TEXT.search(text) or _SITE_CODE_ATTR.search(doc.raw)
+        match = SITE_CODE_TEXT.search(text) or SITE_CODE_PARAM.search(doc.raw)
         facts.site_code = match.group(1) if match else None
     return facts
+
+
+def generation_year(text: str | None) -> int | None:
+    """The year of a page's 页面生成时间 (``PageFacts.generated_text``): the year of the year-less
+    dates printed on it."""
+    match = _YEAR.search(text or "")
+    return int(match.group(0)) if match else None
 
 
 def title_column_name(title: str | None) -> str | None:
@@ -142,7 +148,7 @@ def breadcrumb(doc: Document) -> list[str]:
             return crumbs
     # No label: a 首页 link followed by a separator starts the trail (首页 > 新闻动态 > 工作动态).
     for i, (kind, value, owner) in enumerate(events[:-1]):
-        if kind != "a" or anchor_text(value) not in _HOME_WORDS:  # type: ignore[arg-type]
+        if kind != "a" or anchor_text(value) not in HOME_WORDS:  # type: ignore[arg-type]
             continue
         following = events[i + 1]
         if following[0] == "text" and _CRUMB_LEAD.match(str(following[1])):
