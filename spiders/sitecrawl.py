@@ -203,8 +203,8 @@ class SiteBudget:
 class SiteCrawl:
     """Everything one site's crawl knows while it runs: who and when (address, as-of date, round),
     its counters and budget, and what it has seen so far (columns, checked links, not-found
-    fingerprints). The handlers read and update it; the fleet and the lifecycle read ``key``,
-    ``context()``, ``stats``, ``closed``, ``message`` and ``release()``."""
+    fingerprints). The handlers read and update it; the fleet worker and the lifecycle read ``key``,
+    ``context()``, ``stats``, ``closed`` and ``release()``."""
 
     def __init__(self, target: SiteTarget, options: CrawlOptions, crawler: Crawler) -> None:
         site, as_of, round, links = target.site, target.as_of, target.round, target.links

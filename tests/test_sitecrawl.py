@@ -85,9 +85,8 @@ def test_what_the_fleet_and_the_lifecycle_read() -> None:
         reference_at=site.reference_at,
     )
     assert site.reference_at.isoformat() == "2024-02-28T23:59:59+08:00"
-    assert (site.closed, site.message, site.requests_made, site.site_hosts) == (
+    assert (site.closed, site.requests_made, site.site_hosts) == (
         False,
-        None,
         0,
         {"sjj.suizhou.gov.cn"},
     )
