@@ -13,7 +13,6 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.faults.record import REPORT, rows_as_data, rows_from_data, summary_lines
+from tests.helpers import FarmCrawl, environment, farm_registry, govcheck
 
 if TYPE_CHECKING:
     from tests.farm.process import FarmProcess
@@ -74,36 +74,11 @@ def farm() -> Iterator[FarmProcess]:
         yield process
 
 
-@dataclass(frozen=True)
-class FarmCrawl:
-    """The single-machine reference: every farm host in one registry, crawled by ``govcheck crawl``."""
-
-    database_url: str
-    database: Path
-    env: dict[str, str]
-    hosts: list[str]
-
-
-def farm_registry(path: Path) -> list[str]:
-    """A registry of every host the farm answers for (dead and blocked ones included), with the
-    backend group the farm declares for each; returns the hosts."""
-    from tests.farm.sites_depth import DEPTH_TRUTH
-    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
-
-    rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
-    rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
-    rows += [("", host, host) for host in (*DEAD_HOSTS, *BLOCKED_HOSTS)]
-    lines = ["网站标识码,网站名称,首页地址,backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [host for _code, _name, host in rows]
-
-
 @pytest.fixture(scope="session")
 def farm_crawl(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> FarmCrawl:
     """Every farm host crawled once on one machine, eight at a time, into SQLite (no Redis): what
     the crawl-depth tests read, and what a cluster round must reproduce."""
     from tests.farm.truth import AS_OF
-    from tests.test_crawl_e2e import environment, govcheck
 
     workdir = tmp_path_factory.mktemp("farm-crawl")
     database = workdir / "govcheck.db"

@@ -24,7 +24,7 @@ from govcheck.masking import masked
 from govcheck.names import BadName, check_host, check_round
 from tests.farm.process import FarmProcess
 from tests.farm.truth import DEAD_HOSTS
-from tests.test_crawl_e2e import REPO, environment, govcheck
+from tests.helpers import REPO, environment, govcheck
 
 Run = tuple[int, str, str]
 

@@ -23,43 +23,22 @@ from govcheck.db.models import Crawl
 from govcheck.fleet.dupefilter import SiteDupeFilter
 from govcheck.fleet.round import Round, RoundError, parse_message, redis_from_url, task_for_site
 from tests.farm.process import FarmProcess
-from tests.farm.truth import AS_OF, SITES
-from tests.test_crawl_e2e import REPO, environment, report, run
-
-SITE = "jyj.zgsuixian.gov.cn"  # small: a county department on the 随县 platform
-DEAD = "www.dead-refused.gov.cn"
-
-
-def fleet_crawl(env: dict[str, str], round_name: str, cwd: Path) -> str:
-    result = run([sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"round={round_name}"], env, cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    return result.stderr
-
-
-def fleet_env(farm: FarmProcess, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
-    return environment(
-        farm,
-        database_url,
-        REDIS_URL=redis_url,
-        GOVCHECK_REDIS_PREFIX=prefix,
-        GOVCHECK_FLEET_IDLE_CLOSE="1",
-        GOVCHECK_HOMEPAGE_RETRY_DELAY="1",
-    )
-
-
-def queue(round_: Round, *hosts: str) -> None:
-    tasks = [
-        task_for_site(
-            h, None, as_of=AS_OF.isoformat(), round_name=round_.name, links="homepage", backend=None
-        )
-        for h in hosts
-    ]
-    round_.enqueue(tasks, as_of=AS_OF.isoformat(), links="homepage")
+from tests.farm.truth import SITES
+from tests.helpers import (
+    FLEET_DEAD,
+    FLEET_SITE,
+    REPO,
+    environment,
+    fleet_crawl,
+    fleet_env,
+    queue,
+    report,
+    run,
+)
 
 
 def test_site_messages_are_validated() -> None:
-    task = task_for_site(SITE, None, as_of="2024-02-28", round_name="r1", links="homepage", backend="b")
+    task = task_for_site(FLEET_SITE, None, as_of="2024-02-28", round_name="r1", links="homepage", backend="b")
     assert parse_message(task.message(), round_name="r1") == task
     assert set(json.loads(task.message())) == {"url", "meta", "method"}  # what scrapy-redis carries safely
     good = json.loads(task.message())
@@ -107,7 +86,7 @@ def test_a_fleet_job_crawls_the_queued_sites_once_sets_bad_messages_aside_and_cl
 ) -> None:
     prefix = f"t{uuid.uuid4().hex[:8]}"
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
-    queue(round_, SITE, DEAD)
+    queue(round_, FLEET_SITE, FLEET_DEAD)
     good = json.loads(
         task_for_site(
             "sfj.suizhou.gov.cn",
@@ -129,8 +108,8 @@ def test_a_fleet_job_crawls_the_queued_sites_once_sets_bad_messages_aside_and_cl
     assert "the queue stayed empty" in log
 
     progress = round_.progress()
-    assert progress.complete and set(progress.done) == {SITE, DEAD}
-    assert progress.starts == {SITE: 1, DEAD: 1}
+    assert progress.complete and set(progress.done) == {FLEET_SITE, FLEET_DEAD}
+    assert progress.starts == {FLEET_SITE: 1, FLEET_DEAD: 1}
     reasons = sorted(entry["reason"] for entry in progress.rejected)
     assert len(reasons) == 3 and any("unexpected keys ['column']" in r for r in reasons), reasons
     assert any("round" in r for r in reasons) and any("meta.govcheck.site" in r for r in reasons)
@@ -139,9 +118,12 @@ def test_a_fleet_job_crawls_the_queued_sites_once_sets_bad_messages_aside_and_cl
     assert not list(round_.server.scan_iter(match=f"{prefix}:2024-Q1:seen:*"))
 
     sites = {s["host"]: s for s in report(env, REPO, "--round", "2024-Q1")["sites"]}
-    assert sites[SITE]["summary"] == SITES[SITE].expected_summary and sites[SITE]["verdict"] == "pass"
-    assert sites[DEAD]["verdict"] == "fail"
-    assert [f["code"] for f in sites[DEAD]["findings"]] == ["site_unreachable"]
+    assert (
+        sites[FLEET_SITE]["summary"] == SITES[FLEET_SITE].expected_summary
+        and sites[FLEET_SITE]["verdict"] == "pass"
+    )
+    assert sites[FLEET_DEAD]["verdict"] == "fail"
+    assert [f["code"] for f in sites[FLEET_DEAD]["findings"]] == ["site_unreachable"]
 
 
 def test_a_dead_database_loses_nothing_in_fleet_mode(
@@ -149,70 +131,72 @@ def test_a_dead_database_loses_nothing_in_fleet_mode(
 ) -> None:
     prefix = f"t{uuid.uuid4().hex[:8]}"
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=prefix)
-    queue(round_, SITE)
+    queue(round_, FLEET_SITE)
     env = fleet_env(farm, "postgresql+psycopg2://govcheck:secret@127.0.0.1:9/govcheck", redis_url, prefix)
     env["GOVCHECK_SPOOL_DIR"] = str(tmp_path / "spool")
     log = fleet_crawl(env, "2024-Q1", tmp_path)
     assert "secret" not in log
-    assert round_.progress().done[SITE]["status"] == "spooled"  # done here, stored later
+    assert round_.progress().done[FLEET_SITE]["status"] == "spooled"  # done here, stored later
     (spool,) = (tmp_path / "spool").glob("*.jsonl")
     env["GOVCHECK_DATABASE_URL"] = f"sqlite:///{tmp_path / 'later.db'}"
     # Only writing commands create a database: the operator makes the new one, then replays into it.
     assert run([sys.executable, "-m", "govcheck.cli", "db", "upgrade"], env, tmp_path).returncode == 0
     replayed = run([sys.executable, "-m", "govcheck.cli", "db", "replay", str(spool)], env, tmp_path)
     assert replayed.returncode == 0, replayed.stderr
-    site = next(s for s in report(env, tmp_path, "--round", "2024-Q1")["sites"] if s["host"] == SITE)
-    assert (site["verdict"], site["summary"]) == ("pass", SITES[SITE].expected_summary)
+    site = next(s for s in report(env, tmp_path, "--round", "2024-Q1")["sites"] if s["host"] == FLEET_SITE)
+    assert (site["verdict"], site["summary"]) == ("pass", SITES[FLEET_SITE].expected_summary)
 
 
 def test_leases_a_lost_holder_cannot_undo(redis_url: str) -> None:
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=f"t{uuid.uuid4().hex[:8]}")
-    queue(round_, SITE)
+    queue(round_, FLEET_SITE)
     taken = round_.take(job="a", node="n1", lease=0.2)
     assert taken is not None
     _state, raw = taken
     time.sleep(0.3)  # job a stalls past its lease
-    assert round_.requeue_expired() == [SITE]
+    assert round_.requeue_expired() == [FLEET_SITE]
     # Requeued but not yet retaken: a's finish takes the site out of the queue (no second crawl).
-    round_.finish(SITE, job="a", node="n1", status="finished", message=raw)
+    round_.finish(FLEET_SITE, job="a", node="n1", status="finished", message=raw)
     assert round_.progress().pending == [] and round_.is_complete()
 
     second = Round(round_.server, "2024-Q2", prefix=round_.base.split(":")[0])
-    queue(second, SITE)
+    queue(second, FLEET_SITE)
     taken = second.take(job="a", node="n1", lease=0.2)
     assert taken is not None
     time.sleep(0.3)
-    assert second.requeue_expired() == [SITE]
+    assert second.requeue_expired() == [FLEET_SITE]
     assert second.take(job="b", node="n2", lease=60) is not None  # b took it over
-    second.finish(SITE, job="a", node="n1", status="finished", message=taken[1])
-    assert second.progress().running[SITE]["job"] == "b" and not second.is_complete()
-    assert second.heartbeat([SITE], job="a", lease=60) == [SITE]  # a learns it lost the site
-    assert second.heartbeat([SITE], job="b", lease=60) == []
+    second.finish(FLEET_SITE, job="a", node="n1", status="finished", message=taken[1])
+    assert second.progress().running[FLEET_SITE]["job"] == "b" and not second.is_complete()
+    assert second.heartbeat([FLEET_SITE], job="a", lease=60) == [FLEET_SITE]  # a learns it lost the site
+    assert second.heartbeat([FLEET_SITE], job="b", lease=60) == []
 
 
 def test_sites_of_ended_jobs_go_back_and_their_request_queues_go(redis_url: str) -> None:
     round_ = Round(redis_from_url(redis_url), "2024-Q1", prefix=f"t{uuid.uuid4().hex[:8]}")
-    queue(round_, SITE)
+    queue(round_, FLEET_SITE)
     assert round_.take(job="dead", node="n1", lease=600) is not None
     round_.server.zadd(round_.requests_key("dead"), {"request": 1})
-    assert round_.requeue_jobs({"dead"}) == [SITE]
-    assert round_.progress().pending == [SITE]
+    assert round_.requeue_jobs({"dead"}) == [FLEET_SITE]
+    assert round_.progress().pending == [FLEET_SITE]
     assert not round_.server.exists(round_.requests_key("dead"))
 
 
 def test_a_bare_registry_host_keeps_https_then_http() -> None:
-    bare = task_for_site(SITE, SITE, as_of="2024-02-28", round_name="r1", links="homepage", backend=None)
-    assert (bare.url, bare.target) == (f"http://{SITE}/", SITE)
-    assert parse_message(bare.message(), round_name="r1").target == SITE
+    bare = task_for_site(
+        FLEET_SITE, FLEET_SITE, as_of="2024-02-28", round_name="r1", links="homepage", backend=None
+    )
+    assert (bare.url, bare.target) == (f"http://{FLEET_SITE}/", FLEET_SITE)
+    assert parse_message(bare.message(), round_name="r1").target == FLEET_SITE
     given = task_for_site(
-        SITE,
-        f"https://{SITE}/index.html",
+        FLEET_SITE,
+        f"https://{FLEET_SITE}/index.html",
         as_of="2024-02-28",
         round_name="r1",
         links="homepage",
         backend=None,
     )
-    assert given.target == given.url == f"https://{SITE}/index.html"
+    assert given.target == given.url == f"https://{FLEET_SITE}/index.html"
     tampered = json.loads(bare.message())
     tampered["meta"]["govcheck"]["target"] = "other.gov.cn"
     with pytest.raises(RoundError, match="target"):

@@ -3,74 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
-from govcheck import config
-from govcheck.evaluator.categories import classify, threshold_days
+from govcheck.evaluator.categories import classify
 from govcheck.evaluator.engine import judge
-from govcheck.evaluator.rules import RULEBOOK_2015, RULEBOOK_2019, ColumnState, SiteSnapshot, rulebook_for
-
-AS_OF = dt.date(2024, 2, 28)
-SETTINGS = config.defaults()
-
-
-def column(
-    name: str,
-    newest: dt.date | None,
-    *,
-    position: int = 0,
-    status: str = "ok",
-    depth: int = 1,
-    url: str | None = None,
-) -> ColumnState:
-    category = classify(name, url or f"http://example.gov.cn/{position}/")
-    return ColumnState(
-        id=position,
-        url=url or f"http://example.gov.cn/{position}/",
-        name=name,
-        depth=depth,
-        position=position,
-        status=status,
-        reason=None,
-        http_status=200,
-        category=category,
-        threshold_days=threshold_days(category, SETTINGS),
-        entry_count=0 if status == "blank" else 1,
-        dated_count=int(newest is not None),
-        undated_count=int(newest is None and status == "ok"),
-        newest=newest,
-    )
-
-
-def snapshot(
-    columns: list[ColumnState],
-    *,
-    homepage_newest: dt.date | None = AS_OF,
-    as_of: dt.date = AS_OF,
-    **overrides: Any,
-) -> SiteSnapshot:
-    values: dict[str, Any] = {
-        "host": "example.gov.cn",
-        "as_of": as_of,
-        "rulebook": rulebook_for(as_of),
-        "settings": SETTINGS,
-        "homepage_url": "http://example.gov.cn/",
-        "homepage_status": "ok",
-        "homepage_attempts": [],
-        "homepage_newest": homepage_newest,
-        "homepage_newest_text": None,
-        "homepage_newest_url": None,
-        "columns": columns,
-        "broken_links": [],
-    }
-    values.update(overrides)
-    return SiteSnapshot(**values)
-
-
-def days_ago(days: int, as_of: dt.date = AS_OF) -> dt.date:
-    return as_of - dt.timedelta(days=days)
+from govcheck.evaluator.rules import RULEBOOK_2015, RULEBOOK_2019, rulebook_for
+from tests.helpers import AS_OF, column, days_ago, snapshot
 
 
 @pytest.mark.parametrize(

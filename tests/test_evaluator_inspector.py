@@ -26,12 +26,22 @@ from govcheck.fleet.round import Round, redis_from_url
 from govcheck.vocabulary import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
-from tests.test_crawl_e2e import REPO, by_host, environment, govcheck, report, run, scrapy_crawl
-from tests.test_evaluator import snapshot
-from tests.test_fleet import DEAD as FLEET_DEAD
-from tests.test_fleet import SITE as FLEET_SITE
-from tests.test_fleet import fleet_crawl, fleet_env, queue
-from tests.test_rules_content import probes
+from tests.helpers import (
+    FLEET_DEAD,
+    FLEET_SITE,
+    REPO,
+    by_host,
+    environment,
+    fleet_crawl,
+    fleet_env,
+    govcheck,
+    probes,
+    queue,
+    report,
+    run,
+    scrapy_crawl,
+    snapshot,
+)
 
 FAST = {
     "GOVCHECK_HOMEPAGE_ATTEMPTS": "2",

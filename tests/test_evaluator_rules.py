@@ -19,11 +19,10 @@ from govcheck.evaluator.rules import (
     RULES,
     BrokenLink,
     LinkTarget,
-    ProbeStats,
 )
 from govcheck.evaluator.summary import summarize
 from govcheck.extract.footer import footer_facts
-from tests.test_evaluator import AS_OF, SETTINGS, column, days_ago, snapshot
+from tests.helpers import AS_OF, SETTINGS, column, days_ago, probes, snapshot
 
 GOOD_FOOTER = """<html><head><meta name="SiteIDCode" content="4213000045"></head><body>
 <div class="nav"><a href="http://sjj.suizhou.gov.cn/hdjl/">互动交流</a></div>
@@ -159,14 +158,6 @@ def test_domain_not_gov(host: str, homepage: str, wrong: bool) -> None:
 
 
 # ------------------------------------------------------------------------------- site_unreachable
-
-
-def probes(per_day: int, failed_total: int, days: int = 7) -> ProbeStats:
-    stats: dict[str, tuple[int, int]] = {}
-    for d in range(days):
-        failed = failed_total // days + (1 if d < failed_total % days else 0)
-        stats[days_ago(d).isoformat()] = (per_day, failed)
-    return ProbeStats(stats, [])
 
 
 @pytest.mark.parametrize(("failed", "verdict"), [(49, "pass"), (50, "fail")])

@@ -17,8 +17,7 @@ from scrapy.settings import Settings
 from govcheck.fleet.politeness import ClusterLimiter, Limit, limiter_from_settings
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, BACKENDS, SITES
-from tests.test_crawl_e2e import environment
-from tests.test_farm import farm_json
+from tests.helpers import environment, farm_json
 
 HOST = Limit("host", "a.example.gov.cn", 2, 0.0)
 OTHER_HOST = Limit("host", "b.example.gov.cn", 2, 0.0)

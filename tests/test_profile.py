@@ -13,7 +13,7 @@ import pytest
 from tests.farm.process import FarmProcess
 from tests.farm.sites_depth import GBK, XXGK
 from tests.farm.truth import AS_OF
-from tests.test_crawl_e2e import REPO, environment, scrapy_crawl
+from tests.helpers import REPO, environment, scrapy_crawl
 
 # The crawl subprocess reads profiles as package data of the source tree (PYTHONPATH=REPO).
 PROFILES = REPO / "govcheck" / "profiles"

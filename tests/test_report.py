@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from govcheck import recheck, report
 from govcheck.document import Imprint, plain, web_url
-from tests.test_recheck import ANNEX2, Q1, Q4, REPO, SiteRound, q4_site, run_round
+from tests.helpers import ANNEX2, Q1, Q4, REPO, SiteRound, q4_site, run_round
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "var" / "artifacts"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from tests.farm.process import FarmProcess
 from tests.farm.sites_depth import GBK, XXGK
 from tests.farm.truth import AS_OF
-from tests.test_crawl_e2e import environment, scrapy_crawl
+from tests.helpers import environment, scrapy_crawl
 
 # Hosts gbk.depthfarm.gov.cn's homepage only links to: checked, never crawled.
 LINKED_ONLY = ("www.gov.cn", "waf403.suizhou.gov.cn", "busy429.suizhou.gov.cn")

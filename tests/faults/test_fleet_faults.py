@@ -26,8 +26,7 @@ from tests.farm.process import FarmProcess
 from tests.faults.crawl_figures import FAST, farm_requests, stored_rows
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment
-from tests.test_fleet import queue
+from tests.helpers import environment, queue
 
 BIG = "sfj.suizhou.gov.cn"
 SMALL = ("jyj.zgsuixian.gov.cn", "mzj.zgsuixian.gov.cn", "hbj.zgsuixian.gov.cn")
