@@ -207,3 +207,12 @@ def redis_url(redis_server: str) -> Iterator[str]:
 
     yield redis_server
     redis.Redis.from_url(redis_server).flushdb()
+
+
+@pytest.fixture
+def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder the site profiles are read from instead of govcheck/profiles/."""
+    from govcheck import profile as profile_module
+
+    monkeypatch.setattr(profile_module.resources, "files", lambda package: tmp_path)
+    return tmp_path

@@ -15,17 +15,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from govcheck.spiders.portal import PortalSpider
+from scrapy.utils.test import get_crawler
+
 from govcheck import config
+from govcheck import settings as project_settings
 from govcheck.context import CrawlContext
 from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.categories import classify, threshold_days
 from govcheck.evaluator.rules import ColumnState, ProbeStats, SiteSnapshot, rulebook_for
+from govcheck.extract.footer import footer_facts
 from govcheck.fleet.round import Round, task_for_site
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from tests.farm.truth import AS_OF
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from sqlalchemy import Engine
 
     from tests.farm.process import FarmProcess
@@ -324,3 +330,36 @@ FLEET_SITE = "jyj.zgsuixian.gov.cn"  # small: a county department on the 随县 
 
 
 FLEET_DEAD = "www.dead-refused.gov.cn"
+
+
+# govcheck/settings.py as a dict: a crawler built from it runs with the project's settings.
+PROJECT_SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
+
+
+def project_crawler(**overrides: Any) -> Crawler:
+    """A portal crawler with the project's settings (and ``overrides``), its components configured."""
+    crawler = get_crawler(PortalSpider, {**PROJECT_SETTINGS, **overrides})
+    crawler._apply_settings()
+    return crawler
+
+
+def portal_spider(**overrides: Any) -> PortalSpider:
+    """A one-site portal spider for www.example.gov.cn on ``project_crawler(**overrides)``."""
+    crawler = project_crawler(**overrides)
+    spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
+    crawler.spider = spider
+    return spider
+
+
+GOOD_FOOTER = """<html><head><meta name="SiteIDCode" content="4213000045"></head><body>
+<div class="nav"><a href="http://sjj.suizhou.gov.cn/hdjl/">互动交流</a></div>
+<div class="footer"><p>主办单位：随州市审计局</p>
+<p>网站标识码：4213000045　<a href="https://beian.miit.gov.cn/">鄂ICP备05003310号-1</a>
+<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000118">
+<img src="/images/gaba.png">鄂公网安备 42130202000118号</a></p>
+<span id="_ideConac"></span><script src="https://dcs.conac.cn/js/17/254/1604/a.js"></script></div>
+</body></html>"""
+
+
+def facts(html: str) -> dict:
+    return footer_facts(html, "http://sjj.suizhou.gov.cn/")

@@ -1,7 +1,7 @@
-"""Crawl-depth pieces on in-memory requests and responses: no network, no farm.
+"""spiders/sitecrawl.py's decisions on in-memory requests and responses: no network, no farm.
 
-Retry-After, charset correction, pagination decisions, detail-page dates, soft-404 text, site profiles
-(with itemloaders' rule stats) and link-outs.
+Pagination decisions, detail-page dates, soft-404 text, a site profile in the crawl (with itemloaders'
+rule stats) and link-outs. (Retry-After and charsets: test_middlewares.py.)
 """
 
 from __future__ import annotations
@@ -10,98 +10,27 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from govcheck.spiders.outcomes import link_outcome
-from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.sitecrawl import SiteCrawl
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.utils.test import get_crawler
 
-from govcheck import profile as profile_module
-from govcheck import settings as project_settings
 from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
 from govcheck.extract.types import ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
-from govcheck.middlewares import EncodingMiddleware, RetryAfterMiddleware, best_encoding
-from govcheck.profile import ProfileError, load_profile
-
-SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
-
-
-def _crawler(**overrides: Any) -> Any:
-    crawler = get_crawler(PortalSpider, {**SETTINGS, **overrides})
-    crawler._apply_settings()
-    return crawler
-
-
-def _spider(**overrides: Any) -> PortalSpider:
-    crawler = _crawler(**overrides)
-    spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
-    crawler.spider = spider
-    return spider
+from govcheck.profile import load_profile
+from tests.helpers import portal_spider
 
 
 def _site(**overrides: Any) -> SiteCrawl:
     """The one site of a one-site crawl, whose crawling methods the tests call directly."""
-    (site,) = _spider(**overrides).sites.values()
+    (site,) = portal_spider(**overrides).sites.values()
     return site
 
 
 def _html(url: str, body: str, **meta: Any) -> HtmlResponse:
     request = Request(url, meta=meta)
     return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
-
-
-# -- politeness ---------------------------------------------------------------------------------------
-
-
-def test_retry_after_delays_the_retry_and_gives_up_when_too_long() -> None:
-    middleware = RetryAfterMiddleware.from_crawler(_spider(GOVCHECK_RETRY_AFTER_MAX=5.0).crawler)
-    request = Request("http://busy.gov.cn/")
-    busy = Response(request.url, status=429, headers={"Retry-After": "2"}, request=request)
-    retry = middleware.process_response(request, busy)
-    assert isinstance(retry, Request) and retry.meta["govcheck_delay"] == 2.0
-    too_long = Response(request.url, status=503, headers={"Retry-After": "120"}, request=request)
-    assert middleware.process_response(request, too_long) is too_long
-    plain = Response(request.url, status=503, request=request)
-    assert isinstance(middleware.process_response(request, plain), Request)  # Scrapy's own retry
-
-
-# -- encodings ----------------------------------------------------------------------------------------
-
-PAGE = "<html><head><title>通知公告</title></head><body>关于开展2024年安全生产大检查工作的通知</body></html>"
-
-
-@pytest.mark.parametrize(
-    ("body", "declared", "expected"),
-    [
-        (PAGE.encode("gbk"), "utf-8", "gb18030"),  # GBK bytes, header says UTF-8
-        (PAGE.encode("utf-8"), "gb2312", "utf-8"),  # UTF-8 bytes, meta says GB2312
-        (PAGE.encode("utf-8"), "utf-8", "utf-8"),
-        (PAGE.encode("gbk"), "gbk", "gbk"),
-        ("通知一".encode("gbk"), "utf-8", "gb18030"),  # short GBK that happens to be valid UTF-8
-        (b"\xef\xbb\xbf" + PAGE.encode("utf-8"), "gbk", "utf-8"),  # a BOM wins
-    ],
-)
-def test_best_encoding(body: bytes, declared: str, expected: str) -> None:
-    assert best_encoding(body, declared) == expected
-
-
-def test_encoding_middleware_redecodes_mojibake() -> None:
-    crawler = _crawler()
-    middleware = EncodingMiddleware.from_crawler(crawler)
-    request = Request("http://gbk.gov.cn/")
-    wrong = HtmlResponse(
-        request.url,
-        body=PAGE.encode("gbk"),
-        headers={"Content-Type": "text/html; charset=utf-8"},
-        request=request,
-    )
-    fixed = middleware.process_response(request, wrong)
-    assert isinstance(fixed, TextResponse) and fixed.encoding == "gb18030"
-    assert "通知公告" in fixed.text
-    assert crawler.stats.get_value("govcheck/encoding/corrected/utf-8->gb18030") == 1
 
 
 # -- pagination and dates -----------------------------------------------------------------------------
@@ -230,12 +159,6 @@ def test_pure_page_status() -> None:
 # -- site profiles ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(profile_module.resources, "files", lambda package: tmp_path)
-    return tmp_path
-
-
 def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
     (profiles / "www.example.gov.cn.json").write_text(
         json.dumps(
@@ -272,12 +195,6 @@ def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
     assert stats["parser/date_text/css/em::text"] == 2  # itemloaders' rule stats: a selector at 0 shows up
 
 
-def test_bad_profile_is_named(profiles: Path) -> None:
-    (profiles / "bad.example.gov.cn.json").write_text('{"crawl": {"list": {"date": "em"}}}', encoding="utf-8")
-    with pytest.raises(ProfileError, match=r"bad\.example\.gov\.cn"):
-        load_profile("bad.example.gov.cn")
-
-
 def test_more_columns_dropdown_is_discovered() -> None:
     from govcheck.extract import discover_columns
 
@@ -298,7 +215,7 @@ def test_waf_challenge_is_inconclusive_and_blocks_the_homepage() -> None:
     (site,) = list(crawl.parse_homepage(home))
     assert (site.status, site.attempts[0]["error"]) == ("blocked", "waf_challenge")
     meta = {"column": {"name": "专题", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
-    out = list(_spider().parse_column(_html("http://www.example.gov.cn/zt/", challenge, **meta)))
+    out = list(portal_spider().parse_column(_html("http://www.example.gov.cn/zt/", challenge, **meta)))
     column = next(i for i in out if isinstance(i, ColumnItem))
     assert (column.status, column.reason) == ("unparseable", "waf_challenge")
 
