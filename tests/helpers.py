@@ -17,10 +17,13 @@ from zoneinfo import ZoneInfo
 
 from govcheck.spiders.portal import PortalSpider
 from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
 
 from govcheck import config
 from govcheck import settings as project_settings
 from govcheck.context import CrawlContext
+from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Site
+from govcheck.db.session import open_database, session_factory
 from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.categories import classify, threshold_days
@@ -363,3 +366,54 @@ GOOD_FOOTER = """<html><head><meta name="SiteIDCode" content="4213000045"></head
 
 def facts(html: str) -> dict:
     return footer_facts(html, "http://sjj.suizhou.gov.cn/")
+
+
+def sjj_context(round_name: str = "2024-02-28") -> CrawlContext:
+    return CrawlContext(
+        host="sjj.suizhou.gov.cn",
+        homepage="http://sjj.suizhou.gov.cn/",
+        round=round_name,
+        as_of=AS_OF,
+        reference_at=dt.datetime(2024, 2, 28, 23, 59, 59, tzinfo=SHANGHAI),
+    )
+
+
+def sjj_crawl_items(title_suffix: str = "") -> list[object]:
+    column = "http://sjj.suizhou.gov.cn/xwzx/tpxw/"
+    return [
+        SiteItem(
+            homepage_url="http://sjj.suizhou.gov.cn/",
+            status="ok",
+            name="随州市审计局",
+            site_code="4213000045",
+        ),
+        PageItem(url="http://sjj.suizhou.gov.cn/", kind="homepage", status=200, latency_ms=12.0),
+        ColumnItem(url=column, name="图片新闻", status="ok", entry_count=2, position=1),
+        EntryItem(
+            column_url=column,
+            url=f"{column}202401/t20240110_1.html",
+            title="a" + title_suffix,
+            date_text="2024-01-10",
+            published=dt.date(2024, 1, 10),
+        ),
+        EntryItem(column_url=column, url=f"{column}202401/t20240105_2.html", title="b", date_text=None),
+        LinkItem(
+            source_url="http://sjj.suizhou.gov.cn/",
+            target_url=column,
+            tag="a",
+            on_homepage=True,
+            external=False,
+        ),
+        LinkCheckItem(url=column, outcome="ok", status=200, method="GET"),
+    ]
+
+
+def table_counts(url: str) -> dict[str, int]:
+    engine = open_database(url)
+    with session_factory(engine)() as session:
+        result = {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Site, Crawl, Column, ColumnCheck, Entry, Page, Link, LinkCheck)
+        }
+    engine.dispose()
+    return result
