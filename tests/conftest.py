@@ -21,9 +21,22 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.faults.record import REPORT, rows_as_data, rows_from_data, summary_lines
-from tests.helpers import FarmCrawl, environment, farm_registry, govcheck
+from tests.helpers import (
+    ANNEX2,
+    Q1,
+    Q4,
+    FarmCrawl,
+    SiteRound,
+    environment,
+    farm_registry,
+    govcheck,
+    q4_site,
+    run_round,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tests.farm.process import FarmProcess
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,8 +48,8 @@ REPO = Path(__file__).resolve().parents[1]
 # and the eggs built in the repository are made by one process at a time.
 SHARED_WORKER_MODULES = frozenset(
     {
-        "test_crawl_depth.py", "test_profile.py", "test_settings.py", "test_cluster.py",
-        "test_scrapyd.py", "test_packaging.py", "test_fleet_cli.py", "test_cli_inputs.py",
+        "test_e2e_crawl_depth.py", "test_profile.py", "test_settings.py", "test_e2e_cluster.py",
+        "test_e2e_scrapyd.py", "test_packaging.py", "test_cli_fleet.py", "test_cli.py",
     }
 )  # fmt: skip
 
@@ -68,6 +81,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def farm() -> Iterator[FarmProcess]:
+
     from tests.farm.process import FarmProcess
 
     with FarmProcess(timeout_delay=2.0) as process:
@@ -216,3 +230,27 @@ def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     monkeypatch.setattr(profile_module.resources, "files", lambda package: tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def rounds(tmp_path: Path) -> Engine:
+    """SQLite with two evaluated rounds: 2023-Q4 (the 附件2 problems and a failing site) and 2024-Q1
+    (all fixed), written through the crawl writer: what the report tests render."""
+    from govcheck.db.session import open_database
+
+    engine = open_database(f"sqlite:///{tmp_path / 'govcheck.db'}", migrate=True)
+    sites = [q4_site(*row[:3]) for row in ANNEX2]
+    sites.append(
+        SiteRound(
+            "www.example-bad.com",
+            "4213999999",
+            "示例不合格网站",
+            {"图片新闻": None, "工作动态": None, "要闻动态": None, "通知公告": None, "规划信息": None},
+            broken=["http://www.example-bad.com/gone.html"],
+        )
+    )
+    run_round(engine, sites, "2023-Q4", Q4)
+    run_round(
+        engine, [SiteRound(s.host, s.code, s.name, dict.fromkeys(s.newest, Q1)) for s in sites], "2024-Q1", Q1
+    )
+    return engine

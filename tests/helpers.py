@@ -34,6 +34,7 @@ from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageI
 from tests.farm.truth import AS_OF
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
     from scrapy.crawler import Crawler
     from sqlalchemy import Engine
 
@@ -417,3 +418,43 @@ def table_counts(url: str) -> dict[str, int]:
         }
     engine.dispose()
     return result
+
+
+def govcheck_on(engine: Engine, *args: str, **extra_env: str) -> subprocess.CompletedProcess[bytes]:
+    """`govcheck ARGS` on the database of ``engine``, with nothing else of this environment."""
+    env = {"GOVCHECK_DATABASE_URL": str(engine.url), "PATH": "/usr/bin:/bin", **extra_env}
+    return subprocess.run(
+        [sys.executable, "-m", "govcheck.cli", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+
+
+Q4_REPORT = ("report", "--as-of", Q4.isoformat(), "--round", "2023-Q4")
+
+
+IMPRINT_ENV = {"GOVCHECK_ISSUER": "随州市政务服务和大数据管理局", "GOVCHECK_ISSUE_DATE": "2024-03-06"}
+
+
+def assert_bulletin_sheet(sheet: Worksheet, annex: int, headers: tuple[str, ...], rows: int) -> None:
+    """The layout every table sheet shares: 附件N, merged title, styled header, print setup."""
+    last = chr(ord("A") + len(headers))  # 序号 comes first
+    assert sheet["A1"].value == f"附件{annex}"
+    assert f"A2:{last}2" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["A2"].value.startswith("检查政府网站发现的问题清单（")
+    header = [c for c in sheet[3]]
+    assert tuple(c.value for c in header) == ("序号", *headers)
+    assert all(c.fill.fgColor.rgb.endswith("D9D9D9") and c.font.bold for c in header)
+    assert sheet.freeze_panes == "A4"
+    assert sheet.auto_filter.ref == f"A3:{last}{3 + rows}"
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert [sheet.cell(r, 1).value for r in range(4, 4 + rows)] == list(range(1, rows + 1))
+    for row in sheet.iter_rows(min_row=3, max_row=3 + rows):
+        for cell in row:
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin", cell.coordinate

@@ -1,7 +1,7 @@
 """复查 (re-inspection): rounds in the database, and a published 附件 table as the previous round.
 
 Rounds are written through the crawl writer and evaluated by the evaluator, as crawls would be; the
-farm-backed reproduction of the 随州 附件2 is in test_rules_bulletin.py.
+farm-backed reproduction of the 随州 附件2 is in test_e2e_bulletin.py.
 """
 
 from __future__ import annotations
