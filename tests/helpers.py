@@ -40,8 +40,10 @@ if TYPE_CHECKING:
 
     from tests.farm.process import FarmProcess
 
-REPO = Path(__file__).resolve().parents[1]
 
+# -- crawls and CLI runs, as a user types them, against the site farm ------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
 
 CRAWL_TIMEOUT = 600
 
@@ -97,6 +99,37 @@ def farm_json(farm: FarmProcess, path: str, method: str = "GET") -> dict:
         return json.loads(resp.read())
 
 
+@dataclass(frozen=True)
+class FarmCrawl:
+    """The single-machine reference: every farm host in one registry, crawled by ``govcheck crawl``."""
+
+    database_url: str
+    database: Path
+    env: dict[str, str]
+    hosts: list[str]
+
+
+def farm_registry(path: Path) -> list[str]:
+    """A registry of every host the farm answers for (dead and blocked ones included), with the
+    backend group the farm declares for each; returns the hosts."""
+    from tests.farm.sites_depth import DEPTH_TRUTH
+    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+
+    rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
+    rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
+    rows += [("", host, host) for host in (*DEAD_HOSTS, *BLOCKED_HOSTS)]
+    lines = ["网站标识码,网站名称,首页地址,backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [host for _code, _name, host in rows]
+
+
+# -- fleet mode on one machine ---------------------------------------------------------------------
+
+FLEET_SITE = "jyj.zgsuixian.gov.cn"  # small: a county department on the 随县 platform
+
+FLEET_DEAD = "www.dead-refused.gov.cn"
+
+
 def fleet_crawl(env: dict[str, str], round_name: str, cwd: Path) -> str:
     result = run([sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"round={round_name}"], env, cwd)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -125,29 +158,28 @@ def queue(round_: Round, *hosts: str) -> None:
     round_.enqueue(tasks, as_of=AS_OF.isoformat(), links="homepage")
 
 
-@dataclass(frozen=True)
-class FarmCrawl:
-    """The single-machine reference: every farm host in one registry, crawled by ``govcheck crawl``."""
+# -- a crawler in memory, with the project's settings ----------------------------------------------
 
-    database_url: str
-    database: Path
-    env: dict[str, str]
-    hosts: list[str]
+# govcheck/settings.py as a dict: a crawler built from it runs with the project's settings.
+PROJECT_SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
 
 
-def farm_registry(path: Path) -> list[str]:
-    """A registry of every host the farm answers for (dead and blocked ones included), with the
-    backend group the farm declares for each; returns the hosts."""
-    from tests.farm.sites_depth import DEPTH_TRUTH
-    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+def project_crawler(**overrides: Any) -> Crawler:
+    """A portal crawler with the project's settings (and ``overrides``), its components configured."""
+    crawler = get_crawler(PortalSpider, {**PROJECT_SETTINGS, **overrides})
+    crawler._apply_settings()
+    return crawler
 
-    rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
-    rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
-    rows += [("", host, host) for host in (*DEAD_HOSTS, *BLOCKED_HOSTS)]
-    lines = ["网站标识码,网站名称,首页地址,backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [host for _code, _name, host in rows]
 
+def portal_spider(**overrides: Any) -> PortalSpider:
+    """A one-site portal spider for www.example.gov.cn on ``project_crawler(**overrides)``."""
+    crawler = project_crawler(**overrides)
+    spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
+    crawler.spider = spider
+    return spider
+
+
+# -- hand-built evaluator snapshots ----------------------------------------------------------------
 
 SETTINGS = config.defaults()
 
@@ -209,11 +241,87 @@ def days_ago(days: int, as_of: dt.date = AS_OF) -> dt.date:
     return as_of - dt.timedelta(days=days)
 
 
+def probes(per_day: int, failed_total: int, days: int = 7) -> ProbeStats:
+    stats: dict[str, tuple[int, int]] = {}
+    for d in range(days):
+        failed = failed_total // days + (1 if d < failed_total % days else 0)
+        stats[days_ago(d).isoformat()] = (per_day, failed)
+    return ProbeStats(stats, [])
+
+
+GOOD_FOOTER = """<html><head><meta name="SiteIDCode" content="4213000045"></head><body>
+<div class="nav"><a href="http://sjj.suizhou.gov.cn/hdjl/">互动交流</a></div>
+<div class="footer"><p>主办单位：随州市审计局</p>
+<p>网站标识码：4213000045　<a href="https://beian.miit.gov.cn/">鄂ICP备05003310号-1</a>
+<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000118">
+<img src="/images/gaba.png">鄂公网安备 42130202000118号</a></p>
+<span id="_ideConac"></span><script src="https://dcs.conac.cn/js/17/254/1604/a.js"></script></div>
+</body></html>"""
+
+
+def facts(html: str) -> dict:
+    return footer_facts(html, "http://sjj.suizhou.gov.cn/")
+
+
+# -- one crawl written through the crawl writer ----------------------------------------------------
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-Q4, Q1 = dt.date(2023, 12, 15), dt.date(2024, 2, 28)
+def sjj_context(round_name: str = "2024-02-28") -> CrawlContext:
+    return CrawlContext(
+        host="sjj.suizhou.gov.cn",
+        homepage="http://sjj.suizhou.gov.cn/",
+        round=round_name,
+        as_of=AS_OF,
+        reference_at=dt.datetime(2024, 2, 28, 23, 59, 59, tzinfo=SHANGHAI),
+    )
 
+
+def sjj_crawl_items(title_suffix: str = "") -> list[object]:
+    column = "http://sjj.suizhou.gov.cn/xwzx/tpxw/"
+    return [
+        SiteItem(
+            homepage_url="http://sjj.suizhou.gov.cn/",
+            status="ok",
+            name="随州市审计局",
+            site_code="4213000045",
+        ),
+        PageItem(url="http://sjj.suizhou.gov.cn/", kind="homepage", status=200, latency_ms=12.0),
+        ColumnItem(url=column, name="图片新闻", status="ok", entry_count=2, position=1),
+        EntryItem(
+            column_url=column,
+            url=f"{column}202401/t20240110_1.html",
+            title="a" + title_suffix,
+            date_text="2024-01-10",
+            published=dt.date(2024, 1, 10),
+        ),
+        EntryItem(column_url=column, url=f"{column}202401/t20240105_2.html", title="b", date_text=None),
+        LinkItem(
+            source_url="http://sjj.suizhou.gov.cn/",
+            target_url=column,
+            tag="a",
+            on_homepage=True,
+            external=False,
+        ),
+        LinkCheckItem(url=column, outcome="ok", status=200, method="GET"),
+    ]
+
+
+def table_counts(url: str) -> dict[str, int]:
+    engine = open_database(url)
+    with session_factory(engine)() as session:
+        result = {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Site, Crawl, Column, ColumnCheck, Entry, Page, Link, LinkCheck)
+        }
+    engine.dispose()
+    return result
+
+
+# -- rounds written and evaluated as crawls would be (the 随州 附件2 and its 复查) -----------------------
+
+Q4, Q1 = dt.date(2023, 12, 15), dt.date(2024, 2, 28)
 
 # The 随州 2024-1 bulletin's 附件2, normalized (opening quotes restored, as part 5 writes them).
 ANNEX2 = (
@@ -227,7 +335,6 @@ ANNEX2 = (
     ("4213000032", "随州市商务局", "swj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
 )
 
-
 STALE_Q4 = {  # per site, the columns stale at 2023-12-15 (the bulletin's 附件2)
     "www.zgsuixian.gov.cn": ("图片新闻",),
     "www.dhs.gov.cn": ("图片新闻",),
@@ -239,9 +346,7 @@ STALE_Q4 = {  # per site, the columns stale at 2023-12-15 (the bulletin's 附件
     "swj.suizhou.gov.cn": ("图片新闻",),
 }
 
-
 COLUMNS = ("图片新闻", "工作动态", "要闻动态", "通知公告", "政府信息公开指南", "规划信息")
-
 
 SLUGS = dict(zip(COLUMNS, ("tpxw", "gzdt", "ywdt", "tzgg", "xxgkzn", "ghxx"), strict=True))
 
@@ -322,102 +427,7 @@ def q1_site(code: str, name: str, host: str) -> SiteRound:
     return SiteRound(host, code, name, dict.fromkeys(COLUMNS, Q1 - dt.timedelta(days=2)))
 
 
-def probes(per_day: int, failed_total: int, days: int = 7) -> ProbeStats:
-    stats: dict[str, tuple[int, int]] = {}
-    for d in range(days):
-        failed = failed_total // days + (1 if d < failed_total % days else 0)
-        stats[days_ago(d).isoformat()] = (per_day, failed)
-    return ProbeStats(stats, [])
-
-
-FLEET_SITE = "jyj.zgsuixian.gov.cn"  # small: a county department on the 随县 platform
-
-
-FLEET_DEAD = "www.dead-refused.gov.cn"
-
-
-# govcheck/settings.py as a dict: a crawler built from it runs with the project's settings.
-PROJECT_SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
-
-
-def project_crawler(**overrides: Any) -> Crawler:
-    """A portal crawler with the project's settings (and ``overrides``), its components configured."""
-    crawler = get_crawler(PortalSpider, {**PROJECT_SETTINGS, **overrides})
-    crawler._apply_settings()
-    return crawler
-
-
-def portal_spider(**overrides: Any) -> PortalSpider:
-    """A one-site portal spider for www.example.gov.cn on ``project_crawler(**overrides)``."""
-    crawler = project_crawler(**overrides)
-    spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
-    crawler.spider = spider
-    return spider
-
-
-GOOD_FOOTER = """<html><head><meta name="SiteIDCode" content="4213000045"></head><body>
-<div class="nav"><a href="http://sjj.suizhou.gov.cn/hdjl/">互动交流</a></div>
-<div class="footer"><p>主办单位：随州市审计局</p>
-<p>网站标识码：4213000045　<a href="https://beian.miit.gov.cn/">鄂ICP备05003310号-1</a>
-<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000118">
-<img src="/images/gaba.png">鄂公网安备 42130202000118号</a></p>
-<span id="_ideConac"></span><script src="https://dcs.conac.cn/js/17/254/1604/a.js"></script></div>
-</body></html>"""
-
-
-def facts(html: str) -> dict:
-    return footer_facts(html, "http://sjj.suizhou.gov.cn/")
-
-
-def sjj_context(round_name: str = "2024-02-28") -> CrawlContext:
-    return CrawlContext(
-        host="sjj.suizhou.gov.cn",
-        homepage="http://sjj.suizhou.gov.cn/",
-        round=round_name,
-        as_of=AS_OF,
-        reference_at=dt.datetime(2024, 2, 28, 23, 59, 59, tzinfo=SHANGHAI),
-    )
-
-
-def sjj_crawl_items(title_suffix: str = "") -> list[object]:
-    column = "http://sjj.suizhou.gov.cn/xwzx/tpxw/"
-    return [
-        SiteItem(
-            homepage_url="http://sjj.suizhou.gov.cn/",
-            status="ok",
-            name="随州市审计局",
-            site_code="4213000045",
-        ),
-        PageItem(url="http://sjj.suizhou.gov.cn/", kind="homepage", status=200, latency_ms=12.0),
-        ColumnItem(url=column, name="图片新闻", status="ok", entry_count=2, position=1),
-        EntryItem(
-            column_url=column,
-            url=f"{column}202401/t20240110_1.html",
-            title="a" + title_suffix,
-            date_text="2024-01-10",
-            published=dt.date(2024, 1, 10),
-        ),
-        EntryItem(column_url=column, url=f"{column}202401/t20240105_2.html", title="b", date_text=None),
-        LinkItem(
-            source_url="http://sjj.suizhou.gov.cn/",
-            target_url=column,
-            tag="a",
-            on_homepage=True,
-            external=False,
-        ),
-        LinkCheckItem(url=column, outcome="ok", status=200, method="GET"),
-    ]
-
-
-def table_counts(url: str) -> dict[str, int]:
-    engine = open_database(url)
-    with session_factory(engine)() as session:
-        result = {
-            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Site, Crawl, Column, ColumnCheck, Entry, Page, Link, LinkCheck)
-        }
-    engine.dispose()
-    return result
+# -- reports rendered by the CLI -------------------------------------------------------------------
 
 
 def govcheck_on(engine: Engine, *args: str, **extra_env: str) -> subprocess.CompletedProcess[bytes]:
@@ -434,7 +444,6 @@ def govcheck_on(engine: Engine, *args: str, **extra_env: str) -> subprocess.Comp
 
 
 Q4_REPORT = ("report", "--as-of", Q4.isoformat(), "--round", "2023-Q4")
-
 
 IMPRINT_ENV = {"GOVCHECK_ISSUER": "随州市政务服务和大数据管理局", "GOVCHECK_ISSUE_DATE": "2024-03-06"}
 
