@@ -68,15 +68,6 @@ PROFILES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
 )
 
 
-def effective(profile: str, *, cluster: bool = False) -> dict[str, Any]:
-    """The politeness settings a crawl with ``profile`` (and the cluster profile) runs with, before any
-    ``-s`` override: for the documentation and the tests."""
-    values = {**PROFILES["default"], **PROFILES[profile]}
-    if cluster:
-        values.update(PROFILES["cluster"])
-    return values
-
-
 def cluster_politeness_on(settings: BaseSettings) -> bool:
     """REDIS_URL is set and GOVCHECK_CLUSTER_POLITENESS is on (a bad value counts as off here: the
     spider's start-up validation reports it in one line)."""
