@@ -336,7 +336,7 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_POLITENESS",
         "default",
         _choice("default", "strict"),
-        "Named politeness profile: 'strict' = 1 request at a time per host, 2 s apart.",
+        "Named politeness profile (govcheck/politeness.py): 'strict' = 1 request at a time per host, 2 s apart.",
     ),
     Setting(
         "GOVCHECK_PROBE_DAYS",

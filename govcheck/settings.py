@@ -3,7 +3,7 @@ then ``scrapy crawl … -s KEY=VALUE`` (Scrapy's own precedence does the last st
 
 from __future__ import annotations
 
-from govcheck import __version__
+from govcheck import __version__, politeness
 from govcheck.config import defaults, environment_overrides
 
 BOT_NAME = "govcheck"
@@ -14,17 +14,9 @@ COMMANDS_MODULE = "govcheck.commands"
 
 # Identify ourselves to the webmasters we inspect.
 USER_AGENT = f"govcheck/{__version__} (+https://github.com/govcheck/govcheck; government website inspection)"
-# Obeyed by default; official inspections turn it off with -s ROBOTSTXT_OBEY=false.
-ROBOTSTXT_OBEY = True
-
-# Politeness: a government server sees few parallel requests; AutoThrottle backs off when it slows.
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
-DOWNLOAD_DELAY = 0.25
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.5
-AUTOTHROTTLE_MAX_DELAY = 10.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Politeness (robots.txt, delays, concurrency, AutoThrottle): the default profile of the one table in
+# govcheck/politeness.py; spiders set another profile over it in update_settings (apply_politeness).
+globals().update(politeness.PROFILES["default"])
 # The official availability check gives a homepage 15 s. Scrapy counts it over the whole download,
 # headers and body: a body dripped forever is cut here (a limit hit, govcheck.limits, not an outage).
 DOWNLOAD_TIMEOUT = 15
@@ -58,11 +50,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Marks answered downloads (a later cancel is a limit hit) and bounds link checks' bodies.
     "govcheck.limits.ResponseLimitsMiddleware": 620,
 }
-# Scrapy's HTTP/1.1 handler behind cluster-wide per-host/per-backend leases in Redis (only with REDIS_URL).
 # Nothing but http/https can be fetched: a page's file:///dev/zero or ftp://10.0.0.1/ link has no handler.
+# (The cluster politeness profile puts its leasing handler on http/https, only with REDIS_URL.)
 DOWNLOAD_HANDLERS = {
-    "http": "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler",
-    "https": "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler",
     "data": None,
     "file": None,
     "ftp": None,

@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 from govcheck import config
 from govcheck import signals as govcheck_signals
 from govcheck.fleet.worker import FleetWorker
+from govcheck.politeness import apply_politeness
 
 if TYPE_CHECKING:
     from typing import Self
@@ -44,11 +45,6 @@ if TYPE_CHECKING:
     from govcheck.fleet.round import SiteTask
 
 
-STRICT_POLITENESS = {
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-    "DOWNLOAD_DELAY": 2.0,
-    "AUTOTHROTTLE_TARGET_CONCURRENCY": 0.5,
-}
 # scrapy-redis, switched on by REDIS_URL alone: its scheduler with one request queue per job (a
 # site's state lives in the process that took it) and fingerprints per round and site, kept for the
 # round's lifetime (a closing job must not flush what other jobs share; the round's cleanup deletes them).
@@ -87,8 +83,7 @@ class PortalSpider(Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        if settings.get("GOVCHECK_POLITENESS") == "strict":
-            settings.setdict(STRICT_POLITENESS, priority="spider")
+        apply_politeness(settings)  # the profile GOVCHECK_POLITENESS names, and cluster politeness
         if settings.get("REDIS_URL"):
             settings.setdict(REDIS_SETTINGS, priority="spider")
 

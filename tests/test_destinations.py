@@ -18,7 +18,7 @@ from govcheck.evaluator.rules import RULES_BY_CODE, BrokenLink
 from govcheck.evaluator.summary import summarize
 from govcheck.extract.dom import join_url
 from govcheck.resolver import proxy_hosts
-from tests.test_evaluator import snapshot
+from tests.helpers import snapshot
 
 DEFAULT = DestinationPolicy(parse_ports("80,443,8080,8443"))
 

@@ -7,7 +7,6 @@ cleared for the module.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import socket
@@ -28,6 +27,7 @@ from tests.farm.builder import STUB_HOSTS
 from tests.farm.process import FarmProcess
 from tests.farm.sites_depth import depth_sites
 from tests.farm.truth import AS_OF, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES, ColumnTruth, SiteTruth
+from tests.helpers import farm_json
 
 # shared/data/sites-suizhou.csv: the 12 sites of the bulletin (附件1 then 附件2).
 CSV = {
@@ -97,13 +97,6 @@ def fetch(
     except urllib.error.HTTPError as err:
         with err:
             return Fetched(err.code, err.headers, err.read())
-
-
-def farm_json(farm: FarmProcess, path: str, method: str = "GET") -> dict:
-    req = urllib.request.Request(farm.url + path, method=method)
-    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with no_proxy.open(req, timeout=10) as resp:
-        return json.loads(resp.read())
 
 
 def raw_exchange(farm: FarmProcess, request: bytes) -> bytes:

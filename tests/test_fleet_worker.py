@@ -32,7 +32,7 @@ from govcheck.context import CrawlContext
 from govcheck.fleet.round import Round, SiteTask, open_round, task_for_site
 from govcheck.fleet.worker import FLEET_POLL, FleetWorker, is_hop, worker_of
 from govcheck.items import PageItem
-from tests.conftest import _redis_server_binary
+from tests.helpers import redis_server_binary
 
 SITE = "jyj.zgsuixian.gov.cn"
 OTHER = "sfj.suizhou.gov.cn"
@@ -409,7 +409,7 @@ class OwnRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [_redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

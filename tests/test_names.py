@@ -1,5 +1,6 @@
-"""govcheck.names: one normaliser of a site's host and URL, used by the registry, the portal spider's
-``-a site=`` and the probe spider's list, so the three always agree on a site's host."""
+"""govcheck.names: host and round names that can never become a path, a key or a command; and one
+normaliser of a site's host and URL, used by the registry, the portal spider's ``-a site=`` and the
+probe spider's list, so the three always agree on a site's host."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from govcheck.spiders.sitecrawl import SiteAddress
 
 from govcheck.config import ConfigError
 from govcheck.destinations import DestinationPolicy, parse_networks, parse_ports
-from govcheck.names import BadName, SiteURL, is_host_name, netloc_of, split_site
+from govcheck.names import BadName, SiteURL, check_host, check_round, is_host_name, netloc_of, split_site
 from govcheck.registry import normalize_homepage
 
 POLICY = DestinationPolicy(parse_ports("80,443,8080,8443"), parse_networks(""))
@@ -87,3 +88,32 @@ def test_registry_spider_and_probe_refuse_alike(value: str) -> None:
         SiteAddress.parse(value, POLICY)
     with pytest.raises(ConfigError):
         read_targets(value, None)
+
+
+@pytest.mark.parametrize(
+    "value", ["sjj.suizhou.gov.cn", "SJJ.Suizhou.gov.cn.", "随州.政务", "xn--fiqs8s.gov.cn"]
+)
+def test_hosts_the_registry_accepts(value: str) -> None:
+    assert check_host(value) == value.lower().rstrip(".")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["../../../../x", "..", "x.gov.cn';DROP TABLE sites;--", "127.0.0.1", "x.gov.cn/../y", "a b.gov.cn", ""],
+)
+def test_hosts_that_cannot_be_a_path_or_a_key(value: str) -> None:
+    with pytest.raises(BadName, match="expected a domain name"):
+        check_host(value)
+
+
+@pytest.mark.parametrize("value", ["2024-Q1", "2024年Q1", "R1", "2024-02-28", "q1.v2+fix"])
+def test_round_names(value: str) -> None:
+    assert check_round(value) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["../../../../tmp/x", "..", ".hidden", "-x", "a/b", "a\\b", "bad name", "x:y", "R1\n", "r" * 101]
+)
+def test_round_names_refused(value: str) -> None:
+    with pytest.raises(BadName, match="round: expected a name without spaces"):
+        check_round(value)

@@ -1,5 +1,6 @@
-"""Site profiles in a real crawl: a column a profile ignores is not crawled as a column, yet a page's
-link to it is still checked (a profile narrows the inspection of columns, never of links)."""
+"""govcheck/profile.py: a bad site profile is named; in a real crawl, a column a profile ignores is not
+crawled as a column, yet a page's link to it is still checked (a profile narrows the inspection of
+columns, never of links)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from govcheck.profile import ProfileError, load_profile
 from tests.farm.process import FarmProcess
 from tests.farm.sites_depth import GBK, XXGK
 from tests.farm.truth import AS_OF
-from tests.test_crawl_e2e import REPO, environment, scrapy_crawl
+from tests.helpers import REPO, environment, scrapy_crawl
 
 # The crawl subprocess reads profiles as package data of the source tree (PYTHONPATH=REPO).
 PROFILES = REPO / "govcheck" / "profiles"
@@ -49,3 +51,9 @@ def test_an_ignored_sub_column_linked_from_a_page_is_still_link_checked(
     assert checks.get(IGNORED) == ("ok", 200), "the xxgk menu's link to the ignored column went unchecked"
     (source,) = db.execute("SELECT source_url FROM links WHERE target_url = ? LIMIT 1", (IGNORED,)).fetchone()
     assert source.startswith(f"http://{XXGK}/")
+
+
+def test_bad_profile_is_named(profiles: Path) -> None:
+    (profiles / "bad.example.gov.cn.json").write_text('{"crawl": {"list": {"date": "em"}}}', encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"bad\.example\.gov\.cn"):
+        load_profile("bad.example.gov.cn")

@@ -1,7 +1,7 @@
 """复查 (re-inspection): rounds in the database, and a published 附件 table as the previous round.
 
 Rounds are written through the crawl writer and evaluated by the evaluator, as crawls would be; the
-farm-backed reproduction of the 随州 附件2 is in test_rules_bulletin.py.
+farm-backed reproduction of the 随州 附件2 is in test_e2e_bulletin.py.
 """
 
 from __future__ import annotations
@@ -10,125 +10,17 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from govcheck import config
-from govcheck.context import CrawlContext
 from govcheck.db.session import open_database
-from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from govcheck.recheck import FIXED, NOT_FIXED, UNCHECKABLE, parse_problems, recheck
-
-REPO = Path(__file__).resolve().parents[1]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-Q4, Q1 = dt.date(2023, 12, 15), dt.date(2024, 2, 28)
-
-# The 随州 2024-1 bulletin's 附件2, normalized (opening quotes restored, as part 5 writes them).
-ANNEX2 = (
-    ("4213210015", "随县人民政府", "www.zgsuixian.gov.cn", "“图片新闻”栏目超2周未更新"),
-    ("4213910001", "大洪山风景名胜区", "www.dhs.gov.cn", "“图片新闻”栏目超2周未更新"),
-    ("4213000041", "随州市住房和城乡建设局", "zjj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
-    ("4213000045", "随州市审计局", "sjj.suizhou.gov.cn", "“政府信息公开指南”、“规划信息”栏目超1年未更新"),
-    ("4213000017", "随州市公安局", "gaj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
-    ("4213000043", "随州市统计局", "tjj.suizhou.gov.cn", "“图片新闻”、“工作动态”、“要闻动态”栏目超2周未更新"),
-    ("4213000014", "随州市城市管理执法委员会", "cgw.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
-    ("4213000032", "随州市商务局", "swj.suizhou.gov.cn", "“图片新闻”栏目超2周未更新"),
-)
-STALE_Q4 = {  # per site, the columns stale at 2023-12-15 (the bulletin's 附件2)
-    "www.zgsuixian.gov.cn": ("图片新闻",),
-    "www.dhs.gov.cn": ("图片新闻",),
-    "zjj.suizhou.gov.cn": ("图片新闻",),
-    "sjj.suizhou.gov.cn": ("政府信息公开指南", "规划信息"),
-    "gaj.suizhou.gov.cn": ("图片新闻",),
-    "tjj.suizhou.gov.cn": ("图片新闻", "工作动态", "要闻动态"),
-    "cgw.suizhou.gov.cn": ("图片新闻",),
-    "swj.suizhou.gov.cn": ("图片新闻",),
-}
-COLUMNS = ("图片新闻", "工作动态", "要闻动态", "通知公告", "政府信息公开指南", "规划信息")
-SLUGS = dict(zip(COLUMNS, ("tpxw", "gzdt", "ywdt", "tzgg", "xxgkzn", "ghxx"), strict=True))
-
-
-@dataclass
-class SiteRound:
-    """One site as one crawl saw it: newest date per column (None: blank), broken homepage links."""
-
-    host: str
-    code: str
-    name: str
-    newest: dict[str, dt.date | None]
-    broken: list[str] = field(default_factory=list)
-    status: str = "ok"
-    footer: dict | None = None
-
-
-def write_crawl(engine: Engine, site: SiteRound, round_name: str, as_of: dt.date) -> None:
-    home = f"http://{site.host}/"
-    writer = CrawlWriter(
-        engine,
-        CrawlContext(
-            site.host, home, round_name, as_of, dt.datetime.combine(as_of, dt.time(23, 59, 59), SHANGHAI)
-        ),
-    )
-    writer.begin()
-    items: list[object] = [
-        SiteItem(
-            homepage_url=home,
-            status=site.status,
-            name=site.name,
-            site_code=site.code,
-            footer=site.footer or {},
-        ),
-        PageItem(url=home, kind="homepage", status=200 if site.status == "ok" else 403),
-    ]
-    if site.status == "ok":
-        items.append(ColumnItem(url=home, name=None, status="ok", is_homepage=True, position=0))
-        items.append(EntryItem(home, f"{home}home/{as_of:%Y%m%d}.html", "首页要闻", as_of.isoformat(), as_of))
-        for position, (name, newest) in enumerate(site.newest.items(), start=1):
-            url = f"{home}{SLUGS[name]}/"
-            items.append(
-                ColumnItem(
-                    url=url, name=name, status="ok" if newest else "blank", position=position, http_status=200
-                )
-            )
-            if newest:
-                for back in (0, 30, 60):
-                    day = newest - dt.timedelta(days=back)
-                    items.append(
-                        EntryItem(url, f"{url}{day:%Y%m}/t{day:%Y%m%d}_{position}.html", name, str(day), day)
-                    )
-        for target in site.broken:
-            items.append(LinkItem(home, target, "a", True, False))
-            items.append(LinkCheckItem(target, "broken", 404, None, "GET"))
-    writer.write(items)
-    writer.finish("finished", {})
-
-
-def run_round(engine: Engine, sites: list[SiteRound], round_name: str, as_of: dt.date) -> None:
-    for site in sites:
-        write_crawl(engine, site, round_name, as_of)
-    evaluate(engine, as_of, settings=config.defaults(), round_name=round_name)
-
-
-def q4_site(code: str, name: str, host: str) -> SiteRound:
-    stale = STALE_Q4[host]
-    newest: dict[str, dt.date | None] = {}
-    for column in COLUMNS:
-        if column in stale:
-            newest[column] = Q4 - dt.timedelta(days=400 if column in ("政府信息公开指南", "规划信息") else 20)
-        else:
-            newest[column] = Q4 - dt.timedelta(days=3)
-    return SiteRound(host, code, name, newest)
-
-
-def q1_site(code: str, name: str, host: str) -> SiteRound:
-    return SiteRound(host, code, name, dict.fromkeys(COLUMNS, Q1 - dt.timedelta(days=2)))
+from tests.helpers import ANNEX2, COLUMNS, Q1, Q4, REPO, SiteRound, q1_site, q4_site, run_round, write_crawl
 
 
 @pytest.fixture

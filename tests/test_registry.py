@@ -15,6 +15,7 @@ from govcheck.cli import main
 from govcheck.db.models import Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.registry import RegistryError, read_sites
+from tests.farm.truth import SITES
 
 SUIZHOU_CSV = "网站标识码,网站名称,首页地址,是否为门户网\n4213000045,随州市审计局,sjj.suizhou.gov.cn,否\n4213210015,随县人民政府,http://www.zgsuixian.gov.cn/index.html,是\n"
 
@@ -201,3 +202,24 @@ def test_import_of_a_bad_file_is_one_line_and_exit_2(
         "or as an Excel workbook (.xlsx)"
     ]
     assert "Traceback" not in err
+
+
+def test_did_you_mean_reads_the_registry(database_url: str) -> None:
+    engine = open_database(database_url, migrate=True)
+    with session_factory(engine)() as session:
+        for host in ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn"):
+            session.add(Site(host=host, homepage=f"http://{host}/", name=SITES[host].name))
+        session.add(
+            Site(host="adhoc.example.gov.cn", homepage="http://adhoc.example.gov.cn/", in_registry=False)
+        )
+        session.commit()
+        assert registry.unregistered_warning(session, "sjj.suizhou.gov.cn") is None
+        typo = registry.unregistered_warning(session, "http://SJJJ.suizhou.gov.cn/index.html")
+        assert typo is not None and typo.startswith(
+            "sjjj.suizhou.gov.cn is not in the registry; did you mean sjj.suizhou.gov.cn (随州市审计局)"
+        )
+        # An earlier ad hoc crawl does not register a host, and is never suggested.
+        adhoc = registry.unregistered_warning(session, "adhoc.example.gov.cn")
+        assert adhoc is not None and "no registered host is close to it." in adhoc
+        assert [s.host for s in registry.similar_sites(session, "随州市审计")] == ["sjj.suizhou.gov.cn"]
+    engine.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, text
 from govcheck.db.models import Probe, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.registry import SiteRow, upsert_sites
-from tests.test_recheck import ANNEX2, Q1, Q4, REPO, SiteRound, q1_site, q4_site, run_round
+from tests.helpers import ANNEX2, Q1, Q4, REPO, SiteRound, q1_site, q4_site, run_round
 
 QUERIES = re.findall(r"```sql\n(.*?)```", (REPO / "docs" / "sql.md").read_text(encoding="utf-8"), re.S)
 BAD = SiteRound(

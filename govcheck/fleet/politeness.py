@@ -36,6 +36,7 @@ from govcheck.fleet.outage import RedisOutage
 from govcheck.fleet.round import redis_from_url
 from govcheck.fleet.worker import worker_of
 from govcheck.middlewares import retry_after_seconds
+from govcheck.politeness import cluster_politeness_on
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -158,11 +159,10 @@ class ClusterLimiter:
 
 def limiter_from_settings(settings: BaseSettings) -> ClusterLimiter | None:
     """The cluster limiter, or None when it is off: no REDIS_URL, or GOVCHECK_CLUSTER_POLITENESS false."""
-    url = settings.get("REDIS_URL")
-    if not url or not settings.getbool("GOVCHECK_CLUSTER_POLITENESS"):
+    if not cluster_politeness_on(settings):
         return None
     return ClusterLimiter(
-        redis_from_url(url),
+        redis_from_url(settings.get("REDIS_URL")),
         settings.get("GOVCHECK_REDIS_PREFIX"),
         settings.getfloat("DOWNLOAD_TIMEOUT") + LEASE_MARGIN,
     )
@@ -175,7 +175,8 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
     asked per request so that robots.txt requests and redirects to other hosts are charged right),
     else, not behind a proxy, ``ip:<address>`` of the host.
 
-    Without REDIS_URL, or with GOVCHECK_CLUSTER_POLITENESS false, it is Scrapy's handler unchanged.
+    The cluster politeness profile (govcheck/politeness.py) installs it only when REDIS_URL is set and
+    GOVCHECK_CLUSTER_POLITENESS is on; named by hand without them, it is Scrapy's handler unchanged.
     """
 
     def __init__(self, crawler: Crawler) -> None:

@@ -10,7 +10,9 @@ titles, so a fault's crawl is compared row by row with the control's:
 - ``cl-long.faulty.gov.cn`` / ``cl-short.faulty.gov.cn``: the news list declares a Content-Length
   longer than its body (then the connection closes) or shorter (the rest follows anyway);
 - ``gbk-as-utf8.faulty.gov.cn``: every page is GBK while the header and the meta say UTF-8;
-- ``bogus-charset.faulty.gov.cn``: every page is UTF-8 while header and meta name an unknown charset.
+- ``bogus-charset.faulty.gov.cn``: every page is UTF-8 while header and meta name an unknown charset;
+- ``robots.faulty.gov.cn``: no fault, a robots.txt that disallows the news column to every crawler
+  (tests/test_settings.py: the crawl obeys it).
 
 A fault that needs control of the socket (trickling, lying about the length) is a ``RawAnswer``:
 the farm's handler calls it instead of sending a ``Resource`` (server.py).
@@ -35,6 +37,8 @@ CL_LONG = "cl-long.faulty.gov.cn"
 CL_SHORT = "cl-short.faulty.gov.cn"
 GBK_AS_UTF8 = "gbk-as-utf8.faulty.gov.cn"
 BOGUS_CHARSET = "bogus-charset.faulty.gov.cn"
+ROBOTS = "robots.faulty.gov.cn"
+ROBOTS_DISALLOWED = "/xwzx/gzdt/"  # the news column's folder: NEWS_LIST and its entries
 
 NEWS_LIST = "/xwzx/gzdt/index.html"  # the column every list fault hits (the base spec's first column)
 DRIP_SECONDS = 4.0  # the trickle takes this long in all, well inside DOWNLOAD_TIMEOUT
@@ -165,6 +169,9 @@ def _faulty(host: str) -> FaultySite:
         faulty.raw[NEWS_LIST] = lying_length(news, len(news.body) + CL_EXTRA)
     elif host == CL_SHORT:
         faulty.raw[NEWS_LIST] = lying_length(news, int(len(news.body) * CL_SHORT_KEEP))
+    elif host == ROBOTS:
+        rules = f"User-agent: *\nDisallow: {ROBOTS_DISALLOWED}\n".encode()
+        pages["/robots.txt"] = Resource(200, "text/plain; charset=utf-8", rules)
     elif host == LOOP:
         a, self_ = LOOP_LINKS
         pages[a] = _redirect(f"http://{host}/loop/b.html")
@@ -173,7 +180,7 @@ def _faulty(host: str) -> FaultySite:
     return faulty
 
 
-FAULTY_HOSTS = (CONTROL, DRIP, LOOP, CL_LONG, CL_SHORT, GBK_AS_UTF8, BOGUS_CHARSET)
+FAULTY_HOSTS = (CONTROL, DRIP, LOOP, CL_LONG, CL_SHORT, GBK_AS_UTF8, BOGUS_CHARSET, ROBOTS)
 
 
 def faulty_sites() -> dict[str, FaultySite]:

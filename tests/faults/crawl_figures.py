@@ -19,7 +19,7 @@ from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import report
+from tests.helpers import report
 
 Row = tuple[str, str, str]  # (column path, entry path or "", title or column name)
 # Short limits: a fault case must fail fast where it fails at all (a loaded 2-core machine).

@@ -24,7 +24,7 @@ from govcheck.db.session import open_database, session_factory
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment, govcheck
+from tests.helpers import environment, govcheck
 
 HOST = "sfj.suizhou.gov.cn"
 ROUND = "2024-Q1"

@@ -23,7 +23,7 @@ from tests.farm import sites_faults as faults
 from tests.farm.process import FarmProcess
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment
+from tests.helpers import environment
 
 PEAK_RSS_MB = 400
 BUDGET = 60  # small, so the 100,000-link page exhausts it within seconds

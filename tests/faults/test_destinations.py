@@ -35,7 +35,7 @@ from tests.farm.sites_hostile import HOST, REBIND, refused_links, trap_url
 from tests.farm.truth import AS_OF
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import REPO, environment, govcheck
+from tests.helpers import REPO, environment, govcheck
 
 HOSTS_OVERRIDE = f'''"""Test stand-in for an /etc/hosts line: {REBIND} resolves to 127.0.0.1."""
 import socket

@@ -21,13 +21,11 @@ import pytest
 import redis
 
 from govcheck.fleet.round import Round, redis_from_url
-from tests.conftest import _redis_server_binary
 from tests.farm.process import FarmProcess
 from tests.faults.crawl_figures import FAST, farm_requests, stored_rows
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment
-from tests.test_fleet import queue
+from tests.helpers import environment, queue, redis_server_binary
 
 BIG = "sfj.suizhou.gov.cn"
 SMALL = ("jyj.zgsuixian.gov.cn", "mzj.zgsuixian.gov.cn", "hbj.zgsuixian.gov.cn")
@@ -48,7 +46,7 @@ class OwnRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [_redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

@@ -19,7 +19,7 @@ from govcheck.db.models import Site
 from govcheck.db.session import open_database, session_factory
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import REPO
+from tests.helpers import REPO
 
 PEAK_RSS_MB = 300
 BOMB_CELL = 1536 * 1024 * 1024  # one 1.5 GB cell

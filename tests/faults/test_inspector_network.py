@@ -19,7 +19,7 @@ from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
 from tests.faults.measure import run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import by_host, environment, govcheck, report
+from tests.helpers import by_host, environment, govcheck, report
 
 REGISTERED = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn", "www.dead-refused.gov.cn")
 TYPO = "sjjj.suizhou.gov.cn"

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.farm.process import FarmProcess
 from tests.faults.measure import run_measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment
+from tests.helpers import environment
 
 HEALTHY = "hbj.zgsuixian.gov.cn"  # a small replica: a few pages
 BAD = "bad.zgsuixian.gov.cn"

@@ -29,7 +29,7 @@ from tests.farm.process import FarmProcess
 from tests.faults.crawl_figures import Control, crawl_site, farm_requests, findings, stored_rows
 from tests.faults.measure import Measured
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment, govcheck, report
+from tests.helpers import environment, govcheck, report
 
 SITE = "sfj.suizhou.gov.cn"  # a 附件1 site of a few dozen pages: long enough to be hit mid-crawl
 # One request at a time and small batches: rows reach the database early and the crawl lasts a few

@@ -23,7 +23,7 @@ from tests.faults.crawl_figures import (
     stored_rows,
 )
 from tests.faults.record import FaultReport
-from tests.test_crawl_e2e import environment
+from tests.helpers import environment
 
 SITE_SECONDS = 90  # generous bound for one small site on a loaded machine (the control takes ~2 s)
 RSS_MB = 400

@@ -1,13 +1,11 @@
-"""The CLI's inputs: names that become paths, secrets in output, settings passed to crawls, sites
-leaving the registry, --version, and `scrapy crawl` start-up failures as one line."""
+"""govcheck/cli.py's inputs: names that would become paths refused before anything is written, secrets
+kept out of output, settings passed to crawls, sites leaving the registry, --version. (The name rules
+themselves: test_names.py; masking: test_masking.py; `scrapy crawl` start failures: test_commands_crawl.py.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 import http.server
-import os
-import subprocess
-import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -20,11 +18,9 @@ from govcheck.cli import crawl_command, main
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.fleet.scrapyd import ScrapydNode
-from govcheck.masking import masked
-from govcheck.names import BadName, check_host, check_round
 from tests.farm.process import FarmProcess
 from tests.farm.truth import DEAD_HOSTS
-from tests.test_crawl_e2e import REPO, environment, govcheck
+from tests.helpers import environment, govcheck
 
 Run = tuple[int, str, str]
 
@@ -33,38 +29,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-# -- names -----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value", ["sjj.suizhou.gov.cn", "SJJ.Suizhou.gov.cn.", "随州.政务", "xn--fiqs8s.gov.cn"]
-)
-def test_hosts_the_registry_accepts(value: str) -> None:
-    assert check_host(value) == value.lower().rstrip(".")
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["../../../../x", "..", "x.gov.cn';DROP TABLE sites;--", "127.0.0.1", "x.gov.cn/../y", "a b.gov.cn", ""],
-)
-def test_hosts_that_cannot_be_a_path_or_a_key(value: str) -> None:
-    with pytest.raises(BadName, match="expected a domain name"):
-        check_host(value)
-
-
-@pytest.mark.parametrize("value", ["2024-Q1", "2024年Q1", "R1", "2024-02-28", "q1.v2+fix"])
-def test_round_names(value: str) -> None:
-    assert check_round(value) == value
-
-
-@pytest.mark.parametrize(
-    "value", ["../../../../tmp/x", "..", ".hidden", "-x", "a/b", "a\\b", "bad name", "x:y", "R1\n", "r" * 101]
-)
-def test_round_names_refused(value: str) -> None:
-    with pytest.raises(BadName, match="round: expected a name without spaces"):
-        check_round(value)
 
 
 def test_traversing_names_are_refused_before_anything_is_written(
@@ -87,31 +51,6 @@ def test_traversing_names_are_refused_before_anything_is_written(
 
 
 # -- secrets ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        (
-            "postgresql+psycopg2://gov:DB-PASS@10.0.0.10/govcheck",
-            "postgresql+psycopg2://gov:***@10.0.0.10/govcheck",
-        ),
-        ("redis://:REDIS-PASS@10.0.0.10:6379/0", "redis://:***@10.0.0.10:6379/0"),
-        ("redis://10.0.0.10:6379/0?password=REDIS-PASS&db=1", "redis://10.0.0.10:6379/0?password=***&db=1"),
-        (
-            "http://govcheck:p,1@10.0.0.11:6800/?slots=2,http://govcheck:p@2@10.0.0.12:6800/",
-            "http://govcheck:***@10.0.0.11:6800/?slots=2,http://govcheck:***@10.0.0.12:6800/",
-        ),
-        (
-            "cannot open 'postgresql+psycopg2://u:a:b@h:5432/db': refused",
-            "cannot open 'postgresql+psycopg2://u:***@h:5432/db': refused",
-        ),
-        ("sqlite:///./var/govcheck.db", "sqlite:///./var/govcheck.db"),
-        ("http://user@host/", "http://user@host/"),
-    ],
-)
-def test_masked(text: str, shown: str) -> None:
-    assert masked(text) == shown
 
 
 def test_settings_and_errors_never_print_a_password(
@@ -208,53 +147,6 @@ def test_robotstxt_obey_false_reaches_the_crawl(farm: FarmProcess, tmp_path: Pat
     ignored = next(logs.glob("ignore/*/*.log")).read_text(encoding="utf-8")
     assert "RobotsTxtMiddleware" in obeyed and "'ROBOTSTXT_OBEY': 'true'" in obeyed
     assert "RobotsTxtMiddleware" not in ignored and "'ROBOTSTXT_OBEY': 'false'" in ignored
-
-
-# -- spider arguments and Redis at start -----------------------------------------------------------
-
-
-def scrapy(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    environ.update({"SCRAPY_SETTINGS_MODULE": "govcheck.settings", "PYTHONPATH": str(REPO), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "portal", *args],
-        cwd=cwd, env=environ, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("args", "env", "code", "message"),
-    [
-        (
-            ["-a", "site=x.gov.cn", "-a", "as_of=2024-13-01"],
-            {},
-            2,
-            "as_of: expected YYYY-MM-DD, got '2024-13-01'",
-        ),
-        (
-            ["-a", "site=x.gov.cn", "-s", "GOVCHECK_LINK_CHEK=false"],
-            {},
-            2,
-            "did you mean GOVCHECK_LINK_CHECK?",
-        ),
-        (
-            ["-a", "round=R1"],
-            {"REDIS_URL": "redis://:REDIS-SECRET@127.0.0.1:1/0"},
-            4,
-            "Redis is out of reach at start (Error 111 connecting to 127.0.0.1:1. Connection refused.)",
-        ),
-    ],
-)
-def test_start_failures_are_one_line(
-    tmp_path: Path, args: list[str], env: dict[str, str], code: int, message: str
-) -> None:
-    result = scrapy(*args, "--logfile", str(tmp_path / "crawl.log"), cwd=tmp_path,
-                    GOVCHECK_DATABASE_URL=f"sqlite:///{tmp_path / 'g.db'}", **env)  # fmt: skip
-    assert result.returncode == code, result.stderr
-    assert result.stderr.strip().startswith("scrapy crawl: ") and message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
-    assert "Traceback" not in log and "SECRET" not in log + result.stderr
 
 
 # -- version and sites remove ----------------------------------------------------------------------

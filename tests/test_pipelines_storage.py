@@ -15,10 +15,8 @@ from sqlalchemy import create_engine, select
 from govcheck.db.models import Crawl, Evaluation
 from govcheck.fleet.round import Round, redis_from_url
 from tests.farm.process import FarmProcess
+from tests.helpers import environment, farm_json, fleet_env, queue, run, scrapy_crawl
 from tests.storage_components import CUT_EXTENSIONS, SLOW_PIPELINES
-from tests.test_crawl_e2e import environment, run, scrapy_crawl
-from tests.test_farm import farm_json
-from tests.test_fleet import fleet_env, queue
 
 SMALL_SITE = "jyj.zgsuixian.gov.cn"
 FLEET_SITES = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn", "yjglj.suizhou.gov.cn", "sfj.suizhou.gov.cn")

@@ -1,7 +1,7 @@
-"""Crawl-depth pieces on in-memory requests and responses: no network, no farm.
-
-Retry-After, charset correction, pagination decisions, detail-page dates, soft-404 text, site profiles
-(with itemloaders' rule stats) and link-outs.
+"""A site's crawl (spiders/sitecrawl.py, its handlers) on in-memory requests and responses, no network,
+no farm: pagination decisions, detail-page dates, soft-404 text, a site profile in the crawl (with
+itemloaders' rule stats), link-outs; and the state itself (budget, counters, what the fleet worker and
+the lifecycle read). (Retry-After and charsets: test_middlewares.py.)
 """
 
 from __future__ import annotations
@@ -14,38 +14,29 @@ from typing import Any
 import pytest
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.outcomes import link_outcome
-from govcheck.spiders.portal import PortalSpider
+from govcheck.spiders.sitecrawl import (
+    LIMIT_HITS_KEPT,
+    CrawlOptions,
+    SiteBudget,
+    SiteCrawl,
+    SiteStats,
+    SiteTarget,
+)
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.utils.test import get_crawler
 
-from govcheck import profile as profile_module
-from govcheck import settings as project_settings
+from govcheck.config import ConfigError
+from govcheck.context import CrawlContext
 from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
 from govcheck.extract.types import ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
-from govcheck.middlewares import EncodingMiddleware, RetryAfterMiddleware, best_encoding
-from govcheck.profile import ProfileError, load_profile
-
-SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
-
-
-def _crawler(**overrides: Any) -> Any:
-    crawler = get_crawler(PortalSpider, {**SETTINGS, **overrides})
-    crawler._apply_settings()
-    return crawler
-
-
-def _spider(**overrides: Any) -> PortalSpider:
-    crawler = _crawler(**overrides)
-    spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
-    crawler.spider = spider
-    return spider
+from govcheck.profile import load_profile
+from tests.helpers import portal_spider, project_crawler
 
 
 def _site(**overrides: Any) -> SiteHandlers:
     """The handlers of a one-site crawl's site, whose public methods the tests call directly."""
-    spider = _spider(**overrides)
+    spider = portal_spider(**overrides)
     (site,) = spider.sites.values()
     return spider.handlers[site.key]
 
@@ -53,57 +44,6 @@ def _site(**overrides: Any) -> SiteHandlers:
 def _html(url: str, body: str, **meta: Any) -> HtmlResponse:
     request = Request(url, meta=meta)
     return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
-
-
-# -- politeness ---------------------------------------------------------------------------------------
-
-
-def test_retry_after_delays_the_retry_and_gives_up_when_too_long() -> None:
-    middleware = RetryAfterMiddleware.from_crawler(_spider(GOVCHECK_RETRY_AFTER_MAX=5.0).crawler)
-    request = Request("http://busy.gov.cn/")
-    busy = Response(request.url, status=429, headers={"Retry-After": "2"}, request=request)
-    retry = middleware.process_response(request, busy)
-    assert isinstance(retry, Request) and retry.meta["govcheck_delay"] == 2.0
-    too_long = Response(request.url, status=503, headers={"Retry-After": "120"}, request=request)
-    assert middleware.process_response(request, too_long) is too_long
-    plain = Response(request.url, status=503, request=request)
-    assert isinstance(middleware.process_response(request, plain), Request)  # Scrapy's own retry
-
-
-# -- encodings ----------------------------------------------------------------------------------------
-
-PAGE = "<html><head><title>通知公告</title></head><body>关于开展2024年安全生产大检查工作的通知</body></html>"
-
-
-@pytest.mark.parametrize(
-    ("body", "declared", "expected"),
-    [
-        (PAGE.encode("gbk"), "utf-8", "gb18030"),  # GBK bytes, header says UTF-8
-        (PAGE.encode("utf-8"), "gb2312", "utf-8"),  # UTF-8 bytes, meta says GB2312
-        (PAGE.encode("utf-8"), "utf-8", "utf-8"),
-        (PAGE.encode("gbk"), "gbk", "gbk"),
-        ("通知一".encode("gbk"), "utf-8", "gb18030"),  # short GBK that happens to be valid UTF-8
-        (b"\xef\xbb\xbf" + PAGE.encode("utf-8"), "gbk", "utf-8"),  # a BOM wins
-    ],
-)
-def test_best_encoding(body: bytes, declared: str, expected: str) -> None:
-    assert best_encoding(body, declared) == expected
-
-
-def test_encoding_middleware_redecodes_mojibake() -> None:
-    crawler = _crawler()
-    middleware = EncodingMiddleware.from_crawler(crawler)
-    request = Request("http://gbk.gov.cn/")
-    wrong = HtmlResponse(
-        request.url,
-        body=PAGE.encode("gbk"),
-        headers={"Content-Type": "text/html; charset=utf-8"},
-        request=request,
-    )
-    fixed = middleware.process_response(request, wrong)
-    assert isinstance(fixed, TextResponse) and fixed.encoding == "gb18030"
-    assert "通知公告" in fixed.text
-    assert crawler.stats.get_value("govcheck/encoding/corrected/utf-8->gb18030") == 1
 
 
 # -- pagination and dates -----------------------------------------------------------------------------
@@ -228,12 +168,6 @@ def test_pure_page_status() -> None:
 # -- site profiles ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(profile_module.resources, "files", lambda package: tmp_path)
-    return tmp_path
-
-
 def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
     (profiles / "www.example.gov.cn.json").write_text(
         json.dumps(
@@ -268,12 +202,6 @@ def test_profile_is_read_from_the_crawl_key(profiles: Path) -> None:
     ]
     stats = crawl.site.stats.crawler.stats.get_stats()
     assert stats["parser/date_text/css/em::text"] == 2  # itemloaders' rule stats: a selector at 0 shows up
-
-
-def test_bad_profile_is_named(profiles: Path) -> None:
-    (profiles / "bad.example.gov.cn.json").write_text('{"crawl": {"list": {"date": "em"}}}', encoding="utf-8")
-    with pytest.raises(ProfileError, match=r"bad\.example\.gov\.cn"):
-        load_profile("bad.example.gov.cn")
 
 
 def test_more_columns_dropdown_is_discovered() -> None:
@@ -333,3 +261,92 @@ def test_image_tiles_are_columns_named_by_alt() -> None:
     <div class="logo"><a href="/about/"><img src="/i/logo.png" alt="关于我们"></a></div></body></html>"""
     found = [(c.name, c.source) for c in discover_columns(html, "http://www.example.gov.cn/")]
     assert found[3:] == [("优化营商环境", "tile"), ("乡村振兴", "tile")]
+
+
+# -- the state itself: budget, counters, what the fleet worker and the lifecycle read ------------------
+
+
+def _crawler(**overrides: Any) -> Any:
+    crawler = project_crawler(**overrides)
+    crawler.stats.open_spider()
+    return crawler
+
+
+def _state(target: SiteTarget, **overrides: Any) -> SiteCrawl:
+    crawler = _crawler(**overrides)
+    return SiteCrawl(target, CrawlOptions.from_settings(crawler.settings), crawler)
+
+
+def test_the_budget_charges_requests_and_stops_at_its_limit() -> None:
+    stats = SiteStats(_crawler())
+    budget = SiteBudget(stats, pages=3, seconds=60.0)
+    budget.charge()  # a homepage attempt is always made
+    assert budget.spend("http://a.gov.cn/1") and not budget.spend("http://a.gov.cn/2", count=2)
+    budget.charge_hop()  # a retry of a request already made: counted, so later work stops sooner
+    assert not budget.spend("http://a.gov.cn/3")
+    assert budget.requests_made == 3
+    assert stats.values["govcheck/budget/requests"] == 3 and stats.values["govcheck/budget/hops"] == 1
+    assert (
+        stats.values["govcheck/budget/skipped"] == 3 and stats.values["govcheck/budget/exhausted"] == "pages"
+    )
+    (hit,) = stats.values["govcheck/limits/hits"]  # the first refusal only
+    assert (hit["limit"], hit["url"], hit["requests"]) == ("site_requests", "http://a.gov.cn/2", 2)
+
+
+def test_the_time_budget() -> None:
+    stats = SiteStats(_crawler())
+    assert not SiteBudget(stats, pages=100, seconds=0.0).spend("http://a.gov.cn/")
+    assert stats.values["govcheck/budget/exhausted"] == "time"
+
+
+def test_limit_hits_are_counted_and_the_first_listed() -> None:
+    crawler = _crawler()
+    stats = SiteStats(crawler)
+    for n in range(LIMIT_HITS_KEPT + 5):
+        stats.limit_hit("links_per_page", f"http://a.gov.cn/{n}", found=900, kept=800)
+    assert stats.values["govcheck/limits/links_per_page"] == LIMIT_HITS_KEPT + 5
+    assert len(stats.values["govcheck/limits/hits"]) == LIMIT_HITS_KEPT
+    assert crawler.stats.get_value("govcheck/limits/links_per_page") == LIMIT_HITS_KEPT + 5  # mirrored
+
+
+def test_what_the_fleet_and_the_lifecycle_read() -> None:
+    site = _state(SiteTarget("SJJ.suizhou.gov.cn", as_of="2024-02-28", round="2024Q1", backend="hanweb"))
+    assert (site.key, site.round_name, site.explicit_round, site.backend) == (
+        "sjj.suizhou.gov.cn",
+        "2024Q1",
+        True,
+        "hanweb",
+    )
+    assert site.context() == CrawlContext(
+        host="sjj.suizhou.gov.cn",
+        homepage="http://sjj.suizhou.gov.cn/",
+        round="2024Q1",
+        as_of=dt.date(2024, 2, 28),
+        reference_at=site.reference_at,
+    )
+    assert site.reference_at.isoformat() == "2024-02-28T23:59:59+08:00"
+    assert (site.closed, site.requests_made, site.site_hosts) == (
+        False,
+        0,
+        {"sjj.suizhou.gov.cn"},
+    )
+    site.column_urls.add("http://sjj.suizhou.gov.cn/a/")
+    site.parked["x.gov.cn"] = [("http://x.gov.cn/1", 200)]
+    site.release()
+    assert not site.column_urls and not site.parked
+    unnamed = _state(SiteTarget("sjj.suizhou.gov.cn", as_of="2024-02-28"))
+    assert (unnamed.round_name, unnamed.explicit_round) == ("2024-02-28", False)
+
+
+def test_the_options_are_read_once_and_held() -> None:
+    site = _state(SiteTarget("sjj.suizhou.gov.cn", links="none"), GOVCHECK_SITE_PAGE_BUDGET=7)
+    assert site.options.page_budget == site.budget.pages == 7
+    assert not site.check_links  # links=none
+
+
+@pytest.mark.parametrize(
+    ("target", "error"), [(SiteTarget(""), "site: required"), (SiteTarget("a.gov.cn", links="x"), "links")]
+)
+def test_a_bad_target_is_named(target: SiteTarget, error: str) -> None:
+    with pytest.raises(ConfigError, match=error):
+        _state(target)

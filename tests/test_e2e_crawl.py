@@ -6,10 +6,6 @@ it is under test. Ground truth comes from the farm's declarations (tests/farm/tr
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +13,8 @@ import pytest
 
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+from tests.helpers import REPO, by_host, environment, govcheck, report, scrapy_crawl
 
-REPO = Path(__file__).resolve().parents[1]
 BULLETIN_HOSTS = (
     "sjj.suizhou.gov.cn",
     "jtj.suizhou.gov.cn",
@@ -31,51 +27,6 @@ REPORT_FINDING_KEYS = {
     "code", "veto", "column", "column_url", "url", "source_url", "threshold_days", "newest",
     "scope", "external", "item", "urls", "message", "evidence",
 }  # fmt: skip
-CRAWL_TIMEOUT = 600
-
-
-def environment(farm: FarmProcess, database_url: str, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update(farm.proxy_env())
-    env.update(
-        {
-            "GOVCHECK_DATABASE_URL": database_url,
-            "SCRAPY_SETTINGS_MODULE": "govcheck.settings",
-            "PYTHONPATH": str(REPO),
-        }
-    )
-    env.update(settings)
-    return env
-
-
-def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=CRAWL_TIMEOUT, check=False
-    )
-
-
-def scrapy_crawl(
-    site: str, env: dict[str, str], cwd: Path, *arguments: str, settings: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess[str]:
-    """`scrapy crawl portal -a site=SITE -a KEY=VALUE … -s KEY=VALUE …`, as a user types it."""
-    spider_args = [part for argument in (f"site={site}", *arguments) for part in ("-a", argument)]
-    setting_args = [part for setting in settings for part in ("-s", setting)]
-    return run([sys.executable, "-m", "scrapy", "crawl", "portal", *spider_args, *setting_args], env, cwd)
-
-
-def govcheck(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-m", "govcheck.cli", *args], env, cwd)
-
-
-def report(env: dict[str, str], cwd: Path, *extra: str) -> dict[str, Any]:
-    result = govcheck("report", "--format", "json", "--as-of", AS_OF.isoformat(), *extra, env=env, cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)  # exactly one JSON object on stdout
-    return data
-
-
-def by_host(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {site["host"]: site for site in data["sites"]}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from govcheck.spiders.probe import read_targets
 
 from govcheck.config import ConfigError
 from tests.farm.process import FarmProcess
-from tests.test_crawl_e2e import environment, run
+from tests.helpers import environment, run
 
 
 def test_targets_from_argument_and_files(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from govcheck.db.spool import Spool, replay
 from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem
-from tests.test_recheck import Q1, SHANGHAI, SiteRound, write_crawl
+from tests.helpers import Q1, SHANGHAI, SiteRound, write_crawl
 
 ROUND = "2024-Q1"
 HOST = "sjj.suizhou.gov.cn"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from govcheck.cli import EXIT_DATABASE, EXIT_EMPTY, EXIT_USAGE, main
 from govcheck.db.models import Evaluation
 from govcheck.db.session import open_database, session_factory
-from tests.test_recheck import Q1, SiteRound, write_crawl
+from tests.helpers import Q1, SiteRound, write_crawl
 
 Run = Callable[..., tuple[int, str, str]]
 SITE = SiteRound("sjj.suizhou.gov.cn", "4213000045", "随州市审计局", {"图片新闻": Q1 - dt.timedelta(days=2)})

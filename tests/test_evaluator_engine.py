@@ -3,7 +3,7 @@
 The expected evaluations (tests/data/synthetic_evaluation.json) were written by the per-site
 evaluator this one replaced, on the synthetic database of tests/synthetic_db.py (40 sites: every
 rule's case, ties on the newest date, re-crawls, stale crawls, probes). Regenerate the file only when
-a rule changes on purpose: ``python -m tests.test_evaluation_sql``.
+a rule changes on purpose: ``python -m tests.test_evaluator_engine``.
 """
 
 from __future__ import annotations

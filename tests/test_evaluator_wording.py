@@ -11,7 +11,7 @@ from govcheck.evaluator.rules import RULES, BrokenLink, LinkTarget, ProbeStats
 from govcheck.evaluator.summary import summarize
 from govcheck.evaluator.wording import Omitted, Template
 from govcheck.recheck import parse_problems
-from tests.test_evaluator import AS_OF, SETTINGS, column, days_ago, snapshot
+from tests.helpers import AS_OF, SETTINGS, column, days_ago, snapshot
 
 EMPTY_FOOTER = {"parsed": True, "party_gov_mark": None, "site_code": "1", "icp": None, "police_record": "x"}
 

@@ -30,11 +30,10 @@ from sqlalchemy import create_engine, func, select
 from govcheck.db.attempts import FINISHED, no_newer_finished
 from govcheck.db.models import Crawl, LinkCheck, Page, Site
 from govcheck.fleet.round import Round, redis_from_url
-from tests.conftest import FarmCrawl, farm_registry
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
+from tests.helpers import REPO, FarmCrawl, environment, farm_registry
 from tests.scrapyd_node import PASSWORD, Node, free_port
-from tests.test_crawl_e2e import REPO, environment
 
 HOST_LIMIT, BACKEND_LIMIT = 2, 4
 ROUND_TIMEOUT = 900

@@ -1,17 +1,14 @@
-"""The rules added to the table by issue 4: probes, bad links, consultation channel, footer, domain,
-the score verdict, rule books and site profiles — on hand-built snapshots and raw homepage HTML."""
+"""govcheck/evaluator/rules.py: the rule table judged (govcheck/evaluator/engine.py) on hand-built
+snapshots: staleness and vetoes at their edges, verdicts, probes, bad links, consultation channel,
+footer, domain, the score verdict and rule books."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
 
-import govcheck.profile
 from govcheck import config
-from govcheck.evaluator import profiles
 from govcheck.evaluator.engine import judge
 from govcheck.evaluator.rules import (
     RULEBOOK_2015,
@@ -19,76 +16,12 @@ from govcheck.evaluator.rules import (
     RULES,
     BrokenLink,
     LinkTarget,
-    ProbeStats,
+    rulebook_for,
 )
 from govcheck.evaluator.summary import summarize
-from govcheck.extract.footer import footer_facts
-from tests.test_evaluator import AS_OF, SETTINGS, column, days_ago, snapshot
+from tests.helpers import AS_OF, GOOD_FOOTER, SETTINGS, column, days_ago, facts, probes, snapshot
 
-GOOD_FOOTER = """<html><head><meta name="SiteIDCode" content="4213000045"></head><body>
-<div class="nav"><a href="http://sjj.suizhou.gov.cn/hdjl/">互动交流</a></div>
-<div class="footer"><p>主办单位：随州市审计局</p>
-<p>网站标识码：4213000045　<a href="https://beian.miit.gov.cn/">鄂ICP备05003310号-1</a>
-<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000118">
-<img src="/images/gaba.png">鄂公网安备 42130202000118号</a></p>
-<span id="_ideConac"></span><script src="https://dcs.conac.cn/js/17/254/1604/a.js"></script></div>
-</body></html>"""
-
-
-def facts(html: str) -> dict:
-    return footer_facts(html, "http://sjj.suizhou.gov.cn/")
-
-
-# ------------------------------------------------------------------------------------- footer_facts
-
-
-def test_footer_facts_find_every_item() -> None:
-    found = facts(GOOD_FOOTER)
-    assert found["site_code"] == "4213000045"
-    assert found["icp"] == "鄂ICP备05003310号-1"
-    assert found["police_record"].startswith("鄂公网安备")
-    assert found["party_gov_mark"].startswith("https://dcs.conac.cn/")
-    assert found["channels"] == [{"text": "互动交流", "url": "http://sjj.suizhou.gov.cn/hdjl/"}]
-    assert found["suspicious_links"] == []
-
-
-def test_meta_tags_and_script_attributes_do_not_count() -> None:
-    html = """<html><head><meta name="SiteIDCode" content="4213000045"></head><body>
-    <script id="_jiucuo_" sitecode="4213000045" src="https://zfwzgl.www.gov.cn/exposure/jiucuo.js"></script>
-    <script>var icp = "鄂ICP备05003310号";</script><p>版权所有</p></body></html>"""
-    found = facts(html)
-    assert (found["site_code"], found["icp"], found["police_record"], found["party_gov_mark"]) == (
-        None,
-        None,
-        None,
-        None,
-    )
-
-
-def test_footer_alternatives_badge_link_jiucuo_link_and_police_link() -> None:
-    html = """<body><a href="http://bszs.conac.cn/sitename?method=show&id=1"><img src="x.png"></a>
-    <a href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=bm07000001&url=x">我为政府网站找错</a>
-    <a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=11010502030143">备案</a></body>"""
-    found = facts(html)
-    assert found["party_gov_mark"].startswith("http://bszs.conac.cn/")
-    assert found["site_code"] == "bm07000001"
-    assert "11010502030143" in found["police_record"]
-
-
-def test_hidden_gambling_links_and_link_farms_are_suspicious() -> None:
-    farm = "".join(f'<a href="http://spam{i}.example.com/">友情{i}</a>' for i in range(5))
-    html = f"""<body><div style="display:none"><a href="http://www.casino-royal.com/">娱乐</a></div>
-    <div style="position:absolute;left:-9999px">{farm}</div>
-    <a href="http://www.weibo.com/suizhou">官方微博</a>
-    <div style="display:none"><a href="http://share.example.com/">分享</a></div></body>"""
-    found = facts(html)
-    reasons = [(link["url"], link["reason"]) for link in found["suspicious_links"]]
-    assert reasons[0] == ("http://www.casino-royal.com/", "host:casino")
-    assert [r for _, r in reasons[1:]] == ["hidden_link_farm"] * 5  # one hidden share link is fine
-    assert all(link["hidden"] for link in found["suspicious_links"])
-
-
-# ---------------------------------------------------------------------------------------- rules
+# ----------------------------------------------------------------------------------- footer, links, domain
 
 
 def codes(findings: list) -> list[str]:
@@ -161,14 +94,6 @@ def test_domain_not_gov(host: str, homepage: str, wrong: bool) -> None:
 # ------------------------------------------------------------------------------- site_unreachable
 
 
-def probes(per_day: int, failed_total: int, days: int = 7) -> ProbeStats:
-    stats: dict[str, tuple[int, int]] = {}
-    for d in range(days):
-        failed = failed_total // days + (1 if d < failed_total % days else 0)
-        stats[days_ago(d).isoformat()] = (per_day, failed)
-    return ProbeStats(stats, [])
-
-
 @pytest.mark.parametrize(("failed", "verdict"), [(49, "pass"), (50, "fail")])
 def test_unreachable_share_edge_4_9_vs_5_percent(failed: int, verdict: str) -> None:
     # 7 days × 143 probes = 1001; use 1000 by giving one day 142.
@@ -202,7 +127,7 @@ def test_probes_that_clear_the_site_make_a_failed_crawl_unknown() -> None:
     assert (verdict, reason, codes(findings)) == ("unknown", "unreachable_during_crawl", [])
 
 
-# ------------------------------------------------------------------------- score, books, profiles
+# ------------------------------------------------------------------------------------ score and books
 
 
 def test_score_verdict_only_when_enabled() -> None:
@@ -261,38 +186,128 @@ def test_a_2018_as_of_applies_the_2015_book() -> None:
     ] == ("pass")
 
 
-def test_profile_overrides_exclude_and_recategorize(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    profile = profiles.parse_profile(
-        {
-            "crawl": {"list": ".news li"},  # the crawler's part of the same file is ignored here
-            "evaluation": {
-                "exclude": ["疫情防控"],
-                "categories": {"http://example.gov.cn/gzxx/": "news"},
-            },
-        }
-    )
-    assert profile.override("疫情防控", "http://example.gov.cn/yqfk/").key == "excluded"
-    assert profile.override("工作信息", "http://example.gov.cn/gzxx/").key == "news"
-    assert profile.override("规划信息", "http://example.gov.cn/ghxx/") is None
-    with pytest.raises(ValueError, match="unknown categories"):
-        profiles.parse_profile({"evaluation": {"categories": {"x": "weekly"}}})
-    assert profiles.load_profile("no-such-host.gov.cn") == profiles.EvaluationProfile()
-    (tmp_path / "example.gov.cn.json").write_text(json.dumps({"evaluation": {"exclude": ["x"]}}))
-    monkeypatch.setattr(govcheck.profile.resources, "files", lambda _package: tmp_path)
-    assert profiles.load_profile("Example.gov.cn").exclude == frozenset({"x"})
-
-
 def test_thresholds_come_from_settings() -> None:
     assert config.defaults()["GOVCHECK_UNREACHABLE_SHARE"] == 5.0
     assert config.defaults()["GOVCHECK_SCORE_VERDICT"] is False
 
 
-def test_farm_homepages_show_every_footer_item_and_nothing_suspicious() -> None:
-    from tests.farm.builder import build_all
+# --------------------------------------------------------------------------------- staleness and vetoes
 
-    for host, site in build_all().items():
-        page = site.get("/", {})
-        charset = "gb18030" if site.spec.charset.lower() in {"gbk", "gb2312"} else site.spec.charset
-        found = footer_facts(page.body.decode(charset), f"http://{host}/")
-        assert all(found[item] for item in ("party_gov_mark", "site_code", "icp", "police_record")), host
-        assert found["site_code"] == site.spec.code and found["suspicious_links"] == [], host
+
+@pytest.mark.parametrize(("age", "stale"), [(13, False), (14, False), (15, True)])
+def test_two_week_edge(age: int, stale: bool) -> None:
+    _, _, _, findings = judge(snapshot([column("图片新闻", days_ago(age))]))
+    assert [f.code for f, _ in findings] == (["column_stale"] if stale else [])
+
+
+@pytest.mark.parametrize(("age", "stale"), [(14, False), (15, True)])
+def test_homepage_edge(age: int, stale: bool) -> None:
+    verdict, _, _, findings = judge(snapshot([column("通知公告", AS_OF)], homepage_newest=days_ago(age)))
+    assert verdict == ("fail" if stale else "pass")
+    assert [f.code for f, _ in findings] == (["homepage_stale"] if stale else [])
+    if stale:
+        assert findings[0][1].message == "首页监测时间点前2周内无信息更新"
+
+
+@pytest.mark.parametrize(("blank", "verdict"), [(4, "pass"), (5, "fail")])
+def test_blank_column_veto_edge(blank: int, verdict: str) -> None:
+    columns = [column(f"栏目{i}", None, position=i, status="blank") for i in range(blank)]
+    result, _, _, findings = judge(snapshot(columns))
+    assert result == verdict
+    assert ("veto_blank_columns" in [f.code for f, _ in findings]) == (verdict == "fail")
+
+
+@pytest.mark.parametrize(("stale", "verdict"), [(4, "pass"), (5, "fail")])
+def test_key_column_veto_edge(stale: int, verdict: str) -> None:
+    columns = [column(f"工作动态{i}", days_ago(30), position=i) for i in range(stale)]
+    assert judge(snapshot(columns))[0] == verdict
+
+
+def test_key_column_veto_counts_only_top_level_notices_from_2019() -> None:
+    columns = [column(f"通知公告{i}", days_ago(400), position=i, depth=2) for i in range(5)]
+    assert judge(snapshot(columns))[0] == "pass"
+    old = dt.date(2018, 6, 1)
+    assert rulebook_for(old) == RULEBOOK_2015 and rulebook_for(AS_OF) == RULEBOOK_2019
+    old_columns = [column(f"通知公告{i}", days_ago(400, old), position=i, depth=2) for i in range(5)]
+    assert judge(snapshot(old_columns, as_of=old, homepage_newest=old))[0] == "fail"
+
+
+@pytest.mark.parametrize(("stale", "verdict"), [(9, "pass"), (10, "fail")])
+def test_stale_column_veto_edge_counts_blank_columns(stale: int, verdict: str) -> None:
+    columns = [column(f"专栏{i}", days_ago(400), position=i) for i in range(stale - 2)]
+    columns += [column(f"空栏{i}", None, position=100 + i, status="blank") for i in range(2)]
+    assert judge(snapshot(columns))[0] == verdict
+
+
+def test_all_undated_column_is_stale_never_blank() -> None:
+    _, _, _, findings = judge(snapshot([column("工作信息", None)]))
+    codes = [f.code for f, _ in findings]
+    assert codes == ["column_stale", "undated_entries"]
+    assert findings[0][1].newest is None
+
+
+def test_bulletin_summary_for_sjj() -> None:
+    names = [
+        "图片新闻",
+        "审计动态",
+        "通知公告",
+        "疫情防控",
+        "复工复产服务",
+        "三大攻坚战",
+        "党史学习教育",
+        "人事信息",
+    ]
+    dates = [
+        days_ago(40),
+        days_ago(20),
+        days_ago(10),
+        days_ago(800),
+        days_ago(700),
+        days_ago(900),
+        days_ago(500),
+        days_ago(30),
+    ]
+    columns = [column(n, d, position=i) for i, (n, d) in enumerate(zip(names, dates, strict=True))]
+    verdict, reason, score, findings = judge(snapshot(columns))
+    from govcheck.evaluator.summary import summarize
+
+    assert verdict == "pass" and reason is None and score < 100
+    assert summarize([(rule.code, draft) for rule, draft in findings]) == (
+        "“图片新闻”、“审计动态”栏目超2周未更新；“疫情防控”、“复工复产服务”、“三大攻坚战”、“党史学习教育”栏目超1年未更新"
+    )
+
+
+def test_unknown_never_carries_a_veto() -> None:
+    columns = [column(f"栏目{i}", None, position=i, status="blank") for i in range(6)]
+    verdict, reason, _, findings = judge(snapshot(columns, homepage_status="blocked"))
+    assert (verdict, reason) == ("unknown", "blocked")
+    assert not any(rule.veto for rule, _ in findings)
+
+
+def test_unreachable_site_fails_with_partial_evidence() -> None:
+    attempts = [{"url": "http://example.gov.cn/", "status": None, "error": "timeout"}] * 3
+    verdict, _, _, findings = judge(
+        snapshot([], homepage_status="unreachable", homepage_attempts=attempts, homepage_newest=None)
+    )
+    assert verdict == "fail"
+    assert [f.code for f, _ in findings] == ["site_unreachable"]
+    assert findings[0][1].evidence["partial"] is True
+
+
+@pytest.mark.parametrize("status", ["too_large", "too_slow"])
+def test_homepage_over_a_limit_is_unknown_never_unreachable(status: str) -> None:
+    attempts = [{"url": "http://example.gov.cn/", "status": None, "error": status}]
+    verdict, reason, _, findings = judge(
+        snapshot([], homepage_status=status, homepage_attempts=attempts, homepage_newest=None)
+    )
+    assert (verdict, reason) == ("unknown", f"homepage_{status}")
+    assert findings == []
+
+
+@pytest.mark.parametrize("status", ["unparseable", "too_large"])
+def test_no_footer_deductions_without_a_readable_homepage(status: str) -> None:
+    footer = {"parsed": True, "party_gov_mark": None, "site_code": None, "icp": None, "police_record": None}
+    _, _, _, findings = judge(snapshot([], homepage_status=status, homepage_newest=None, footer=footer))
+    assert "footer_missing" not in {rule.code for rule, _ in findings}
+    _, _, _, findings = judge(snapshot([column("工作动态", AS_OF)], footer=footer))
+    assert "footer_missing" in {rule.code for rule, _ in findings}

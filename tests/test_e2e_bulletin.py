@@ -18,7 +18,7 @@ from govcheck.recheck import FIXED
 from tests.farm.epochs import ANNEX2_2023Q4, EPOCH_2023Q4, EXPECTED_2023Q4
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
-from tests.test_crawl_e2e import environment, govcheck
+from tests.helpers import environment, govcheck
 
 HOSTS = tuple(ANNEX2_2023Q4)
 JOBS = str(len(HOSTS))

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FarmCrawl
 from tests.farm.sites_depth import DEPTH_TRUTH
 from tests.farm.truth import BLOCKED_HOSTS, DEAD_HOSTS, SITES
+from tests.helpers import FarmCrawl
 
 STATUS_OF_KIND = {
     "list": "ok",
