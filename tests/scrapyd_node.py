@@ -4,7 +4,9 @@ on a free port with basic auth on (as the README requires for any node)."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
+import os
 import socket
 import subprocess
 import time
@@ -53,10 +55,26 @@ def free_port() -> int:
     return port
 
 
+def build_node_venv() -> None:
+    """``make scrapyd-node`` from the package registries, never through the farm (the suite sets the
+    farm as the proxy for crawls; pip must not use it), under a file lock: test modules on several
+    pytest-xdist workers may ask for the node's venv at once, and two builds of one venv break each
+    other."""
+    registries_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    lock_path = REPO / "var" / "scrapyd-node.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = subprocess.run(
+            ["make", "scrapyd-node"], cwd=REPO, env=registries_env, capture_output=True, text=True
+        )
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+
+
 @contextmanager
 def scrapyd_node(home: Path, env: Mapping[str, str], *, max_proc: int = 2) -> Iterator[Node]:
     """Build var/scrapyd-node once (make is a no-op afterwards) and run a node in ``home``."""
-    subprocess.run(["make", "scrapyd-node"], cwd=REPO, check=True, capture_output=True)
+    build_node_venv()
     port = free_port()
     (home / "scrapyd.conf").write_text(
         "[scrapyd]\n"

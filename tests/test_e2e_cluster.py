@@ -33,7 +33,7 @@ from govcheck.fleet.round import Round, redis_from_url
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF
 from tests.helpers import REPO, FarmCrawl, environment, farm_registry
-from tests.scrapyd_node import PASSWORD, Node, free_port
+from tests.scrapyd_node import PASSWORD, Node, build_node_venv, free_port
 
 HOST_LIMIT, BACKEND_LIMIT = 2, 4
 ROUND_TIMEOUT = 900
@@ -151,8 +151,7 @@ def test_a_round_on_two_scrapyd_nodes_as_the_readme_says(
     shared.pop("PYTHONPATH")
     # The node environment is built from the package registries, never through the farm (README
     # machines have no proxy; here the proxy is only for the crawls), so the block's make is a no-op.
-    registries_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    subprocess.run(["make", "scrapyd-node"], cwd=REPO, env=registries_env, check=True, capture_output=True)
+    build_node_venv()
     nodes: list[Node] = []
     try:
         for index, port in enumerate(ports):
