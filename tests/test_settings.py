@@ -71,7 +71,7 @@ def test_a_disallowed_column_is_not_crawled_and_never_the_sites_fault(
     host (no robots.txt) shows the same crawl reads that column. Every column waits for robots.txt at
     once: each is checked (govcheck/robots_middleware.py), and the forbidden one is stored as not read
     (``unparseable``, ``robots_txt``), listed in the crawl's health, and judged nowhere."""
-    _, control = _crawl(farm, tmp_path, faulty.CONTROL)
+    control_env, control = _crawl(farm, tmp_path, faulty.CONTROL)
     env, seen = _crawl(farm, tmp_path, faulty.ROBOTS)
     assert faulty.ROBOTS_DISALLOWED in _read(control)
     assert ("GET", "/robots.txt") in seen
@@ -94,8 +94,14 @@ def test_a_disallowed_column_is_not_crawled_and_never_the_sites_fault(
     assert robots["forbidden"] >= len(forbidden)
     assert {url for url, _, _ in forbidden} <= set(robots["urls"])
 
-    site = by_host(report(env, tmp_path, "--site", faulty.ROBOTS))[faulty.ROBOTS]
-    assert site["findings"] and not [f for f in site["findings"] if faulty.ROBOTS_DISALLOWED in json.dumps(f)]
+    # Judged as the control is (the same pages, the news column read there): nothing about the column.
+    judged = by_host(report(env, tmp_path, "--site", faulty.ROBOTS))[faulty.ROBOTS]
+    control_judged = by_host(report(control_env, tmp_path, "--site", faulty.CONTROL))[faulty.CONTROL]
+    assert (judged["verdict"], judged["reason"]) == (control_judged["verdict"], control_judged["reason"])
+    assert not [f for f in judged["findings"] if faulty.ROBOTS_DISALLOWED in json.dumps(f)]
+    assert sorted(f["code"] for f in judged["findings"]) == sorted(
+        f["code"] for f in control_judged["findings"]
+    )
 
 
 def test_robots_txt_not_obeyed_reads_the_disallowed_column(farm: FarmProcess, tmp_path: Path) -> None:
