@@ -42,6 +42,9 @@ TWISTED_DNS_RESOLVER = "govcheck.resolver.PolicyResolver"
 DOWNLOADER_MIDDLEWARES = {
     "govcheck.destination_middleware.DestinationPolicyMiddleware": 40,
     "govcheck.middlewares.RequestDelayMiddleware": 50,
+    # Replaces Scrapy's robots.txt middleware at its slot: every request waiting for robots.txt is checked.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "govcheck.robots_middleware.EveryWaiterRobotsTxtMiddleware": 100,
     # Sees responses after decompression (590): fixes a wrong charset before any callback reads text.
     "govcheck.middlewares.EncodingMiddleware": 560,
     # Replaces Scrapy's retry middleware at its slot: Retry-After is honoured.

@@ -102,6 +102,8 @@ GOV_SUFFIXES: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
 # into a probe's error, the evaluator judges both as `unknown` (govcheck/evaluator/inspector.py).
 INSPECTOR_NETWORK = "inspector_network"  # the inspector's network or proxy was down, not the site
 ADDRESS_NOT_FOUND = "address_not_found"  # an unregistered host that does not resolve: check the address
+# A page the site's robots.txt forbids: not read (a column stored unparseable with it), never judged.
+ROBOTS_TXT = "robots_txt"
 
 # Why a site is 无法判定, as a bulletin's 结果 cell says it (the JSON keeps the code).
 UNKNOWN_REASON_WORDS = {
@@ -112,6 +114,7 @@ UNKNOWN_REASON_WORDS = {
     "unreachable_during_crawl": "检查期间首页未能打开，监测数据正常",
     INSPECTOR_NETWORK: "检查方网络故障，需重新检查",
     ADDRESS_NOT_FOUND: "网址无法解析，请核对地址",
+    ROBOTS_TXT: "网站robots.txt禁止抓取栏目，未检查",
     "no_recent_crawl": "近期未检查",
 }
 

@@ -35,6 +35,7 @@ from govcheck.extract.columns import XXGK_NAME
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
+from govcheck.vocabulary import ROBOTS_TXT
 
 POSITION_STEP = 1000
 # Columns found off the main navigation come after it in reports, in discovery order.
@@ -355,8 +356,9 @@ class ColumnHandler:
     def failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
         error = self.site.failure_error(failure)
-        yield PageItem(url=request.url, kind="column", status=None, error=error)
-        yield LinkCheckItem(url=request.url, outcome=link_outcome(None, error), error=error, method="GET")
+        if error != ROBOTS_TXT:  # a column robots.txt forbids was not fetched: no page, no link check
+            yield PageItem(url=request.url, kind="column", status=None, error=error)
+            yield LinkCheckItem(url=request.url, outcome=link_outcome(None, error), error=error, method="GET")
         yield ColumnItem(
             url=request.url,
             name=request.meta["column"]["name"],

@@ -30,6 +30,8 @@ from govcheck.extract import (
 )
 from govcheck.items import PageItem
 from govcheck.limits import LINK_CHECK, answered
+from govcheck.robots_middleware import ForbiddenByRobots
+from govcheck.vocabulary import ROBOTS_TXT
 
 # Every status reaches the callback except redirects, which RedirectMiddleware must still follow.
 
@@ -79,9 +81,11 @@ def limit_hit(failure: Failure) -> str | None:
 def classify_failure(failure: Failure) -> str:
     """A network failure as the error name govcheck stores (Twisted's errors, or the Scrapy 2.19
     exceptions its download handlers wrap them in); a policy refusal is ``policy:<kind>``, a limit
-    hit ``too_large`` or ``too_slow``."""
+    hit ``too_large`` or ``too_slow``, a page robots.txt forbids ``robots_txt``."""
     if failure.check(DestinationRefused):
         return failure.value.refusal.error
+    if failure.check(ForbiddenByRobots):
+        return ROBOTS_TXT
     limit = limit_hit(failure)
     if limit is not None:
         return LIMIT_ERRORS[limit]

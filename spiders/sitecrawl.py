@@ -25,6 +25,7 @@ from govcheck.destinations import DestinationPolicy, is_ip_literal, is_loopback_
 from govcheck.items import SiteItem
 from govcheck.names import BadName, is_host_name, netloc_of, split_site
 from govcheck.profile import CrawlProfile, load_profile
+from govcheck.robots_middleware import ForbiddenByRobots
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LIMIT_HITS_KEPT = 50  # limit hits listed (with their URL) in crawls.health; all are counted
+ROBOTS_URLS_KEPT = 50  # pages robots.txt forbids listed in crawls.health; all are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,14 @@ class SiteStats:
         if len(hits) < LIMIT_HITS_KEPT:
             self.set_value("govcheck/limits/hits", [*hits, {"limit": limit, "url": url, **detail}])
         logger.warning("Limit %s reached at %s %s", limit, url, detail or "")
+
+    def robots_forbidden(self, url: str) -> None:
+        """One page the site's robots.txt forbids, not read: counted, the first ROBOTS_URLS_KEPT listed
+        (crawls.health["robots"]) so that a reader sees the inspector chose not to read them."""
+        self.inc_value("govcheck/robots/forbidden")
+        urls = self.get_value("govcheck/robots/forbidden_urls", [])
+        if len(urls) < ROBOTS_URLS_KEPT:
+            self.set_value("govcheck/robots/forbidden_urls", [*urls, url])
 
 
 class SiteBudget:
@@ -275,7 +285,10 @@ class SiteCrawl:
         return self.budget.requests_made
 
     def failure_error(self, failure: Failure) -> str:
-        """The stored error of a failed download; a limit it ran into is recorded as a limit hit."""
+        """The stored error of a failed download; a limit it ran into is recorded as a limit hit, a page
+        robots.txt forbids as such."""
+        if failure.check(ForbiddenByRobots):
+            self.stats.robots_forbidden(failure.request.url)
         limit = limit_hit(failure)
         if limit is not None:
             detail = str(failure.value)[:300]

@@ -39,6 +39,8 @@ ROWS_PER_STATEMENT = 400
 # Stats keys of the spider's limit hits (spiders/sitecrawl.py): counts per limit, and the first hits.
 LIMITS_PREFIX = "govcheck/limits/"
 LIMIT_HITS_KEY = "govcheck/limits/hits"
+ROBOTS_FORBIDDEN_KEY = "govcheck/robots/forbidden"
+ROBOTS_URLS_KEY = "govcheck/robots/forbidden_urls"
 
 
 def _upsert(
@@ -158,7 +160,12 @@ class CrawlWriter:
             crawl.status = final
             crawl.finished_at = utc_now()
             crawl.stats = stats
-            health = {**(crawl.health or {}), **self._health(session), "limits": limits_health(stats)}
+            health = {
+                **(crawl.health or {}),
+                **self._health(session),
+                "limits": limits_health(stats),
+                "robots": robots_health(stats),
+            }
             if monitors is not None:
                 health["monitors"] = monitors.run(CrawlFacts.from_health(crawl.homepage_status, health))
             crawl.health = health
@@ -396,6 +403,11 @@ def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
         "skipped": stats.get("govcheck/budget/skipped", 0),
         "exhausted": stats.get("govcheck/budget/exhausted"),
     }
+
+
+def robots_health(stats: dict[str, Any]) -> dict[str, Any]:
+    """The pages the site's robots.txt forbids, which the crawl did not read: how many, the first URLs."""
+    return {"forbidden": stats.get(ROBOTS_FORBIDDEN_KEY, 0), "urls": stats.get(ROBOTS_URLS_KEY, [])}
 
 
 def write_probes(engine: Engine, probes: Sequence[ProbeItem]) -> int:

@@ -25,6 +25,7 @@ from govcheck.evaluator.inspector import inspector_fault
 from govcheck.evaluator.rules import RULES, Draft, Rule, SiteSnapshot, rulebook_for
 from govcheck.evaluator.snapshots import Judged, SnapshotReader
 from govcheck.evaluator.summary import summarize
+from govcheck.vocabulary import ROBOTS_TXT
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -77,7 +78,8 @@ def unknown_reason(snapshot: SiteSnapshot) -> str | None:
         and not any(c.status in {"ok", "blank"} for c in snapshot.columns)
         and snapshot.homepage_newest is None
     ):
-        return "unparseable"
+        # Nothing read because robots.txt forbade it is the site's wish, not a page we failed to parse.
+        return ROBOTS_TXT if any(c.reason == ROBOTS_TXT for c in snapshot.columns) else "unparseable"
     return None
 
 
