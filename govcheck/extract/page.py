@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-
 from itertools import chain
 
 from govcheck.dates import find_date_text
