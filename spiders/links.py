@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,19 @@ UNFINGERPRINTED = ("hard", "catchall")
 PAGE_KINDS = ("homepage", "column", "list_page", "detail")
 CHECK_COST = 2  # a HEAD and the GET that may settle it
 FINGERPRINT_COST = 2  # a host's not-found answer and its root
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedCheck:
+    """A 2xx that waits for its host's not-found answer: a HEAD's status, or what a GET's page said
+    (its not-found fingerprint, unless it is the host's root, and whether its text says 页面不存在), so
+    the GET is never made twice."""
+
+    target: str
+    status: int
+    method: str
+    fingerprint: str | None = None
+    says_not_found: bool = False
 
 
 class LinkChecker:
@@ -146,15 +160,6 @@ class LinkChecker:
         if error is None and 200 <= response.status < 300 and self.options.soft404_check:
             host = urlsplit(response.url).hostname or ""
             state = site.not_found.get(host)
-            if state is None or state == "pending":
-                # The host's not-found answer decides how this 200 is read: learn it first.
-                site.parked.setdefault(host, []).append((target, response.status))
-                if state is None:
-                    yield from self._fingerprint_requests(host, response.url)
-                return
-            if response.request.method == "HEAD" and state not in UNFINGERPRINTED:
-                yield self._follow_up(target)  # a soft-404 host: only the body tells
-                return
             if response.request.method == "GET" and waf_error(response):
                 yield LinkCheckItem(
                     url=target,
@@ -163,6 +168,15 @@ class LinkChecker:
                     error="waf_challenge",
                     method="GET",
                 )
+                return
+            if state is None or state == "pending":
+                # The host's not-found answer decides how this 200 is read: learn it first.
+                site.parked.setdefault(host, []).append(self._parked(target, response))
+                if state is None:
+                    yield from self._fingerprint_requests(host, response.url)
+                return
+            if response.request.method == "HEAD" and state not in UNFINGERPRINTED:
+                yield self._follow_up(target)  # a soft-404 host: only the body tells
                 return
             if response.request.method == "GET" and self.is_soft_404(response):
                 site.stats.inc_value("govcheck/links/soft_404")
@@ -176,6 +190,19 @@ class LinkChecker:
             status=None if error else response.status,
             error=error,
             method=response.request.method,
+        )
+
+    @staticmethod
+    def _parked(target: str, response: Response) -> ParkedCheck:
+        if response.request.method == "HEAD" or not isinstance(response, TextResponse):
+            return ParkedCheck(target, response.status, response.request.method)
+        root = urlsplit(response.url).path in ("", "/")
+        return ParkedCheck(
+            target,
+            response.status,
+            "GET",
+            fingerprint=None if root else not_found_fingerprint(response.text, response.url),
+            says_not_found=is_soft_404(response.text, response.url),
         )
 
     def is_soft_404(self, response: Response) -> bool:
@@ -238,11 +265,23 @@ class LinkChecker:
         site.stats.inc_value(
             f"govcheck/links/not_found_fingerprint/{state if state in ('hard', 'catchall') else 'soft'}"
         )
-        for target, status in site.parked.pop(host, []):
-            if state in UNFINGERPRINTED:
-                yield LinkCheckItem(url=target, outcome="ok", status=status, method="HEAD")
+        for parked in site.parked.pop(host, []):
+            if parked.method == "GET":
+                yield self._judged(parked, state)
+            elif state in UNFINGERPRINTED:
+                yield LinkCheckItem(url=parked.target, outcome="ok", status=parked.status, method="HEAD")
             else:
-                yield self._follow_up(target)
+                yield self._follow_up(parked.target)
+
+    def _judged(self, parked: ParkedCheck, state: str) -> LinkCheckItem:
+        """A parked GET's page read against its host's not-found answer, as :meth:`is_soft_404` reads it."""
+        fingerprinted = state not in UNFINGERPRINTED and parked.fingerprint is not None
+        if parked.says_not_found or (fingerprinted and parked.fingerprint == state):
+            self.site.stats.inc_value("govcheck/links/soft_404")
+            return LinkCheckItem(
+                url=parked.target, outcome="broken", status=parked.status, error="soft_404", method="GET"
+            )
+        return LinkCheckItem(url=parked.target, outcome="ok", status=parked.status, method="GET")
 
     def _follow_up(self, target: str) -> Request:
         """The GET that settles a HEAD's answer (only a GET may condemn a link or call a soft-404

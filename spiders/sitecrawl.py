@@ -27,6 +27,7 @@ from govcheck.names import BadName, is_host_name, netloc_of, split_site
 from govcheck.profile import CrawlProfile, load_profile
 
 if TYPE_CHECKING:
+    from govcheck.spiders.links import ParkedCheck
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
@@ -292,7 +293,7 @@ class SiteCrawl:
         # the homepage: cannot tell) or the fingerprint text of its not-found answer.
         self.not_found: dict[str, str] = {}
         self.not_found_answers: dict[str, dict[str, tuple[int, str]]] = {}
-        self.parked: dict[str, list[tuple[str, int]]] = {}
+        self.parked: dict[str, list[ParkedCheck]] = {}  # 2xx checks awaiting their host's fingerprint
         self.reference = ReferenceCheck(options.reference_urls)
         self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
         self.closed = False
