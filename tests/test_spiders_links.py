@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from govcheck.spiders.handlers import SiteHandlers
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response
 
 from govcheck.extract import page_links
+from govcheck.items import LinkCheckItem
 from govcheck.monitors import crawl_coverage
 from tests.farm.process import FarmProcess
 from tests.farm.sites_links import (
@@ -27,7 +31,7 @@ from tests.farm.sites_links import (
     budget_homepage_links,
 )
 from tests.farm.truth import AS_OF
-from tests.helpers import by_host, environment, report, scrapy_crawl
+from tests.helpers import by_host, environment, portal_spider, report, scrapy_crawl
 
 # Everything at once: responses come back in whatever order the machine makes.
 UNORDERED = (
@@ -154,3 +158,81 @@ def test_page_links_read_hanweb_records() -> None:
         ("http://x.gov.cn/art/1.html", "a"),
     ]
     assert page_links(proxy, "http://x.gov.cn/module/dataproxy.jsp") == [("http://x.gov.cn/art/2.html", "a")]
+
+
+# -- the checking order and the reserved budget, on in-memory responses ---------------------------------
+
+HOME = "http://www.example.gov.cn/"
+
+
+def _handlers(**settings: Any) -> SiteHandlers:
+    spider = portal_spider(**settings)
+    (site,) = spider.sites.values()
+    return spider.handlers[site.key]
+
+
+def _links(*paths: str) -> list[tuple[str, str]]:
+    return [(HOME.rstrip("/") + path, "a") for path in paths]
+
+
+def test_checks_wait_and_go_in_order_as_far_as_the_budget_reaches() -> None:
+    crawl = _handlers(GOVCHECK_SITE_PAGE_BUDGET=12, GOVCHECK_SOFT404_CHECK=False)
+    site = crawl.site
+    site.budget.charge()  # the homepage
+    # Found in any order: a column page's links, then the homepage's, one target on both.
+    found = list(
+        crawl.links.check(HOME + "zwgk/", _links("/c/9.html", "/c/1.html", "/h/2.html"), page_kind="column")
+    )
+    found += list(crawl.links.check(HOME, _links("/h/2.html", "/h/1.html"), page_kind="homepage"))
+    assert not [r for r in found if isinstance(r, Request)]  # nothing goes out while pages are read
+    heads = list(crawl.links.release())
+    # 11 requests left, 2 reserved per check: the homepage's two, then the column page's first three.
+    assert [r.url for r in heads] == [
+        HOME + "h/1.html",
+        HOME + "h/2.html",
+        HOME + "c/1.html",
+        HOME + "c/9.html",
+    ]
+    assert {r.method for r in heads} == {"HEAD"} and site.budget.reserved == 4
+    assert site.stats.get_value("govcheck/links/checked") == 4 and not site.link_queue
+
+
+def test_the_checks_left_over_are_skipped_and_counted() -> None:
+    crawl = _handlers(GOVCHECK_SITE_PAGE_BUDGET=6, GOVCHECK_SOFT404_CHECK=False)
+    site = crawl.site
+    site.budget.charge()
+    list(crawl.links.check(HOME, _links(*(f"/h/{i}.html" for i in range(6))), page_kind="homepage"))
+    first = list(crawl.links.release())
+    assert [r.url for r in first] == [HOME + "h/0.html", HOME + "h/1.html"]
+    # Both HEADs answered 200: the GETs reserved for them come back for the next wave (3 left).
+    for request in first:
+        list(crawl.links.checked(Response(request.url, status=200, request=request)))
+    (second,) = crawl.links.release()
+    assert second.url == HOME + "h/2.html"
+    (get,) = crawl.links.checked(Response(second.url, status=404, request=second))
+    assert get.method == "GET"  # the reserved GET settles the 404
+    (check,) = crawl.links.checked(Response(get.url, status=404, request=get))
+    assert (check.outcome, check.method) == ("broken", "GET")
+    assert list(crawl.links.release()) == []  # one request left: not a whole check
+    assert site.stats.get_value("govcheck/links/checked") == 3
+    assert site.stats.get_value("govcheck/links/skipped") == 3
+    assert site.requests_made == 5 and site.stats.get_value("govcheck/budget/exhausted") == "pages"
+
+
+def test_a_parked_get_is_judged_from_its_page_without_a_second_get() -> None:
+    crawl = _handlers()
+    target = "http://other.gov.cn/a/1.html"
+    soft = "<html><head><title>other</title></head><body><p>出错啦，请返回首页</p></body></html>"
+    root = "<html><head><title>other</title></head><body><p>欢迎访问</p><a href='/a/'>a</a></body></html>"
+    get = Request(target, method="GET", meta={"link_target": target})
+    page = HtmlResponse(target, body=soft.encode(), encoding="utf-8", request=get)
+    fingerprints = list(crawl.links.checked(page))
+    assert {r.meta["nf_kind"] for r in fingerprints} == {"missing", "root"}
+    out: list[Any] = []
+    for request in fingerprints:
+        body = soft if request.meta["nf_kind"] == "missing" else root
+        answer = HtmlResponse(request.url, body=body.encode(), encoding="utf-8", request=request)
+        out += crawl.links.fingerprinted(answer)
+    (check,) = out
+    assert isinstance(check, LinkCheckItem)
+    assert (check.outcome, check.error, check.method) == ("broken", "soft_404", "GET")
