@@ -119,7 +119,7 @@ def crawl_coverage(health: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if checked < total:
         notes.append(f"链接检查未完成：已检查{checked}个/共{total}个")
     if pages:
-        notes.append(f"页面抓取未完成：跳过{pages}个栏目页面")
+        notes.append(f"页面抓取未完成：跳过{pages}个栏目、列表或详情页面")
     return {
         "links_checked": checked,
         "links_total": total,
