@@ -13,8 +13,8 @@ spider priority, so ``scrapy crawl … -s KEY=VALUE`` (cmdline priority) still w
   own handler runs and no request pays for a Redis round trip.
 
 robots.txt binds the pages a crawl reads (columns, list and detail pages). The homepage attempts, link
-checks, soft-404 fingerprints and reference-host requests are availability checks, not crawling: they
-carry ``dont_obey_robotstxt`` in their meta (spiders/homepage.py, spiders/links.py).
+checks, soft-404 fingerprints and reference-host requests are availability checks, not crawling: their
+requests carry :data:`AVAILABILITY_CHECK` in their meta (spiders/homepage.py, spiders/links.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from govcheck import config
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
+
+# Request meta of an availability check (is it there? does it answer?): robots.txt does not bind it.
+AVAILABILITY_CHECK: Mapping[str, Any] = MappingProxyType({"dont_obey_robotstxt": True})
 
 CLUSTER_HANDLER = "govcheck.fleet.politeness.ClusterPoliteHTTPDownloadHandler"
 

@@ -46,6 +46,7 @@ from govcheck.extract.columns import CONSULTATION_NAME
 from govcheck.extract.footer import footer_facts
 from govcheck.extract.types import ColumnLink
 from govcheck.items import ColumnItem, SiteItem
+from govcheck.politeness import AVAILABILITY_CHECK
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class HomepageHandler:
             meta={
                 "handle_httpstatus_list": NON_REDIRECT_STATUSES,
                 "dont_retry": True,
-                "dont_obey_robotstxt": True,
+                **AVAILABILITY_CHECK,
                 "govcheck_delay": delay,
                 "attempt": attempt,
                 "scheme": scheme,
@@ -149,7 +150,7 @@ class HomepageHandler:
                 Route.REFERENCE,
                 dont_filter=True,
                 # Not followed: a redirect is an answer too.
-                meta={"dont_retry": True, "dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+                meta={"dont_retry": True, **AVAILABILITY_CHECK, "handle_httpstatus_all": True},
             )
 
     def reference_answered(self, response: Response) -> Iterator[Any]:

@@ -32,6 +32,7 @@ from govcheck.extract import (
 )
 from govcheck.items import LinkCheckItem, LinkItem
 from govcheck.limits import LINK_CHECK
+from govcheck.politeness import AVAILABILITY_CHECK
 
 # Not-found states under which a HEAD's 2xx stands: real 404s, or a catch-all host.
 UNFINGERPRINTED = ("hard", "catchall")
@@ -141,7 +142,7 @@ class LinkChecker:
             dont_filter=True,
             meta={
                 "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                "dont_obey_robotstxt": True,
+                **AVAILABILITY_CHECK,
                 "link_target": url,
                 LINK_CHECK: True,
             },
@@ -230,7 +231,7 @@ class LinkChecker:
                 dont_filter=True,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "dont_obey_robotstxt": True,
+                    **AVAILABILITY_CHECK,
                     "dont_retry": True,
                     "nf_host": host,
                     "nf_kind": kind,
