@@ -7,16 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from govcheck.spiders.links import LinkChecker
-from govcheck.spiders.outcomes import (
-    BROKEN_STATUSES,
-    NON_REDIRECT_STATUSES,
-    link_outcome,
-    page_item,
-    proxy_error,
-)
-from govcheck.spiders.routing import Route, Router
-from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -35,6 +25,16 @@ from govcheck.extract.columns import XXGK_NAME
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
+from govcheck.spiders.links import LinkChecker
+from govcheck.spiders.outcomes import (
+    BROKEN_STATUSES,
+    NON_REDIRECT_STATUSES,
+    link_outcome,
+    page_item,
+    proxy_error,
+)
+from govcheck.spiders.routing import Route, Router
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from govcheck.vocabulary import ROBOTS_TXT
 
 POSITION_STEP = 1000

@@ -9,14 +9,15 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
 from govcheck.spiders.columns import ColumnHandler
 from govcheck.spiders.homepage import HomepageHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
-from scrapy import Request
-from scrapy.http import Response
-from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 

@@ -9,23 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from govcheck.spiders.columns import (
-    LINKOUT_POSITION,
-    PROFILE_POSITION,
-    SITEMAP_POSITION,
-    XXGK_POSITION,
-    ColumnHandler,
-)
-from govcheck.spiders.links import LinkChecker
-from govcheck.spiders.outcomes import (
-    BLOCKED_STATUSES,
-    NON_REDIRECT_STATUSES,
-    page_item,
-    proxy_error,
-    waf_error,
-)
-from govcheck.spiders.routing import Route, Router
-from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -47,6 +30,23 @@ from govcheck.extract.footer import footer_facts
 from govcheck.extract.types import ColumnLink
 from govcheck.items import ColumnItem, SiteItem
 from govcheck.politeness import AVAILABILITY_CHECK
+from govcheck.spiders.columns import (
+    LINKOUT_POSITION,
+    PROFILE_POSITION,
+    SITEMAP_POSITION,
+    XXGK_POSITION,
+    ColumnHandler,
+)
+from govcheck.spiders.links import LinkChecker
+from govcheck.spiders.outcomes import (
+    BLOCKED_STATUSES,
+    NON_REDIRECT_STATUSES,
+    page_item,
+    proxy_error,
+    waf_error,
+)
+from govcheck.spiders.routing import Route, Router
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 
 logger = logging.getLogger(__name__)
 

@@ -8,14 +8,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from govcheck.spiders.outcomes import (
-    NON_REDIRECT_STATUSES,
-    link_outcome,
-    proxy_error,
-    waf_error,
-)
-from govcheck.spiders.routing import Route, Router
-from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -27,6 +19,14 @@ from govcheck.extract import (
 from govcheck.items import LinkCheckItem, LinkItem
 from govcheck.limits import LINK_CHECK
 from govcheck.politeness import AVAILABILITY_CHECK
+from govcheck.spiders.outcomes import (
+    NON_REDIRECT_STATUSES,
+    link_outcome,
+    proxy_error,
+    waf_error,
+)
+from govcheck.spiders.routing import Route, Router
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 
 # Not-found states under which a HEAD's 2xx stands: real 404s, a catch-all host, or no budget to learn.
 UNFINGERPRINTED = ("hard", "catchall", "unchecked")

@@ -24,9 +24,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from govcheck.spiders.handlers import SiteHandlers
-from govcheck.spiders.routing import Router
-from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 from scrapy import Request, Spider, signals
 from twisted.python.failure import Failure
 
@@ -34,6 +31,9 @@ from govcheck import config
 from govcheck import signals as govcheck_signals
 from govcheck.fleet.worker import FleetWorker
 from govcheck.politeness import apply_politeness
+from govcheck.spiders.handlers import SiteHandlers
+from govcheck.spiders.routing import Router
+from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 
 if TYPE_CHECKING:
     from typing import Self

@@ -20,14 +20,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from govcheck.spiders.connectivity import ReferenceCheck
-from govcheck.spiders.outcomes import (
-    BLOCKED_STATUSES,
-    NON_REDIRECT_STATUSES,
-    classify_failure,
-    limit_hit,
-    proxy_error,
-)
 from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -38,6 +30,14 @@ from govcheck.destinations import is_ip_literal
 from govcheck.items import ProbeItem
 from govcheck.names import BadName, is_host_name, split_site
 from govcheck.politeness import apply_politeness
+from govcheck.spiders.connectivity import ReferenceCheck
+from govcheck.spiders.outcomes import (
+    BLOCKED_STATUSES,
+    NON_REDIRECT_STATUSES,
+    classify_failure,
+    limit_hit,
+    proxy_error,
+)
 from govcheck.vocabulary import INSPECTOR_NETWORK
 
 if TYPE_CHECKING:

@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from govcheck.spiders.connectivity import ReferenceCheck
-from govcheck.spiders.outcomes import classify_failure, limit_hit
-
 from govcheck import config
 from govcheck.context import CrawlContext
 from govcheck.dates import SHANGHAI, DateNormalizer
@@ -26,6 +23,8 @@ from govcheck.items import SiteItem
 from govcheck.names import BadName, is_host_name, netloc_of, split_site
 from govcheck.profile import CrawlProfile, load_profile
 from govcheck.robots_middleware import ForbiddenByRobots
+from govcheck.spiders.connectivity import ReferenceCheck
+from govcheck.spiders.outcomes import classify_failure, limit_hit
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

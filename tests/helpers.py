@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from govcheck.spiders.portal import PortalSpider
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
@@ -32,6 +31,7 @@ from govcheck.evaluator.rules import ColumnState, ProbeStats, SiteSnapshot, rule
 from govcheck.extract.footer import footer_facts
 from govcheck.fleet.round import Round, task_for_site
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.spiders.portal import PortalSpider
 from tests.farm.truth import AS_OF
 
 if TYPE_CHECKING:

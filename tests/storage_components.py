@@ -10,11 +10,11 @@ import time
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
-from govcheck.pipelines.storage import SiteStore, StoragePipeline
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from govcheck.items import CrawlItem
+from govcheck.pipelines.storage import SiteStore, StoragePipeline
 
 if TYPE_CHECKING:
     from typing import Self

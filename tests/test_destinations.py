@@ -5,8 +5,6 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from govcheck.spiders.outcomes import link_outcome
-from govcheck.spiders.sitecrawl import SiteAddress
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
@@ -18,6 +16,8 @@ from govcheck.evaluator.rules import RULES_BY_CODE, BrokenLink
 from govcheck.evaluator.summary import summarize
 from govcheck.extract.dom import join_url
 from govcheck.resolver import proxy_hosts
+from govcheck.spiders.outcomes import link_outcome
+from govcheck.spiders.sitecrawl import SiteAddress
 from tests.helpers import snapshot
 
 DEFAULT = DestinationPolicy(parse_ports("80,443,8080,8443"))
@@ -241,10 +241,10 @@ def test_registry_keeps_a_homepage_port() -> None:
 
 
 def test_a_refused_probe_is_no_evidence_about_the_site() -> None:
-    from govcheck.spiders.probe import ProbeSpider
     from twisted.python.failure import Failure
 
     from govcheck.destinations import Refusal
+    from govcheck.spiders.probe import ProbeSpider
 
     crawler = get_crawler(ProbeSpider)
     spider = ProbeSpider.from_crawler(crawler, sites="oa.lan")

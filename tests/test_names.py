@@ -5,13 +5,13 @@ probe spider's list, so the three always agree on a site's host."""
 from __future__ import annotations
 
 import pytest
-from govcheck.spiders.probe import read_targets
-from govcheck.spiders.sitecrawl import SiteAddress
 
 from govcheck.config import ConfigError
 from govcheck.destinations import DestinationPolicy, parse_networks, parse_ports
 from govcheck.names import BadName, SiteURL, check_host, check_round, is_host_name, netloc_of, split_site
 from govcheck.registry import normalize_homepage
+from govcheck.spiders.probe import read_targets
+from govcheck.spiders.sitecrawl import SiteAddress
 
 POLICY = DestinationPolicy(parse_ports("80,443,8080,8443"), parse_networks(""))
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from govcheck.pipelines.dates import DateNormalizationPipeline
 from scrapy.utils.test import get_crawler
 
 from govcheck import signals as govcheck_signals
 from govcheck.context import CrawlContext
 from govcheck.dates import SHANGHAI
 from govcheck.items import EntryItem
+from govcheck.pipelines.dates import DateNormalizationPipeline
 
 
 def context(host: str, day: dt.date) -> CrawlContext:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from govcheck.spiders.portal import PortalSpider
-from govcheck.spiders.probe import ProbeSpider
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.spiders import Spider
@@ -15,6 +13,8 @@ from scrapy.spiders import Spider
 from govcheck import config
 from govcheck.fleet.politeness import limiter_from_settings
 from govcheck.politeness import CLUSTER_HANDLER, PROFILES, cluster_politeness_on
+from govcheck.spiders.portal import PortalSpider
+from govcheck.spiders.probe import ProbeSpider
 
 REDIS = "redis://127.0.0.1:1/0"  # never connected to: only settings are read
 KEYS = (

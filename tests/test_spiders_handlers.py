@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from govcheck.spiders.handlers import SiteHandlers
-from govcheck.spiders.portal import PortalSpider
-from govcheck.spiders.routing import ROUTE, Route
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.request import request_from_dict
@@ -23,6 +20,9 @@ from twisted.python.failure import Failure
 
 from govcheck import settings as project_settings
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem, SiteItem
+from govcheck.spiders.handlers import SiteHandlers
+from govcheck.spiders.portal import PortalSpider
+from govcheck.spiders.routing import ROUTE, Route
 
 SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
 SITE = "www.example.gov.cn"

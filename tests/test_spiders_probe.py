@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from govcheck.spiders.probe import read_targets
 
 from govcheck.config import ConfigError
+from govcheck.spiders.probe import read_targets
 from tests.farm.process import FarmProcess
 from tests.helpers import environment, run
 

@@ -12,6 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, TextResponse
+
+from govcheck.config import ConfigError
+from govcheck.context import CrawlContext
+from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
+from govcheck.extract.types import ListingEntry, ListingPage
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
+from govcheck.profile import load_profile
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.outcomes import link_outcome
 from govcheck.spiders.sitecrawl import (
@@ -22,15 +31,6 @@ from govcheck.spiders.sitecrawl import (
     SiteStats,
     SiteTarget,
 )
-from scrapy import Request
-from scrapy.http import HtmlResponse, Response, TextResponse
-
-from govcheck.config import ConfigError
-from govcheck.context import CrawlContext
-from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
-from govcheck.extract.types import ListingEntry, ListingPage
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
-from govcheck.profile import load_profile
 from tests.helpers import portal_spider, project_crawler
 
 
