@@ -41,11 +41,12 @@ test: $(STAMP)
 imports: $(STAMP)
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 
-# Benchmarks, not tests (no timed assertion anywhere; 5–10 minutes on two cores): the encoding detector on
-# the corpus pages, then `govcheck evaluate` at 100k / 300k / 1M entries on PostgreSQL (the embedded one
+# Benchmarks, not tests (no timed assertion anywhere; 5–10 minutes on two cores): the encoding detector and
+# the listing extractor on the corpus pages, then `govcheck evaluate` at 100k / 300k / 1M entries on PostgreSQL (the embedded one
 # the tests use, or GOVCHECK_TEST_POSTGRES_URL) and SQLite. Figures and machine: bench/README.md.
 bench: $(STAMP)
 	$(PY) bench/encoding.py
+	$(PY) bench/listing.py
 	$(PY) bench/evaluate.py
 
 # Debian's chromium and CJK fonts, for the test that renders the html report into var/artifacts/report.png
