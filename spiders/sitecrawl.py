@@ -25,6 +25,7 @@ from govcheck.profile import CrawlProfile, load_profile
 from govcheck.robots_middleware import ForbiddenByRobots
 from govcheck.spiders.connectivity import ReferenceCheck
 from govcheck.spiders.outcomes import classify_failure, limit_hit
+from govcheck.statkeys import LIMIT_HITS_KEY, LIMITS_PREFIX, ROBOTS_FORBIDDEN_KEY, ROBOTS_URLS_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -145,19 +146,19 @@ class SiteStats:
     def limit_hit(self, limit: str, url: str, **detail: Any) -> None:
         """One limit reached: counted per limit, and the first LIMIT_HITS_KEPT listed with their URL
         (crawls.health["limits"])."""
-        self.inc_value(f"govcheck/limits/{limit}")
-        hits = self.get_value("govcheck/limits/hits", [])
+        self.inc_value(f"{LIMITS_PREFIX}{limit}")
+        hits = self.get_value(LIMIT_HITS_KEY, [])
         if len(hits) < LIMIT_HITS_KEPT:
-            self.set_value("govcheck/limits/hits", [*hits, {"limit": limit, "url": url, **detail}])
+            self.set_value(LIMIT_HITS_KEY, [*hits, {"limit": limit, "url": url, **detail}])
         logger.warning("Limit %s reached at %s %s", limit, url, detail or "")
 
     def robots_forbidden(self, url: str) -> None:
         """One page the site's robots.txt forbids, not read: counted, the first ROBOTS_URLS_KEPT listed
         (crawls.health["robots"]) so that a reader sees the inspector chose not to read them."""
-        self.inc_value("govcheck/robots/forbidden")
-        urls = self.get_value("govcheck/robots/forbidden_urls", [])
+        self.inc_value(ROBOTS_FORBIDDEN_KEY)
+        urls = self.get_value(ROBOTS_URLS_KEY, [])
         if len(urls) < ROBOTS_URLS_KEPT:
-            self.set_value("govcheck/robots/forbidden_urls", [*urls, url])
+            self.set_value(ROBOTS_URLS_KEY, [*urls, url])
 
 
 class SiteBudget:

@@ -33,14 +33,10 @@ from govcheck.items import (
     SiteItem,
 )
 from govcheck.monitors import CrawlFacts, MonitorSuite
+from govcheck.statkeys import LIMIT_HITS_KEY, LIMITS_PREFIX, ROBOTS_FORBIDDEN_KEY, ROBOTS_URLS_KEY
 
 logger = logging.getLogger(__name__)
 ROWS_PER_STATEMENT = 400
-# Stats keys of the spider's limit hits (spiders/sitecrawl.py): counts per limit, and the first hits.
-LIMITS_PREFIX = "govcheck/limits/"
-LIMIT_HITS_KEY = "govcheck/limits/hits"
-ROBOTS_FORBIDDEN_KEY = "govcheck/robots/forbidden"
-ROBOTS_URLS_KEY = "govcheck/robots/forbidden_urls"
 
 
 def _upsert(

@@ -1,0 +1,9 @@
+"""Crawl stats keys written by the spider (spiders/sitecrawl.py) and read back by the writer
+(govcheck/db/writer.py), spelled once in a module both layers may import."""
+
+from __future__ import annotations
+
+LIMITS_PREFIX = "govcheck/limits/"  # + the limit's name: how often a site ran into it
+LIMIT_HITS_KEY = "govcheck/limits/hits"  # the first hits, each {"limit", "url", ...detail}
+ROBOTS_FORBIDDEN_KEY = "govcheck/robots/forbidden"  # requests robots.txt forbade
+ROBOTS_URLS_KEY = "govcheck/robots/forbidden_urls"  # the first of those URLs
