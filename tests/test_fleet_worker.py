@@ -13,8 +13,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,7 +30,7 @@ from govcheck.context import CrawlContext
 from govcheck.fleet.round import Round, SiteTask, open_round, task_for_site
 from govcheck.fleet.worker import FLEET_POLL, FleetWorker, is_hop, worker_of
 from govcheck.items import PageItem
-from tests.helpers import redis_server_binary
+from tests.helpers import OwnRedis
 
 SITE = "jyj.zgsuixian.gov.cn"
 OTHER = "sfj.suizhou.gov.cn"
@@ -394,43 +392,6 @@ def test_the_fleet_loop_takes_sites_closes_them_and_stops_once_the_queue_stays_e
 
 
 # -- Redis going away ---------------------------------------------------------------------------------
-
-
-class OwnRedis:
-    """A Redis of this test's own that can be stopped and started again with its data (append-only)."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline and self.process.poll() is None, (
-                    "redis-server did not start"
-                )
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=20)
-        self.process = None
 
 
 @pytest.fixture

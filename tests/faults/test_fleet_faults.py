@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,52 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from govcheck.fleet.round import Round, redis_from_url
 from tests.farm.process import FarmProcess
 from tests.faults.crawl_figures import FAST, farm_requests, stored_rows
 from tests.faults.measure import Measured, run_measured
 from tests.faults.record import FaultReport
-from tests.helpers import environment, queue, redis_server_binary
+from tests.helpers import OwnRedis, environment, queue
 
 BIG = "sfj.suizhou.gov.cn"
 SMALL = ("jyj.zgsuixian.gov.cn", "mzj.zgsuixian.gov.cn", "hbj.zgsuixian.gov.cn")
 OUTAGE = 6.0  # seconds Redis stays away
-
-
-class OwnRedis:
-    """A redis-server of this test's own, persistent (append-only, fsync always) so that a restart
-    brings the round back as it was."""
-
-    def __init__(self, workdir: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.workdir = workdir
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline and self.process.poll() is None, "redis did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=20)
-        self.process = None
 
 
 @pytest.fixture
