@@ -403,7 +403,9 @@ def test_consult_reply_timeliness_two_months(replied: int | None, found: bool) -
 
 def test_survey_inactive_names_the_last_one_held() -> None:
     for name, newest, found in (("调查征集", days_ago(366), True), ("在线访谈", days_ago(365), False)):
-        verdict, _, score, findings = judge(snapshot([column(name, newest, url="http://example.gov.cn/dczj/")]))
+        verdict, _, score, findings = judge(
+            snapshot([column(name, newest, url="http://example.gov.cn/dczj/")])
+        )
         drafts = [d for r, d in findings if r.code == "survey_inactive"]
         assert bool(drafts) is found
         assert "column_stale" not in codes(findings)  # judged by survey_inactive, not by staleness
@@ -419,7 +421,11 @@ def test_letter_lists_are_dated_lists_and_an_explained_empty_one_is_neither_stal
         "“网络问政”栏目超1年未更新"
     ]
     explained = column("局长信箱", None, url=LETTERS_URL)
-    explained.entry_count, explained.undated_count, explained.reason = 0, 0, "explained:根据来信人意愿不予公开"
+    explained.entry_count, explained.undated_count, explained.reason = (
+        0,
+        0,
+        "explained:根据来信人意愿不予公开",
+    )
     assert codes(judge(snapshot([explained]))[3]) == []
     blank = column("局长信箱", None, status="blank", url=LETTERS_URL)
     assert codes(judge(snapshot([blank]))[3]) == ["column_blank"]
