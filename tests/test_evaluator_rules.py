@@ -399,6 +399,7 @@ def test_consult_reply_timeliness_two_months(replied: int | None, found: bool) -
     if found:
         assert drafts[0].message == "“市长信箱”栏目监测时间点前2个月内未更新留言答复"
         assert drafts[0].points == 3.0
+        assert summarize([(r.code, d) for r, d in judge(snapshot(letters))[3]]) == drafts[0].message
 
 
 def test_survey_inactive_names_the_last_one_held() -> None:

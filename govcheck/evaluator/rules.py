@@ -727,7 +727,7 @@ class ConsultReplyTimeliness(Rule):
     cap = 3.0
     applies_when_unknown = True
     message = Template("{names}栏目监测时间点前{period}内未更新留言答复")
-    summary = Columns(Place.SENTENCES)
+    summary = Columns(Place.SENTENCES, by_period=True)
     subject = COLUMN_SUBJECT
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:

@@ -161,9 +161,9 @@ def extract_letters(html: str, url: str) -> LetterPage:
         letters = reader(doc)
         if letters:
             return LetterPage("letters", letters, shape, None, next_urls, search)
+    if explanation := _explanation(doc):
+        return LetterPage("explained", explanation=explanation, search_form=search)
     text = visible_text(doc.body)
-    if explained := EXPLANATION.search(text):
-        return LetterPage("explained", explanation=_sentence(text, explained), search_form=search)
     if _header(doc) is not None or LETTER_PLACEHOLDER.search(text):
         return LetterPage("empty", search_form=search)
     return LetterPage("none", search_form=search)
@@ -439,7 +439,17 @@ def _buttons(form: HtmlElement) -> str:
     )
 
 
-def _sentence(text: str, match: re.Match[str]) -> str:
-    start = max(text.rfind("。", 0, match.start()) + 1, match.start() - 40)
-    end = text.find("。", match.end())
-    return text[start : end + 1 if end != -1 else min(len(text), match.end() + 40)].strip()[:MAX_EVIDENCE]
+def _explanation(doc: Document) -> str | None:
+    """The shortest block of page content that says why no letter is shown."""
+    found: str | None = None
+    for el in doc.body.iter():
+        if not isinstance(el.tag, str) or is_chrome(el, depth=8):
+            continue
+        text = visible_text(el)
+        if (
+            len(text) <= MAX_EVIDENCE
+            and EXPLANATION.search(text)
+            and (found is None or len(text) < len(found))
+        ):
+            found = text
+    return found
