@@ -17,9 +17,10 @@ from typing import Any
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from govcheck.dates import entry_date
 from govcheck.extract.letters import Letter, LetterPage, extract_letters, is_letters_column, letter_detail
 from govcheck.extract.types import ListingEntry, ListingPage
-from govcheck.items import LetterItem
+from govcheck.items import EntryItem, LetterItem
 from govcheck.spiders.outcomes import NON_REDIRECT_STATUSES, page_item
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
@@ -134,6 +135,8 @@ class LetterHandler:
             evidence=(letter.evidence + " || " + found.evidence).strip(" |"),
         )
         yield self.item(column_url, merged, reply_present=found.reply is not None)
+        if letter.posted_text is None and found.posted_text:
+            yield self._dated_entry(column_url, merged)
 
     def failed(self, failure: Failure) -> Iterator[Any]:
         """A letter's page could not be read: the letter as its list row showed it."""
@@ -158,6 +161,22 @@ class LetterHandler:
             unit=letter.unit,
             reply=letter.reply,
             evidence=letter.evidence,
+        )
+
+    def _dated_entry(self, column_url: str, letter: Letter) -> EntryItem:
+        """The column's entry for a letter its list left undated, dated by the letter's own page."""
+        read = entry_date(self.site.normalizer, letter.posted_text, letter.url, text_source="detail")
+        for counter in read.counters:
+            self.site.stats.inc_value(counter)
+        return EntryItem(
+            column_url=column_url,
+            url=letter.url,
+            title=letter.title or None,
+            date_text=letter.posted_text,
+            published=read.published,
+            date_source=read.source,
+            date_error=read.error,
+            date_normalized=True,
         )
 
     def _date(self, text: str | None) -> dt.date | None:

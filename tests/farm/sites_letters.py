@@ -43,6 +43,7 @@ class Mail:
     status: str  # as printed: 已回复 / 已办结 / 处理中 / 办理中
     replied: int | None = None
     reply: bool = True
+    dated_row: bool = True  # its list row shows its posting date (else only its page does)
 
 
 @dataclass(frozen=True)
@@ -191,12 +192,13 @@ def _paged(builder: _Builder, base: str, pages: list[list[Mail]]) -> None:
 
 
 def _plain(builder: _Builder, base: str, mails: list[Mail]) -> str:
-    """Shape 4: plain dated links; status and reply only on each letter's page."""
+    """Shape 4: plain links, most dated; status, reply (and an undated row's date) only on each letter's page."""
     rows = ""
     for i, mail in enumerate(mails, start=1):
         href = f"{base}art_{200 + i}.html"
         builder.letter_page(href, mail)
-        rows += f'<li><a href="{href}">{mail.title}</a><span>{_date(mail.posted)}</span></li>'
+        day = f"<span>{_date(mail.posted)}</span>" if mail.dated_row else ""
+        rows += f'<li><a href="{href}">{mail.title}</a>{day}</li>'
     return f'<ul class="list">{rows}</ul>'
 
 
@@ -291,7 +293,7 @@ BAD_SPEC = Spec(
     ],
     hotline=[
         Mail("关于医保报销的咨询", 12, "已回复", 8),
-        Mail("关于河道清淤的建议", 130, "已回复", 10),
+        Mail("关于河道清淤的建议", 130, "已回复", 10, dated_row=False),
         Mail("关于快递网点的咨询", 50, "办理中", reply=False),
     ],
     petition=[Mail("关于征地补偿的信访", 200, "处理中", reply=False)],
@@ -310,7 +312,7 @@ CLEAN_SPEC = Spec(
         [Mail("关于学区划分的咨询", 100, "已回复", 50)],
     ],
     hotline=[
-        Mail("关于医保报销的咨询", 12, "已回复", 8),
+        Mail("关于医保报销的咨询", 12, "已回复", 8, dated_row=False),
         Mail("关于快递网点的咨询", 50, "办理中", reply=False),
     ],
     petition=[Mail("关于征地补偿的信访", 200, "处理中", reply=False)],
