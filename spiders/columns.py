@@ -188,6 +188,8 @@ class ColumnHandler:
         dates = [e.published for e in entries if isinstance(e, EntryItem)]
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
         yield from self.letters.items(column.url, letters)
+        if letter_page is not None:
+            yield from self.letters.search(column.url, letter_page, listing)
         more_letters = (
             letter_page is not None and letter_page.kind == "letters" and self.letters.wants_more(letters)
         )

@@ -13,7 +13,9 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlencode
 
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -56,6 +58,9 @@ class LetterHandler:
             return ListingPage("ok", entries, "letters", next_page_urls=page.next_page_urls)
         if page.kind == "explained":
             return ListingPage("ok", [], "letters", reason=f"explained:{page.explanation}"[:MAX_REASON])
+        if page.search is not None and fallback.status != "ok":
+            # The letters are the search form's answer: read there; the column is not blank for lack of them.
+            return ListingPage("ok", [], "letters", reason="behind_search_form")
         if fallback.status == "ok":
             return fallback  # detail pages only: the list links to letters that say nothing on it
         if page.kind == "empty" or fallback.status == "blank":
@@ -84,6 +89,29 @@ class LetterHandler:
                 )
             else:
                 yield self.item(column_url, letter, reply_present=True if letter.reply else None)
+
+    def search(self, column_url: str, page: LetterPage, listing: ListingPage) -> Iterator[Request]:
+        """The search form sent as it stands, when the column's letters are only its answer."""
+        search = page.search
+        if search is None or listing.reason != "behind_search_form" or not self.site.budget.spend(search.url):
+            return
+        self.site.stats.inc_value("govcheck/letters/search_form")
+        meta = {
+            "handle_httpstatus_list": NON_REDIRECT_STATUSES,
+            "list_of": column_url,
+            "list_page": 1,
+            "chained": True,
+            "letters": True,
+        }
+        query = urlencode(search.fields)
+        if search.method == "POST":
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            yield self.router.request(
+                search.url, Route.LIST_PAGE, meta=meta, method="POST", body=query, headers=headers
+            )
+        else:
+            url = f"{search.url}{'&' if '?' in search.url else '?'}{query}" if query else search.url
+            yield self.router.request(url, Route.LIST_PAGE, meta=meta)
 
     def wants_more(self, letters: list[Letter]) -> bool:
         """Whether the next list page may still hold letters of the judged year."""

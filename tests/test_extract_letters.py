@@ -97,7 +97,12 @@ def test_pager_and_search_form_are_seen() -> None:
         + '<div class="page">共3页 <a href="index_1.html">下一页</a></div>'
     )
     result = extract_letters(html, URL)
-    assert result.search_form and result.kind == "letters"
+    assert result.kind == "letters" and result.search is not None
+    assert (result.search.url, result.search.method) == (
+        "http://www.example.gov.cn/hdjl/szxx/search.html",
+        "GET",
+    )
+    assert result.search.fields == [("keyword", "")]
     assert result.next_page_urls == ["http://www.example.gov.cn/hdjl/szxx/index_1.html"]
 
 
@@ -163,3 +168,16 @@ def test_vocabulary() -> None:
     assert status_of(None) == ("unknown", None)
     assert is_letters_column("县长信箱") and is_letters_column("12345热线留言")
     assert not is_letters_column("工作动态")
+
+
+def test_a_list_behind_a_search_form_gives_the_form_to_send() -> None:
+    html = page(
+        '<form method="post" action="/hdjl/query.jsp"><input type="hidden" name="col" value="12">'
+        '<input name="title" placeholder="标题"><select name="state"><option value="">全部</option>'
+        '<option value="1">已回复</option></select><input type="checkbox" name="mine" value="1">'
+        '<input type="submit" value="查询"></form><p>请输入查询条件</p>'
+    )
+    result = extract_letters(html, URL)
+    assert result.kind == "none" and result.search is not None
+    assert (result.search.url, result.search.method) == ("http://www.example.gov.cn/hdjl/query.jsp", "POST")
+    assert result.search.fields == [("col", "12"), ("title", ""), ("state", "")]

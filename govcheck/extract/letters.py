@@ -106,6 +106,16 @@ class Letter:
 
 
 @dataclass(slots=True)
+class LetterSearch:
+    """A letters search form, to be sent as it stands (its fields at their defaults): some columns show
+    their letters only as the answer to it."""
+
+    url: str  # the form's action, absolute
+    method: str  # GET | POST
+    fields: list[tuple[str, str]]
+
+
+@dataclass(slots=True)
 class LetterPage:
     """What a page of a consultation column shows."""
 
@@ -114,7 +124,7 @@ class LetterPage:
     shape: str = ""  # header | labels | status: how the letters were recognised
     explanation: str | None = None  # the sentence that says why no letter is shown
     next_page_urls: list[str] = field(default_factory=list)
-    search_form: bool = False
+    search: LetterSearch | None = None  # the page's letters search form
 
 
 @dataclass(slots=True)
@@ -156,17 +166,17 @@ def extract_letters(html: str, url: str) -> LetterPage:
     """The letters of a consultation list page, its further pages, and why it shows none."""
     doc = Document.parse(html, url)
     next_urls, _, _ = static_pager(doc)
-    search = _has_search_form(doc)
+    search = _search_form(doc)
     for shape, reader in (("header", _header_rows), ("labels", _labelled_rows)):
         letters = reader(doc)
         if letters:
             return LetterPage("letters", letters, shape, None, next_urls, search)
     if explanation := _explanation(doc):
-        return LetterPage("explained", explanation=explanation, search_form=search)
+        return LetterPage("explained", explanation=explanation, search=search)
     text = visible_text(doc.body)
     if _header(doc) is not None or LETTER_PLACEHOLDER.search(text):
-        return LetterPage("empty", search_form=search)
-    return LetterPage("none", search_form=search)
+        return LetterPage("empty", search=search)
+    return LetterPage("none", search=search)
 
 
 def letter_detail(html: str, url: str) -> LetterDetail:
@@ -418,7 +428,8 @@ def _letter(url: str, title: str, values: dict[Field, str], row_text: str) -> Le
 # ------------------------------------------------------------------------------ the rest of the page
 
 
-def _has_search_form(doc: Document) -> bool:
+def _search_form(doc: Document) -> LetterSearch | None:
+    """The first form in the page content that searches letters (a 编号/关键字/标题 field, a 查询 button)."""
     for form in doc.body.iter("form"):
         if is_chrome(form, depth=6):
             continue
@@ -426,9 +437,41 @@ def _has_search_form(doc: Document) -> bool:
             f"{i.get('name') or ''} {i.get('placeholder') or ''} {i.get('id') or ''}"
             for i in form.iter("input")
         )
-        if SEARCH_FIELDS.search(names) and SEARCH_WORDS.search(visible_text(form) + names + _buttons(form)):
-            return True
-    return False
+        if not (
+            SEARCH_FIELDS.search(names) and SEARCH_WORDS.search(visible_text(form) + names + _buttons(form))
+        ):
+            continue
+        action = join_url(doc.base, form.get("action")) or doc.url
+        method = "POST" if (form.get("method") or "").lower() == "post" else "GET"
+        return LetterSearch(action, method, _form_fields(form))
+    return None
+
+
+def _form_fields(form: HtmlElement) -> list[tuple[str, str]]:
+    """What a browser sends for a form nobody filled in: named inputs at their values (checked boxes
+    only), each select's selected (else first) option."""
+    fields: list[tuple[str, str]] = []
+    for el in form.iter("input", "select"):
+        name = el.get("name")
+        if not name:
+            continue
+        if el.tag == "select":
+            options = list(el.iter("option"))
+            chosen = next(
+                (o for o in options if o.get("selected") is not None), options[0] if options else None
+            )
+            value = chosen.get("value") if chosen is not None else ""
+            if value is None and chosen is not None:  # an option without a value sends its text
+                value = chosen.text_content()
+            fields.append((name, (value or "").strip()))
+            continue
+        kind = (el.get("type") or "text").lower()
+        if kind in ("submit", "button", "image", "reset", "file"):
+            continue
+        if kind in ("checkbox", "radio") and el.get("checked") is None:
+            continue
+        fields.append((name, el.get("value") or ""))
+    return fields
 
 
 def _buttons(form: HtmlElement) -> str:

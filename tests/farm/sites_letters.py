@@ -1,13 +1,14 @@
 """Letters replicas (issue 13 items 1-2): consultation columns in the shapes real sites use, each site
 declaring the findings its letters must produce at the farm's as-of date.
 
-Letter lists come in four shapes: a table under header cells with a status column (县长信箱, 网上信访), a
+Letter lists come in five shapes: a table under header cells with a status column (县长信箱, 网上信访), a
 list whose rows carry labelled posting and reply dates (咨询投诉), a paged list under a search form with a
-``<div>`` header (网络问政, three pages, the last outside the judged year), and a list of plain links whose
-letters say everything on their own pages (12345留言). Beside them: an 在线访谈 column, a letters column
+``<div>`` header (网络问政, three pages, the last outside the judged year), a list of plain links whose
+letters say everything on their own pages, one row undated (12345留言), and a table that is only the
+answer to a search form (民意征集). Beside them: an 在线访谈 column, a letters column
 empty without a word (书记信箱) and one that says why it shows no letter (局长信箱).
 
-- ``wx.letterfarm.gov.cn`` (问信县) has an unanswered letter (120 days), two answered late (120 days), one
+- ``wx.letterfarm.gov.cn`` (问信县) has unanswered letters (120, 100 days), two answered late (120 days), one
   marked 已办结 whose page shows no reply, a column whose newest reply is 70 days old, an interview
   column last held in October 2022 and a blank letters column; its 网上信访 column's unanswered letter is
   never judged (excluded type).
@@ -86,6 +87,7 @@ NAV = (
     ("在线访谈", "/zxft/"),
     ("书记信箱", "/sjxx/"),
     ("局长信箱", "/jzxx/"),
+    ("民意征集", "/myzj/"),
 )
 
 
@@ -202,6 +204,18 @@ def _plain(builder: _Builder, base: str, mails: list[Mail]) -> str:
     return f'<ul class="list">{rows}</ul>'
 
 
+def _searched(builder: _Builder, base: str, mails: list[Mail]) -> None:
+    """Shape 5: a column page holding only a search form; its letters are the form's answer."""
+    form = (
+        f'<form action="{base}search.html" method="get"><input type="hidden" name="type" value="all">'
+        '<input name="keyword" placeholder="请输入关键字"><input type="submit" value="查询"></form>'
+    )
+    builder.add(
+        f"{base}index.html", "民意征集", f"<h2>民意征集</h2>{form}<p>请输入关键字查询征集意见及答复。</p>"
+    )
+    builder.add(f"{base}search.html", "民意征集", f"<h2>查询结果</h2>{_table(builder, base, mails)}")
+
+
 def _news(builder: _Builder, county: str) -> str:
     items = [
         (f"{county}召开第{i}次常务会议", f"/gzdt/202402/t{ago(d):%Y%m%d}_{i}.html", ago(d))
@@ -237,6 +251,7 @@ class Spec:
     online: list[list[Mail]]  # 网络问政: paged
     hotline: list[Mail]  # 12345留言: detail pages only
     petition: list[Mail]  # 网上信访: excluded type, table
+    opinions: list[Mail]  # 民意征集: behind a search form
     interview: dt.date  # 在线访谈: newest
     blank_secretary: bool  # 书记信箱 empty without a word (else: one answered letter)
 
@@ -265,6 +280,7 @@ def _build(spec: Spec) -> LetterSite:
         "局长信箱",
         "<h2>局长信箱</h2><p>根据来信人意愿，本栏目来信内容均不予公开。如需了解办理情况，请拨打12345热线。</p>",
     )
+    _searched(b, "/myzj/", spec.opinions)
     home = f'<div class="box"><h3><a href="/gzdt/">工作动态</a></h3><ul class="list">{news}</ul></div>'
     b.add("/index.html", spec.name, home)
     return b.site
@@ -297,6 +313,10 @@ BAD_SPEC = Spec(
         Mail("关于快递网点的咨询", 50, "办理中", reply=False),
     ],
     petition=[Mail("关于征地补偿的信访", 200, "处理中", reply=False)],
+    opinions=[
+        Mail("关于菜市场改造的意见", 20, "已回复", 10),
+        Mail("关于城区绿化的意见", 100, "处理中", reply=False),
+    ],
     interview=dt.date(2022, 10, 20),
     blank_secretary=True,
 )
@@ -316,6 +336,7 @@ CLEAN_SPEC = Spec(
         Mail("关于快递网点的咨询", 50, "办理中", reply=False),
     ],
     petition=[Mail("关于征地补偿的信访", 200, "处理中", reply=False)],
+    opinions=[Mail("关于菜市场改造的意见", 20, "已回复", 10)],
     interview=ago(40),
     blank_secretary=False,
 )
@@ -325,6 +346,10 @@ def _columns(host: str) -> dict[str, str]:
     return {name: f"http://{host}{href}" for name, href in NAV}
 
 
+def _unanswered(column: str) -> LetterFinding:
+    return LetterFinding("interaction_unanswered", column, f"“{column}”栏目存在超过3个月未回应有效留言的现象")
+
+
 LETTER_TRUTH: dict[str, LetterTruth] = {
     BAD: LetterTruth(
         BAD,
@@ -332,16 +357,11 @@ LETTER_TRUTH: dict[str, LetterTruth] = {
         f"http://{BAD}/",
         "fail",
         (
-            LetterFinding(
-                "interaction_unanswered", "县长信箱", "“县长信箱”栏目存在超过3个月未回应有效留言的现象"
-            ),
-            LetterFinding(
-                "interaction_unanswered", "咨询投诉", "“咨询投诉”栏目存在超过3个月未回应有效留言的现象"
-            ),
+            _unanswered("县长信箱"),  # 处理中 for 120 days
+            _unanswered("咨询投诉"),  # answered after 120 days (list row)
             LetterFinding("interaction_unanswered", "网络问政", "政务咨询类栏目“网络问政”无法查看结果"),
-            LetterFinding(
-                "interaction_unanswered", "12345留言", "“12345留言”栏目存在超过3个月未回应有效留言的现象"
-            ),
+            _unanswered("12345留言"),  # answered after 120 days (its page; its row undated)
+            _unanswered("民意征集"),  # 处理中 for 100 days, behind a search form
             LetterFinding(
                 "consult_reply_timeliness", "咨询投诉", "“咨询投诉”栏目监测时间点前2个月内未更新留言答复"
             ),
