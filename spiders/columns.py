@@ -376,7 +376,9 @@ class ColumnHandler:
         column_url, page = response.meta["list_of"], response.meta["list_page"]
         listing = self.listing(response)
         letter_page = (
-            self.letters.read(response.text, response.url, None) if response.meta.get("letters") else None
+            self.letters.read(response.text, response.url, None, letters_column=True)
+            if response.meta.get("letters")
+            else None
         )
         if letter_page is not None:
             listing = self.letters.listing(letter_page, listing)

@@ -41,13 +41,17 @@ class LetterHandler:
 
     # -- list pages -------------------------------------------------------------------------------
 
-    def read(self, html: str, url: str, name: str | None) -> LetterPage | None:
-        """The page's letters, or None when it is neither a letters list nor a letters column."""
+    def read(
+        self, html: str, url: str, name: str | None, *, letters_column: bool = False
+    ) -> LetterPage | None:
+        """The page's letters, or None when it is neither a letters list nor a letters column (named so,
+        or known to be one: ``letters_column``, for its later pages)."""
         page = extract_letters(html, url)
-        if page.kind == "none" and not is_letters_column(name, url):
+        if letters_column or is_letters_column(name, url):
+            return page
+        if page.kind != "letters" or (page.shape != "header" and len(page.letters) < 2):
+            # An explanation, a 暂无留言 or one row with a status word on another column's list proves nothing.
             return None
-        if page.kind in ("empty", "explained") and not is_letters_column(name, url):
-            return None  # an explanation or a 暂无留言 on some other column is not a letters column
         return page
 
     def listing(self, page: LetterPage, fallback: ListingPage) -> ListingPage:
@@ -150,6 +154,10 @@ class LetterHandler:
             yield self.item(column_url, letter, reply_present=None)
             return
         found = letter_detail(response.text, response.url)
+        if not found.is_letter and letter.status == "unknown" and letter.posted_text is None:
+            # A plain link of a letters column that leads to no letter (a sub-column, a notice): nothing.
+            self.site.stats.inc_value("govcheck/letters/not_a_letter")
+            return
         self.site.stats.inc_value("govcheck/letters/detail")
         merged = Letter(
             url=letter.url,

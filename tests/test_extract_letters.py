@@ -181,3 +181,20 @@ def test_a_list_behind_a_search_form_gives_the_form_to_send() -> None:
     assert result.kind == "none" and result.search is not None
     assert (result.search.url, result.search.method) == ("http://www.example.gov.cn/hdjl/query.jsp", "POST")
     assert result.search.fields == [("col", "12"), ("title", ""), ("state", "")]
+
+
+def test_status_words_in_news_titles_make_no_letters() -> None:
+    html = page(
+        '<ul class="list"><li><a href="/a/1.html">我市已完成春季造林任务</a><span>2024-02-01</span></li>'
+        '<li><a href="/a/2.html">城区供水管网改造已办结验收</a><span>2024-02-02</span></li></ul>'
+    )
+    assert extract_letters(html, URL).kind == "none"
+    mixed = page(
+        '<ul class="list">'
+        + "".join(
+            f'<li><a href="/a/{i}.html">第{i}次会议召开</a><span>2024-02-0{i}</span></li>'
+            for i in range(1, 6)
+        )
+        + '<li><a href="/a/9.html">征求意见</a><span>[已办结]</span></li></ul>'
+    )
+    assert extract_letters(mixed, URL).kind == "none"

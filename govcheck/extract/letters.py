@@ -359,8 +359,9 @@ def _row_link(el: HtmlElement) -> tuple[str, str] | None:
 
 
 def _labelled_rows(doc: Document) -> list[Letter]:
-    """Rows holding one link and a status word or a posting/reply label; the innermost such element,
-    among siblings of one kind (a list of ``<li>``, ``<dl>``, ``<div>``)."""
+    """Rows holding one link and, beside it (not in its title: 我市已完成… is news), a status word or a
+    posting/reply label; the innermost such elements, siblings of one kind (a list of ``<li>``, ``<dl>``,
+    ``<div>``) that are at least half of their list."""
     candidates: list[HtmlElement] = []
     for el in doc.body.iter("li", "tr", "dl", "div", "p", "section"):
         if is_chrome(el, depth=8):
@@ -368,8 +369,8 @@ def _labelled_rows(doc: Document) -> list[Letter]:
         links = [a for a in el.iter("a") if a.get("href") and anchor_text(a)]
         if len(links) != 1:
             continue
-        text = visible_text(el)
-        if len(text) > 400 or not (STATUS_ANYWHERE.search(text) or LABEL_ANYWHERE.search(text)):
+        rest = _beside_link(el)
+        if len(rest) > 400 or not (STATUS_ANYWHERE.search(rest) or LABEL_ANYWHERE.search(rest)):
             continue
         candidates.append(el)
     inner = [
@@ -380,6 +381,9 @@ def _labelled_rows(doc: Document) -> list[Letter]:
         parent = el.getparent()
         groups.setdefault(id(parent), []).append(el)
     rows = max(groups.values(), key=len, default=[])
+    parent = rows[0].getparent() if rows else None
+    if parent is not None and 2 * len(rows) < sum(1 for c in parent if c.tag == rows[0].tag):
+        return []  # a few rows of a longer list: words in a news list, not a letters list
     letters: list[Letter] = []
     seen: set[str] = set()
     for row in rows:
@@ -397,10 +401,19 @@ def _labelled_rows(doc: Document) -> list[Letter]:
                 values["posted"] = dates[0]
             if len(dates) > 1 and "replied" not in values:
                 values["replied"] = dates[1]
-        if "status" not in values and (word := STATUS_ANYWHERE.search(text)):
+        if "status" not in values and (word := STATUS_ANYWHERE.search(_beside_link(row))):
             values["status"] = word.group(0)
         letters.append(_letter(target, values.get("title") or link[1], values, text))
     return letters
+
+
+def _beside_link(row: HtmlElement) -> str:
+    """A row's text without its link's."""
+    text = visible_text(row)
+    for a in row.iter("a"):
+        if title := anchor_text(a):
+            return text.replace(title, " ", 1).strip()
+    return text
 
 
 def _inside(inner: HtmlElement, outer: HtmlElement) -> bool:
