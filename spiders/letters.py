@@ -123,10 +123,12 @@ class LetterHandler:
         posted = [self._date(x.posted_text) for x in letters]
         return any(day is None or (self.site.as_of - day).days <= window for day in posted)
 
-    def _priority(self, letter: Letter) -> tuple[int, int]:
+    @staticmethod
+    def _priority(letter: Letter) -> int:
         # Letters said to be answered whose answer the list does not show come first: only their page tells.
-        answered_unseen = letter.status in ("replied", "done") and not (letter.replied_text and letter.reply)
-        return (0 if answered_unseen else 1 if letter.status == "unknown" else 2, 0)
+        if letter.status in ("replied", "done") and not (letter.replied_text and letter.reply):
+            return 0
+        return 1 if letter.status == "unknown" else 2
 
     def _wants_page(self, letter: Letter) -> bool:
         posted = self._date(letter.posted_text)

@@ -83,6 +83,8 @@ EXPLANATION = re.compile(
 )
 # A placeholder of a letters list (暂无信件 …): no letters, no reason given.
 LETTER_PLACEHOLDER = re.compile(r"暂无(?:相关)?(?:信件|留言|来信|咨询|回复)|没有(?:相关)?(?:信件|留言|来信)")
+# A page whose text names none of these has no letters header (status or reply-date cells).
+HEADER_HINT = re.compile("|".join(re.escape(label) for label in (*LABELS["status"], *LABELS["replied"])))
 SEARCH_WORDS = re.compile(r"查询|搜索|检索|search", re.I)
 SEARCH_FIELDS = re.compile(r"编号|查询码|关键字|关键词|标题|keyword|searchword|code|title", re.I)
 MAX_LABEL_CELL = 12  # characters of a header cell
@@ -165,16 +167,24 @@ def status_of(text: str | None) -> tuple[LetterStatus, str | None]:
 def extract_letters(html: str, url: str) -> LetterPage:
     """The letters of a consultation list page, its further pages, and why it shows none."""
     doc = Document.parse(html, url)
-    next_urls, _, _ = static_pager(doc)
-    search = _search_form(doc)
-    for shape, reader in (("header", _header_rows), ("labels", _labelled_rows)):
-        letters = reader(doc)
-        if letters:
-            return LetterPage("letters", letters, shape, None, next_urls, search)
-    if explanation := _explanation(doc):
-        return LetterPage("explained", explanation=explanation, search=search)
     text = visible_text(doc.body)
-    if _header(doc) is not None or LETTER_PLACEHOLDER.search(text):
+    search = _search_form(doc)
+    # Each reader walks the tree only when the page's text holds the words it looks for (most pages
+    # of a site are no letters page, and every column page is asked).
+    header = _header(doc) if HEADER_HINT.search(text) else None
+    for shape, letters in (
+        ("header", _header_rows(doc, header) if header else []),
+        (
+            "labels",
+            _labelled_rows(doc) if STATUS_ANYWHERE.search(text) or LABEL_ANYWHERE.search(text) else [],
+        ),
+    ):
+        if letters:
+            next_urls, _, _ = static_pager(doc)
+            return LetterPage("letters", letters, shape, None, next_urls, search)
+    if EXPLANATION.search(text) and (explanation := _explanation(doc)):
+        return LetterPage("explained", explanation=explanation, search=search)
+    if header is not None or LETTER_PLACEHOLDER.search(text):
         return LetterPage("empty", search=search)
     return LetterPage("none", search=search)
 
@@ -321,10 +331,7 @@ def _rows_after(header: HtmlElement) -> list[HtmlElement]:
     return []
 
 
-def _header_rows(doc: Document) -> list[Letter]:
-    found = _header(doc)
-    if found is None:
-        return []
+def _header_rows(doc: Document, found: tuple[HtmlElement, dict[int, Field]]) -> list[Letter]:
     header, columns = found
     letters: list[Letter] = []
     seen: set[str] = set()
@@ -364,10 +371,7 @@ def _labelled_rows(doc: Document) -> list[Letter]:
     ``<div>``) that are at least half of their list."""
     candidates: list[HtmlElement] = []
     for el in doc.body.iter("li", "tr", "dl", "div", "p", "section"):
-        if is_chrome(el, depth=8):
-            continue
-        links = [a for a in el.iter("a") if a.get("href") and anchor_text(a)]
-        if len(links) != 1:
+        if _link_count(el) != 1 or is_chrome(el, depth=8):
             continue
         rest = _beside_link(el)
         if len(rest) > 400 or not (STATUS_ANYWHERE.search(rest) or LABEL_ANYWHERE.search(rest)):
@@ -405,6 +409,17 @@ def _labelled_rows(doc: Document) -> list[Letter]:
             values["status"] = word.group(0)
         letters.append(_letter(target, values.get("title") or link[1], values, text))
     return letters
+
+
+def _link_count(el: HtmlElement) -> int:
+    """0, 1, or 2 for two or more: the links of an element, counted no further than needed."""
+    count = 0
+    for a in el.iter("a"):
+        if a.get("href") and anchor_text(a):
+            count += 1
+            if count == 2:
+                break
+    return count
 
 
 def _beside_link(row: HtmlElement) -> str:
