@@ -47,7 +47,7 @@ class LetterHandler:
         """The page's letters, or None when it is neither a letters list nor a letters column (named so,
         or known to be one: ``letters_column``, for its later pages)."""
         page = extract_letters(html, url)
-        if letters_column or is_letters_column(name, url):
+        if letters_column or is_letters_column(name):
             return page
         if page.kind != "letters" or (page.shape != "header" and len(page.letters) < 2):
             # An explanation, a 暂无留言 or one row with a status word on another column's list proves nothing.

@@ -148,7 +148,7 @@ class LetterDetail:
         return self.posted_text is not None and (self.content is not None or self.reply is not None)
 
 
-def is_letters_column(name: str | None, url: str = "") -> bool:
+def is_letters_column(name: str | None) -> bool:
     """A column whose business is letters (its name says 信箱/咨询/留言/12345 …)."""
     return bool(LETTER_COLUMN.search(name or ""))
 
