@@ -292,6 +292,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Issuing organ printed under the bulletin (e.g. 随州市政务服务和大数据管理局); empty: none.",
     ),
     Setting(
+        "GOVCHECK_LETTER_DETAIL_LIMIT",
+        30,
+        _non_negative_int,
+        "Letters' own pages read per consultation column, to see whether and when a letter was answered "
+        "when its list row does not show the reply (0 = none; the rest are judged on their list rows).",
+    ),
+    Setting(
+        "GOVCHECK_LETTER_WINDOW_DAYS",
+        365,
+        _positive(int),
+        "interaction_unanswered: letters posted this many days before the as-of date are judged "
+        "(official: 监测时间点前1年内); the crawl reads letter pages and list pages back to it.",
+    ),
+    Setting(
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
@@ -364,6 +378,20 @@ SETTINGS: tuple[Setting, ...] = (
         "failed every attempt: none answering makes the site unknown (inspector_network). Empty: off.",
     ),
     Setting(
+        "GOVCHECK_REPLY_DAYS",
+        90,
+        _positive(int),
+        "interaction_unanswered: a letter unanswered, or answered, more than this many days after it was "
+        "posted fails the site (official: 超过3个月未回应有效留言).",
+    ),
+    Setting(
+        "GOVCHECK_REPLY_UPDATE_DAYS",
+        60,
+        _positive(int),
+        "consult_reply_timeliness: a consultation column with no reply published this many days before "
+        "the as-of date loses points (国管局 2019 自查: 监测时间点前2个月内未更新留言答复).",
+    ),
+    Setting(
         "GOVCHECK_REPORT_TEMPLATES",
         "",
         str,
@@ -421,6 +449,20 @@ SETTINGS: tuple[Setting, ...] = (
         _positive(int),
         "Database writes queued behind a slow database (they run on a thread of their own) before the "
         "crawl waits for them.",
+    ),
+    Setting(
+        "GOVCHECK_SURVEY_DAYS",
+        365,
+        _positive(int),
+        "survey_inactive: a 调查征集 or 在线访谈 column with no item this many days before the as-of date "
+        "loses points (Lonsun 2015 default: none held in 1 year).",
+    ),
+    Setting(
+        "GOVCHECK_THRESHOLD_INTERACTION_DAYS",
+        365,
+        _positive(int),
+        "政务咨询类 columns (letter lists): days since the newest letter before the column is stale "
+        "(UNCONFIRMED: the checklist names no period; bulletins call such a 网络问政 column 更新不及时).",
     ),
     Setting("GOVCHECK_THRESHOLD_NEWS_DAYS", 14, _positive(int), "动态、要闻类 columns: days before stale."),
     Setting(

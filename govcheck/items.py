@@ -69,6 +69,27 @@ class EntryItem(SiteScoped):
 
 
 @dataclass
+class LetterItem(SiteScoped):
+    """A letter (网民留言) of a consultation column, from its list row and, when read, its own page."""
+
+    column_url: str
+    url: str
+    title: str | None
+    posted_text: str | None  # dates exactly as seen, and as the spider read them
+    posted: dt.date | None
+    status: str  # replied | done | processing | unknown (govcheck.extract.letters.STATUS_WORDS)
+    status_text: str | None = None
+    replied_text: str | None = None
+    replied: dt.date | None = None
+    # The reply's text: seen (True), looked for on the letter's own page and absent (False), or the
+    # page was not read (None).
+    reply_present: bool | None = None
+    unit: str | None = None  # 回复单位
+    reply: str | None = None  # the start of the reply, as seen
+    evidence: str = ""  # the list row's (or page's) text as seen
+
+
+@dataclass
 class PageItem(SiteScoped):
     url: str
     kind: str  # homepage | column | article | link
@@ -109,4 +130,4 @@ class ProbeItem:
     latency_ms: float | None = None
 
 
-CrawlItem = SiteItem | ColumnItem | EntryItem | PageItem | LinkItem | LinkCheckItem
+CrawlItem = SiteItem | ColumnItem | EntryItem | LetterItem | PageItem | LinkItem | LinkCheckItem

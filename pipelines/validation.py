@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
-from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem
+from govcheck.items import ColumnItem, CrawlItem, EntryItem, LetterItem, LinkCheckItem, LinkItem, PageItem
 
 if TYPE_CHECKING:
     from typing import Self
@@ -45,7 +45,7 @@ class ValidationPipeline:
     @staticmethod
     def _problem(item: Any) -> str | None:
         match item:
-            case EntryItem():
+            case EntryItem() | LetterItem():
                 return _url_problem(item.url) or _url_problem(item.column_url)
             case ColumnItem() | PageItem() | LinkCheckItem():
                 return _url_problem(item.url)

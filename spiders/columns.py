@@ -25,6 +25,7 @@ from govcheck.extract.columns import XXGK_NAME
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
+from govcheck.spiders.letters import LetterHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.outcomes import (
     BROKEN_STATUSES,
@@ -49,13 +50,22 @@ class ColumnHandler:
     """Reads a site's columns: :meth:`requests` for the columns found (on the homepage or a channel
     page), then each column's list (:meth:`column`), its further pages and its undated entries' detail
     pages. Entries are dated here, once (:meth:`entry`). Whether a column is a soft-404 is the link
-    checker's call: its hosts' not-found fingerprints tell."""
+    checker's call: its hosts' not-found fingerprints tell. A consultation column's letters are the
+    letter handler's: they are the column's entries too (a dated list)."""
 
-    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router, links: LinkChecker) -> None:
+    def __init__(
+        self,
+        site: SiteCrawl,
+        options: CrawlOptions,
+        router: Router,
+        links: LinkChecker,
+        letters: LetterHandler,
+    ) -> None:
         self.site = site
         self.options = options
         self.router = router
         self.links = links
+        self.letters = letters
 
     def requests(
         self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
@@ -143,6 +153,9 @@ class ColumnHandler:
             return
         facts = page_facts(html, response.url)
         listing = self.listing(response)
+        letter_page = self.letters.read(html, response.url, meta["name"] or facts.column_name)
+        if letter_page is not None:
+            listing = self.letters.listing(letter_page, listing)
         if "dataloss" in response.flags and not listing.entries:
             # The body ended before its Content-Length: an empty list may just be the part not sent.
             site.stats.inc_value("govcheck/columns/dataloss")
@@ -169,10 +182,18 @@ class ColumnHandler:
         column.extractor = listing.extractor
         yield column
         site.stats.inc_value(f"govcheck/columns/{listing.status}")
-        entries = list(self.entries(column.url, listing, generation_year(facts.generated_text)))
+        year = generation_year(facts.generated_text)
+        entries = list(self.entries(column.url, listing, year, read_details=letter_page is None))
         yield from entries
         dates = [e.published for e in entries if isinstance(e, EntryItem)]
-        yield from self.more_pages(column.url, listing, page=1, dates=dates)
+        letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
+        yield from self.letters.items(column.url, letters)
+        if letter_page is not None:
+            yield from self.letters.search(column.url, letter_page, listing)
+        more_letters = (
+            letter_page is not None and letter_page.kind == "letters" and self.letters.wants_more(letters)
+        )
+        yield from self.more_pages(column.url, listing, page=1, dates=dates, letters=more_letters)
         # The 信息公开 directory is a tree deeper than the navigation: one more level of it.
         depth_limit = self.options.discovery_depth + (1 if meta.get("section") == "xxgk" else 0)
         if meta["depth"] < depth_limit:
@@ -260,13 +281,15 @@ class ColumnHandler:
             date_normalized=True,
         )
 
-    def entries(self, column_url: str, listing: ListingPage, year: int | None) -> Iterator[Any]:
+    def entries(
+        self, column_url: str, listing: ListingPage, year: int | None, *, read_details: bool = True
+    ) -> Iterator[Any]:
         """The list's entries (``year``: of their year-less dates); undated ones (no date in the row or
-        the URL) get their detail page read."""
+        the URL) get their detail page read, unless they are letters (their page is the letter handler's)."""
         site = self.site
         for found in site.capped(listing.entries, column_url, "entries"):
             yield self.entry(column_url, found.url, found.title, found.date_text, context_year=year)
-            if found.date_text or date_from_url(found.url) is not None:
+            if not read_details or found.date_text or date_from_url(found.url) is not None:
                 continue
             asked = site.detail_requested.get(column_url, 0)
             if asked >= self.options.detail_page_limit or not site.budget.spend(found.url):
@@ -303,15 +326,23 @@ class ColumnHandler:
             )
 
     def more_pages(
-        self, column_url: str, listing: ListingPage, *, page: int, dates: list[Any] | None = None
+        self,
+        column_url: str,
+        listing: ListingPage,
+        *,
+        page: int,
+        dates: list[Any] | None = None,
+        letters: bool = False,
     ) -> Iterator[Request]:
         """Requests for the pages after ``page``. After page 1 only when it cannot answer by itself
-        (``dates``: of its entries, in order; see :func:`govcheck.extract.needs_more_pages`)."""
+        (``dates``: of its entries, in order; see :func:`govcheck.extract.needs_more_pages`), or when it
+        is a letters list whose next page may hold letters of the judged year (``letters``)."""
         limit = self.options.column_page_limit
         if listing.status != "ok" or not listing.next_page_urls or page >= limit:
             return
         if page == 1 and not (
-            self.options.paginate_always
+            letters
+            or self.options.paginate_always
             or needs_more_pages(dates or [], undated_read_later=self.options.detail_page_limit > 0)
         ):
             return
@@ -332,6 +363,7 @@ class ColumnHandler:
                     "list_of": column_url,
                     "list_page": page + offset,
                     "chained": chained,
+                    "letters": letters,
                 },
             )
 
@@ -343,11 +375,20 @@ class ColumnHandler:
             return
         column_url, page = response.meta["list_of"], response.meta["list_page"]
         listing = self.listing(response)
+        letter_page = (
+            self.letters.read(response.text, response.url, None, letters_column=True)
+            if response.meta.get("letters")
+            else None
+        )
+        if letter_page is not None:
+            listing = self.letters.listing(letter_page, listing)
         site.stats.inc_value("govcheck/pagination/pages")
         year = generation_year(page_facts(response.text, response.url).generated_text)
-        yield from self.entries(column_url, listing, year)
-        if response.meta["chained"]:
-            yield from self.more_pages(column_url, listing, page=page)
+        yield from self.entries(column_url, listing, year, read_details=letter_page is None)
+        letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
+        yield from self.letters.items(column_url, letters)
+        if response.meta["chained"] and (letter_page is None or self.letters.wants_more(letters)):
+            yield from self.more_pages(column_url, listing, page=page, letters=letter_page is not None)
         if site.check_links and site.link_scope == "all":
             yield from self.links.check(
                 response.url, page_links(response.text, response.url), on_homepage=False

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from govcheck.spiders.columns import ColumnHandler
 from govcheck.spiders.homepage import HomepageHandler
+from govcheck.spiders.letters import LetterHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
@@ -26,12 +27,13 @@ OnFailure = Callable[[Failure], Iterable[Any]]
 
 
 class SiteHandlers:
-    """One site's homepage, column and link handlers over its :class:`SiteCrawl`."""
+    """One site's homepage, column, letter and link handlers over its :class:`SiteCrawl`."""
 
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
         self.site = site
         self.links = LinkChecker(site, options, router)
-        self.columns = ColumnHandler(site, options, router, self.links)
+        self.letters = LetterHandler(site, options, router)
+        self.columns = ColumnHandler(site, options, router, self.links, self.letters)
         self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),
@@ -40,6 +42,7 @@ class SiteHandlers:
             Route.COLUMN: (self.columns.column, self.columns.failed),
             Route.LIST_PAGE: (self.columns.list_page, self.ignore_failure),
             Route.DETAIL: (self.columns.detail, self.ignore_failure),
+            Route.LETTER: (self.letters.detail, self.letters.failed),
             Route.LINK: (self.links.checked, self.links.failed),
             Route.FINGERPRINT: (self.links.fingerprinted, self.links.fingerprint_failed),
         }

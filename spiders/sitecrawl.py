@@ -99,6 +99,8 @@ class CrawlOptions:
     discovery_depth: int
     column_page_limit: int
     detail_page_limit: int
+    letter_detail_limit: int
+    letter_window_days: int
     paginate_always: bool
     soft404_check: bool
     reference_urls: tuple[str, ...]
@@ -116,6 +118,8 @@ class CrawlOptions:
             discovery_depth=settings.getint("GOVCHECK_DISCOVERY_DEPTH"),
             column_page_limit=settings.getint("GOVCHECK_COLUMN_PAGE_LIMIT"),
             detail_page_limit=settings.getint("GOVCHECK_DETAIL_PAGE_LIMIT"),
+            letter_detail_limit=settings.getint("GOVCHECK_LETTER_DETAIL_LIMIT"),
+            letter_window_days=settings.getint("GOVCHECK_LETTER_WINDOW_DAYS"),
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),

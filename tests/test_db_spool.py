@@ -7,9 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from govcheck.db.models import Crawl, Entry
+from govcheck.db.models import Crawl, Entry, Letter
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.spool import Spool, replay
+from govcheck.items import ColumnItem, LetterItem, SiteItem
 from tests.helpers import sjj_context, sjj_crawl_items, table_counts
 
 
@@ -25,5 +26,43 @@ def test_a_spool_replays_into_the_database_idempotently(database_url: str, tmp_p
         assert session.scalars(select(Crawl.status)).one() == "finished"
         assert session.scalars(select(Entry.published).where(Entry.published.is_not(None))).one() == dt.date(
             2024, 1, 10
+        )
+    engine.dispose()
+
+
+def test_a_spooled_letter_replays_with_its_dates(database_url: str, tmp_path: Path) -> None:
+    column = "http://sjj.suizhou.gov.cn/hdjl/jzxx/"
+    letter = LetterItem(
+        column_url=column,
+        url=f"{column}1.html",
+        title="关于审计公开的咨询",
+        posted_text="2024-01-02",
+        posted=dt.date(2024, 1, 2),
+        status="replied",
+        status_text="已回复",
+        replied_text="2024-01-09",
+        replied=dt.date(2024, 1, 9),
+        reply_present=True,
+        evidence="关于审计公开的咨询 2024-01-02 已回复",
+    )
+    spool = Spool(tmp_path, sjj_context(), "b" * 32)
+    spool.add(
+        [
+            SiteItem(homepage_url="http://sjj.suizhou.gov.cn/", status="ok"),
+            ColumnItem(url=column, name="局长信箱", status="ok"),
+            letter,
+        ]
+    )
+    spool.close("finished", {})
+    engine = open_database(database_url)
+    assert replay(engine, spool.path) == 3
+    assert replay(engine, spool.path) == 3
+    with session_factory(engine)() as session:
+        stored = session.scalars(select(Letter)).one()
+        assert (stored.posted, stored.replied, stored.status, stored.reply_present) == (
+            dt.date(2024, 1, 2),
+            dt.date(2024, 1, 9),
+            "replied",
+            True,
         )
     engine.dispose()

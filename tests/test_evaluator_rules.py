@@ -15,6 +15,7 @@ from govcheck.evaluator.rules import (
     RULEBOOK_2019,
     RULES,
     BrokenLink,
+    LetterFact,
     LinkTarget,
     rulebook_for,
 )
@@ -68,7 +69,7 @@ def test_no_consultation_channel_is_judged_only_on_portals_with_homepage_facts()
     verdict, _, _, findings = judge(snapshot([], footer=no_channel, is_portal=True))
     assert (verdict, codes(findings)) == ("fail", ["interaction_unanswered"])
     assert findings[0][1].message == "网站未提供网上有效咨询建言渠道"
-    assert "unavailable" in findings[0][1].evidence["letters"]
+    assert "no consultation column" in findings[0][1].evidence["letters"]
     assert codes(judge(snapshot([], footer=no_channel, is_portal=False))[3]) == []
     with_column = [column("领导信箱", AS_OF, url="http://example.gov.cn/ldxx/")]
     assert codes(judge(snapshot(with_column, footer=no_channel, is_portal=True))[3]) == []
@@ -311,3 +312,121 @@ def test_no_footer_deductions_without_a_readable_homepage(status: str) -> None:
     assert "footer_missing" not in {rule.code for rule, _ in findings}
     _, _, _, findings = judge(snapshot([column("工作动态", AS_OF)], footer=footer))
     assert "footer_missing" in {rule.code for rule, _ in findings}
+
+
+# ------------------------------------------------------------------- letters: replies, surveys (issue 13)
+
+LETTERS_URL = "http://example.gov.cn/hdjl/szxx/"
+
+
+def letter(
+    posted: int, replied: int | None = None, *, status: str = "replied", seen: bool | None = None, n: int = 0
+) -> LetterFact:
+    """A letter posted ``posted`` days before the as-of date, replied ``replied`` days before it."""
+    return LetterFact(
+        url=f"{LETTERS_URL}{posted}_{n}.html",
+        title=f"来信{posted}",
+        posted=days_ago(posted),
+        posted_text=days_ago(posted).isoformat(),
+        status=status,
+        status_text=None,
+        replied=days_ago(replied) if replied is not None else None,
+        replied_text=days_ago(replied).isoformat() if replied is not None else None,
+        reply_present=seen,
+    )
+
+
+def letters_column(*letters: LetterFact, name: str = "市长信箱") -> list:
+    state = column(name, AS_OF, url=LETTERS_URL)
+    state.letters = list(letters)
+    return [state]
+
+
+def interaction(letters: list) -> list:
+    return [d for r, d in judge(snapshot(letters))[3] if r.code == "interaction_unanswered"]
+
+
+@pytest.mark.parametrize(("days", "found"), [(89, False), (90, False), (91, True)])
+def test_a_letter_unanswered_for_more_than_90_days_fails_the_site(days: int, found: bool) -> None:
+    drafts = interaction(letters_column(letter(days, status="processing"), letter(5, 2)))
+    assert bool(drafts) is found
+    if found:
+        (draft,) = drafts
+        assert draft.message == "“市长信箱”栏目存在超过3个月未回应有效留言的现象"
+        assert draft.evidence["letters"][0]["days"] == 91 and draft.evidence["letters"][0]["replied"] is None
+        assert judge(snapshot(letters_column(letter(days, status="processing"))))[0] == "fail"
+
+
+@pytest.mark.parametrize(("days", "found"), [(89, False), (90, False), (91, True)])
+def test_a_letter_answered_after_more_than_90_days_fails_the_site(days: int, found: bool) -> None:
+    drafts = interaction(letters_column(letter(days + 10, 10)))
+    assert bool(drafts) is found
+    if found:
+        evidence = drafts[0].evidence["letters"][0]
+        assert (evidence["posted"], evidence["replied"], evidence["days"]) == (
+            days_ago(days + 10).isoformat(),
+            days_ago(10).isoformat(),
+            days,
+        )
+
+
+@pytest.mark.parametrize(("posted", "found"), [(365, True), (366, False)])
+def test_only_letters_of_the_year_before_the_as_of_date_are_judged(posted: int, found: bool) -> None:
+    assert bool(interaction(letters_column(letter(posted, status="processing")))) is found
+    assert bool(interaction(letters_column(letter(posted, posted - 100)))) is found
+
+
+def test_done_without_a_reply_on_its_page_cannot_be_seen() -> None:
+    (draft,) = interaction(letters_column(letter(20, status="done", seen=False)))
+    assert draft.message == "政务咨询类栏目“市长信箱”无法查看结果"
+    assert draft.evidence["letters"][0]["reply_seen"] is False
+    # Its page not read (None), or a reply seen without a date: never judged.
+    assert interaction(letters_column(letter(20, status="done", seen=None))) == []
+    assert interaction(letters_column(letter(200, status="done", seen=True))) == []
+    assert interaction(letters_column(letter(200, status="unknown", seen=None))) == []
+
+
+def test_excluded_column_types_are_never_judged_by_the_three_month_rule() -> None:
+    for name in ("网上信访", "纪检举报", "在线访谈", "调查征集"):
+        assert interaction(letters_column(letter(200, status="processing"), name=name)) == [], name
+
+
+@pytest.mark.parametrize(("replied", "found"), [(60, False), (61, True), (None, True)])
+def test_consult_reply_timeliness_two_months(replied: int | None, found: bool) -> None:
+    letters = letters_column(letter(70, replied), letter(30, status="processing"))
+    drafts = [d for r, d in judge(snapshot(letters))[3] if r.code == "consult_reply_timeliness"]
+    assert bool(drafts) is found
+    if found:
+        assert drafts[0].message == "“市长信箱”栏目监测时间点前2个月内未更新留言答复"
+        assert drafts[0].points == 3.0
+        assert summarize([(r.code, d) for r, d in judge(snapshot(letters))[3]]) == drafts[0].message
+
+
+def test_survey_inactive_names_the_last_one_held() -> None:
+    for name, newest, found in (("调查征集", days_ago(366), True), ("在线访谈", days_ago(365), False)):
+        verdict, _, score, findings = judge(
+            snapshot([column(name, newest, url="http://example.gov.cn/dczj/")])
+        )
+        drafts = [d for r, d in findings if r.code == "survey_inactive"]
+        assert bool(drafts) is found
+        assert "column_stale" not in codes(findings)  # judged by survey_inactive, not by staleness
+        if found:
+            assert drafts[0].message == f"“调查征集”栏目自{newest.year}年{newest.month}月以来一直未更新"
+            assert drafts[0].evidence["last_held"] == newest.isoformat()
+            assert (verdict, score) == ("pass", 95.0)
+
+
+def test_letter_lists_are_dated_lists_and_an_explained_empty_one_is_neither_stale_nor_blank() -> None:
+    old = column("网络问政", days_ago(400), url=LETTERS_URL)
+    assert [d.message for r, d in judge(snapshot([old]))[3] if r.code == "column_stale"] == [
+        "“网络问政”栏目超1年未更新"
+    ]
+    explained = column("局长信箱", None, url=LETTERS_URL)
+    explained.entry_count, explained.undated_count, explained.reason = (
+        0,
+        0,
+        "explained:根据来信人意愿不予公开",
+    )
+    assert codes(judge(snapshot([explained]))[3]) == []
+    blank = column("局长信箱", None, status="blank", url=LETTERS_URL)
+    assert codes(judge(snapshot([blank]))[3]) == ["column_blank"]

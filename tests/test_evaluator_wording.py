@@ -7,7 +7,7 @@ import pytest
 
 from govcheck.evaluator.categories import period_days, period_words
 from govcheck.evaluator.engine import judge
-from govcheck.evaluator.rules import RULES, BrokenLink, LinkTarget, ProbeStats
+from govcheck.evaluator.rules import RULES, BrokenLink, LetterFact, LinkTarget, ProbeStats
 from govcheck.evaluator.summary import summarize
 from govcheck.evaluator.wording import Omitted, Template
 from govcheck.recheck import parse_problems
@@ -23,9 +23,19 @@ def every_rule_fires() -> dict:
     others = [column(f"专栏{i}", days_ago(400), position=10 + i) for i in range(3)]
     blank = [column(f"空栏{i}", None, position=20 + i, status="blank") for i in range(5)]
     undated = [column("工作信息", None, position=30)]
+    mailbox = column(
+        "市长信箱", days_ago(30), position=40
+    )  # a letter unanswered for 120 days, no reply since
+    posted = days_ago(120)
+    mailbox.letters = [
+        LetterFact(
+            "http://example.com/x/1.html", "来信", posted, str(posted), "processing", None, None, None, None
+        )
+    ]
+    interviews = column("在线访谈", days_ago(400), position=41)
     week = {days_ago(n).isoformat(): (20, 20) for n in range(7)}
     return {
-        "columns": news + others + blank + undated,
+        "columns": news + others + blank + undated + [mailbox, interviews],
         "homepage_newest": days_ago(20),
         "host": "example.com",
         "broken_links": [

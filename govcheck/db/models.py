@@ -148,6 +148,31 @@ class Entry(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
+class Letter(Base):
+    """A letter (网民留言) of a consultation column: when it was posted, its status, when and whether it
+    was answered. Like entries, a letter spans the crawl attempts that saw it."""
+
+    __tablename__ = "letters"
+    __table_args__ = (UniqueConstraint("column_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(Text)
+    posted: Mapped[dt.date | None] = mapped_column(Date)
+    posted_text: Mapped[str | None] = mapped_column(String(100))  # as seen
+    status: Mapped[str] = mapped_column(String(20))  # replied | done | processing | unknown
+    status_text: Mapped[str | None] = mapped_column(String(100))
+    replied: Mapped[dt.date | None] = mapped_column(Date)
+    replied_text: Mapped[str | None] = mapped_column(String(100))
+    reply_present: Mapped[bool | None] = mapped_column(Boolean)  # None: the letter's page was not read
+    unit: Mapped[str | None] = mapped_column(String(200))
+    reply: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    first_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+    last_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
+
+
 class Page(Base):
     """Every response (or failure) a crawl got."""
 

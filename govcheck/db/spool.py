@@ -21,11 +21,21 @@ from sqlalchemy import Engine
 
 from govcheck.context import CrawlContext
 from govcheck.db.writer import CrawlWriter
-from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.items import (
+    ColumnItem,
+    CrawlItem,
+    EntryItem,
+    LetterItem,
+    LinkCheckItem,
+    LinkItem,
+    PageItem,
+    SiteItem,
+)
 from govcheck.monitors import MonitorSuite
 
 ITEM_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (SiteItem, ColumnItem, EntryItem, PageItem, LinkItem, LinkCheckItem)
+    cls.__name__: cls
+    for cls in (SiteItem, ColumnItem, EntryItem, LetterItem, PageItem, LinkItem, LinkCheckItem)
 }
 REPLAY_BATCH = 500
 
@@ -86,6 +96,10 @@ def _item(record: dict[str, Any]) -> CrawlItem:
     values = dict(record["item"])
     if cls is EntryItem and values.get("published"):
         values["published"] = dt.date.fromisoformat(values["published"])
+    if cls is LetterItem:
+        for name in ("posted", "replied"):
+            if values.get(name):
+                values[name] = dt.date.fromisoformat(values[name])
     return cls(**values)  # type: ignore[no-any-return]
 
 

@@ -20,12 +20,25 @@ from sqlalchemy.orm import Session
 
 from govcheck.context import CrawlContext
 from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
-from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Probe, Site, utc_now
+from govcheck.db.models import (
+    Column,
+    ColumnCheck,
+    Crawl,
+    Entry,
+    Letter,
+    Link,
+    LinkCheck,
+    Page,
+    Probe,
+    Site,
+    utc_now,
+)
 from govcheck.db.session import with_retry
 from govcheck.items import (
     ColumnItem,
     CrawlItem,
     EntryItem,
+    LetterItem,
     LinkCheckItem,
     LinkItem,
     PageItem,
@@ -267,7 +280,11 @@ class CrawlWriter:
             ),
         )
         entries: list[EntryItem] = by_kind.get(EntryItem, [])
-        self._resolve_column_ids(session, {c.url for c in columns} | {e.column_url for e in entries})
+        letters: list[LetterItem] = by_kind.get(LetterItem, [])
+        self._resolve_column_ids(
+            session,
+            {c.url for c in columns} | {e.column_url for e in entries} | {x.column_url for x in letters},
+        )
         _upsert(
             session,
             ColumnCheck,
@@ -323,6 +340,7 @@ class CrawlWriter:
                 "last_seen_at",
             ),
         )
+        self._write_letters(session, [x for x in letters if x.column_url in self._column_ids])
         pages: list[PageItem] = by_kind.get(PageItem, [])
         _upsert(
             session,
@@ -346,6 +364,27 @@ class CrawlWriter:
             [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
             ("crawl_id", "url"),
             ("outcome", "status", "error", "method"),
+        )
+
+    def _write_letters(self, session: Session, letters: list[LetterItem]) -> None:
+        """Letters, keyed like entries by (column, URL): a later crawl updates what it saw anew."""
+        values = ("title", "posted", "posted_text", "status", "status_text", "replied", "replied_text")
+        values += ("reply_present", "unit", "reply", "evidence")
+        _upsert(
+            session,
+            Letter,
+            [
+                {
+                    "column_id": self._column_ids[x.column_url],
+                    "url": x.url,
+                    **{name: getattr(x, name) for name in values},
+                    "first_seen_crawl_id": self.crawl_id,
+                    "last_seen_crawl_id": self.crawl_id,
+                }
+                for x in letters
+            ],
+            ("column_id", "url"),
+            (*values, "last_seen_crawl_id"),
         )
 
     def _write_site(self, session: Session, item: SiteItem) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-CategoryKey = Literal["news", "notice", "other", "interaction", "archive", "excluded"]
+CategoryKey = Literal["news", "notice", "other", "interaction", "survey", "archive", "excluded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,11 @@ CATEGORIES: dict[CategoryKey, Category] = {
     "news": Category("news", "动态、要闻类", True),
     "notice": Category("notice", "通知公告、政策文件类", True),
     "other": Category("other", "其他应更新栏目", True),
-    "interaction": Category("interaction", "政务咨询类", False),  # judged by the reply rule instead
+    # Letter lists are dated lists: a 网络问政 column whose newest letter is old is stale; its replies are
+    # judged by interaction_unanswered and consult_reply_timeliness.
+    "interaction": Category("interaction", "政务咨询类", True),
+    # 调查征集 and 在线访谈 are judged by survey_inactive (none held in a year), not by staleness.
+    "survey": Category("survey", "调查征集、在线访谈类", False),
     "archive": Category("archive", "历史归档", False),
     "excluded": Category("excluded", "站点配置排除", False),  # by the site profile
 }
@@ -54,10 +58,10 @@ COLUMN_TYPES: dict[str, CategoryKey] = {
             "政策解读",
             "回应关切",
             "办事服务",
-            "征集调查",
-            "在线访谈",
         )
     },
+    "征集调查": "survey",
+    "在线访谈": "survey",
 }
 
 ARCHIVE_TERMS = ("历史", "回顾", "往期", "存档", "归档")
@@ -72,6 +76,7 @@ INTERACTION_TERMS = (
     "互动交流",
     "政民互动",
 )
+SURVEY_TERMS = ("在线访谈", "访谈", "调查征集", "征集调查", "意见征集", "民意调查", "网上调查")
 INTERACTION_EXCLUDED = (
     "在线访谈",
     "访谈",
@@ -127,6 +132,8 @@ def classify(name: str | None, url: str, column_type: str | None = None) -> Cate
         return CATEGORIES["other"]
     if column_type and column_type.strip() in COLUMN_TYPES:
         return CATEGORIES[COLUMN_TYPES[column_type.strip()]]
+    if any(term in title for term in SURVEY_TERMS):
+        return CATEGORIES["survey"]
     if any(term in title for term in INTERACTION_TERMS) and not any(t in title for t in INTERACTION_EXCLUDED):
         return CATEGORIES["interaction"]
     if any(term in title for term in NEWS_TERMS):
@@ -149,12 +156,13 @@ def threshold_days(category: Category, settings: dict[str, object]) -> int | Non
         "news": "GOVCHECK_THRESHOLD_NEWS_DAYS",
         "notice": "GOVCHECK_THRESHOLD_NOTICE_DAYS",
         "other": "GOVCHECK_THRESHOLD_OTHER_DAYS",
+        "interaction": "GOVCHECK_THRESHOLD_INTERACTION_DAYS",
     }
     setting = key.get(category.key)
     return int(settings[setting]) if setting else None  # type: ignore[call-overload]
 
 
-PERIODS = {14: "2周", 30: "1个月", 90: "3个月", 180: "6个月", 183: "6个月", 365: "1年"}
+PERIODS = {14: "2周", 30: "1个月", 60: "2个月", 90: "3个月", 180: "6个月", 183: "6个月", 365: "1年"}
 PERIOD_SYNONYMS = {"两周": 14, "半年": 180, "一年": 365}  # also seen in published cells
 DAYS = re.compile(r"(\d+)天")
 

@@ -54,6 +54,36 @@ def rulebook_for(as_of: dt.date) -> str:
 
 
 @dataclass(slots=True)
+class LetterFact:
+    """A letter (网民留言) of a column as the crawl stored it."""
+
+    url: str
+    title: str | None
+    posted: dt.date | None
+    posted_text: str | None
+    status: str  # replied | done | processing | unknown
+    status_text: str | None
+    replied: dt.date | None
+    replied_text: str | None
+    reply_present: bool | None  # None: the letter's own page was not read
+    evidence: str | None = None
+
+    def as_evidence(self, days: int | None = None) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "title": self.title,
+            "posted": self.posted.isoformat() if self.posted else None,
+            "posted_text": self.posted_text,
+            "status": self.status_text or self.status,
+            "replied": self.replied.isoformat() if self.replied else None,
+            "replied_text": self.replied_text,
+            "reply_seen": self.reply_present,
+            "days": days,
+            "text": self.evidence,
+        }
+
+
+@dataclass(slots=True)
 class ColumnState:
     """One column as the crawl saw it, with its entries reduced to what the rules need."""
 
@@ -75,12 +105,14 @@ class ColumnState:
     newest_url: str | None = None
     newest_source: str | None = None
     undated_urls: list[str] = field(default_factory=list)  # the first ones stored, as evidence
+    letters: list[LetterFact] = field(default_factory=list)  # a consultation column's letters
 
     def is_stale(self, as_of: dt.date) -> bool:
         if self.status != "ok" or not self.category.judged or self.threshold_days is None:
             return False
         if self.newest is None:  # 未注明信息发布时间的视为不更新
-            return self.dated_count == 0
+            # A letters column that says why it shows no letter (reason "explained:…") holds nothing to date.
+            return self.dated_count == 0 and self.entry_count > 0
         return (as_of - self.newest).days > self.threshold_days
 
     def evidence(self, as_of: dt.date) -> dict[str, Any]:
@@ -175,6 +207,10 @@ class SiteSnapshot:
 
     def blank_columns(self) -> list[ColumnState]:
         return [c for c in self.columns if c.status == "blank" and c.category.key != "excluded"]
+
+    def consultation_columns(self) -> list[ColumnState]:
+        """The 政务咨询类 columns whose letters were read (never 在线访谈, 调查征集, 网上信访, 纪检举报)."""
+        return [c for c in self.columns if c.category.key == "interaction" and c.status == "ok" and c.letters]
 
 
 @dataclass(slots=True)
@@ -576,24 +612,38 @@ class InternalLink(Rule):
 
 
 class InteractionUnanswered(Rule):
-    """Only the 'no channel at all' half is judged: letters and replies are not crawled yet.
+    """互动回应差, both halves of the 2019 text.
 
-    Judged only on portals whose homepage facts were stored, because a department site's channel is
-    usually the portal's 12345/领导信箱 (集约化), which its own pages need not link; a false veto is
-    worse than a missed one.
+    1. No consultation channel at all: judged only on portals whose homepage facts were stored, because
+       a department site's channel is usually the portal's 12345/领导信箱 (集约化), which its own pages
+       need not link.
+    2. Letters: in a 政务咨询类 column (never 在线访谈, 调查征集, 网上信访, 纪检举报: their categories differ),
+       a letter posted within GOVCHECK_LETTER_WINDOW_DAYS before the as-of date and still unanswered
+       more than GOVCHECK_REPLY_DAYS after it was posted, or answered after more than that; and letters
+       marked done whose own page shows no reply (无法查看结果). A letter whose page was not read and whose
+       list row says nothing is not judged: a false veto is worse than a missed one.
     """
 
     code = "interaction_unanswered"
     title = "互动回应差"
     source = (
-        f"{RULEBOOK_2019} 单项否决 5 (未提供网上有效咨询建言渠道；1年内政务咨询类栏目超过3个月未回应有效留言)；"
+        f"{RULEBOOK_2019} 单项否决 5 (未提供网上有效咨询建言渠道；监测时间点前1年内，政务咨询类栏目（在线访谈、"
+        "调查征集、网上信访、纪检举报类栏目除外）存在超过3个月未回应有效留言的现象)；"
         f"{RULEBOOK_2015} 单项否决 (互动回应差)"
     )
     veto = True
     message = Template("网站未提供网上有效咨询建言渠道")
+    unanswered = Template("{names}栏目存在超过{period}未回应有效留言的现象")
+    unseen = Template("政务咨询类栏目{names}无法查看结果")
+    variants = (unanswered, unseen, Template("政务咨询类栏目无法查看结果"))
     link_terms = CHANNEL_URL_TERMS
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        yield from self._no_channel(snapshot)
+        for column in snapshot.consultation_columns():
+            yield from self._letters(snapshot, column)
+
+    def _no_channel(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         footer = snapshot.footer
         if not snapshot.is_portal or not footer or not footer.get("parsed"):
             return
@@ -607,11 +657,144 @@ class InteractionUnanswered(Rule):
             url=snapshot.homepage_url,
             evidence={
                 "basis": "no interaction column, and no homepage link naming 咨询/信箱/12345/留言",
-                "letters": "unavailable: letters and replies are not crawled, only the channel is judged",
+                "letters": "none: the site shows no consultation column whose letters could be read",
                 "columns_checked": len(snapshot.columns),
                 "links_checked": snapshot.link_count,
             },
         )
+
+    def _letters(self, snapshot: SiteSnapshot, column: ColumnState) -> Iterator[Draft]:
+        as_of, settings = snapshot.as_of, snapshot.settings
+        limit, window = int(settings["GOVCHECK_REPLY_DAYS"]), int(settings["GOVCHECK_LETTER_WINDOW_DAYS"])
+        late: list[dict[str, Any]] = []
+        unseen: list[dict[str, Any]] = []
+        for letter in column.letters:
+            if letter.posted is None or letter.posted > as_of or (as_of - letter.posted).days > window:
+                continue
+            if letter.replied is not None and letter.replied <= as_of:
+                days = (letter.replied - letter.posted).days
+                if days > limit:
+                    late.append(letter.as_evidence(days))
+            elif letter.replied is not None:  # answered after the as-of date: unanswered at it
+                if (days := (as_of - letter.posted).days) > limit:
+                    late.append(letter.as_evidence(days))
+            elif letter.status in ("replied", "done"):
+                if letter.reply_present is False:  # its page was read: no reply on it
+                    unseen.append(letter.as_evidence())
+            elif letter.status == "processing" or letter.reply_present is False:
+                days = (as_of - letter.posted).days
+                if days > limit and not letter.reply_present:
+                    late.append(letter.as_evidence(days))
+        base = {
+            "column_url": column.url,
+            "as_of": as_of.isoformat(),
+            "reply_days": limit,
+            "window_days": window,
+            "letters_read": len(column.letters),
+        }
+        if late:
+            yield Draft(
+                message=self.unanswered(names=quoted([column.name]), period=period_words(limit)),
+                column=column,
+                url=column.url,
+                threshold_days=limit,
+                evidence={**base, "letters": late},
+            )
+        if unseen:
+            yield Draft(
+                message=self.unseen(names=quoted([column.name])),
+                column=column,
+                url=column.url,
+                evidence={
+                    **base,
+                    "basis": "marked done, and no reply on the letter's own page",
+                    "letters": unseen,
+                },
+            )
+
+
+class ConsultReplyTimeliness(Rule):
+    """A 政务咨询类 column with letters but no reply published in the two months before the as-of date.
+    Not judged when some letter is answered on a date the crawl could not read."""
+
+    code = "consult_reply_timeliness"
+    title = "政务咨询答复不及时"
+    source = (
+        f"{RULEBOOK_2019} 扣分指标 互动交流 (在监测时间点前2个月内未更新留言答复，扣3分；国管局 2019 自查)"
+    )
+    rulebooks = frozenset({RULEBOOK_2019})
+    points = 3.0
+    cap = 3.0
+    applies_when_unknown = True
+    message = Template("{names}栏目监测时间点前{period}内未更新留言答复")
+    summary = Columns(Place.SENTENCES, by_period=True)
+    subject = COLUMN_SUBJECT
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        as_of, days = snapshot.as_of, int(snapshot.settings["GOVCHECK_REPLY_UPDATE_DAYS"])
+        for column in snapshot.consultation_columns():
+            letters = [x for x in column.letters if x.posted is None or x.posted <= as_of]
+            if not letters:
+                continue
+            replies = [x.replied for x in letters if x.replied is not None and x.replied <= as_of]
+            newest = max(replies, default=None)
+            if newest is not None and (as_of - newest).days <= days:
+                continue
+            if any(
+                x.replied is None and x.status in ("replied", "done") and x.reply_present for x in letters
+            ):
+                continue  # answered on a date the crawl could not read: unknown, not late
+            yield Draft(
+                message=self.message(names=quoted([column.name]), period=period_words(days)),
+                column=column,
+                url=column.url,
+                threshold_days=days,
+                newest=newest,
+                evidence={
+                    "column_url": column.url,
+                    "as_of": as_of.isoformat(),
+                    "newest_reply": newest.isoformat() if newest else None,
+                    "days_since_newest_reply": (as_of - newest).days if newest else None,
+                    "letters_read": len(letters),
+                },
+                points=self.points,
+            )
+
+
+class SurveyInactive(Rule):
+    """调查征集 / 在线访谈 columns with none held in GOVCHECK_SURVEY_DAYS before the as-of date. A blank one
+    is a blank column; one whose items are all undated is not judged."""
+
+    code = "survey_inactive"
+    title = "调查征集、在线访谈长期未开展"
+    source = (
+        f"{RULEBOOK_2015} 普查评分表 互动回应 (调查征集、在线访谈：1年内未开展扣5分，龙讯 2015 默认值)；"
+        f"{RULEBOOK_2019} 分值 UNCONFIRMED"
+    )
+    points = 5.0
+    cap = 5.0
+    applies_when_unknown = True
+    message = Template("{names}栏目自{since}以来一直未更新")
+    subject = COLUMN_SUBJECT
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        days = int(snapshot.settings["GOVCHECK_SURVEY_DAYS"])
+        for column in snapshot.columns:
+            if column.category.key != "survey" or column.status != "ok" or column.newest is None:
+                continue
+            if (snapshot.as_of - column.newest).days <= days:
+                continue
+            yield Draft(
+                message=self.message(
+                    names=quoted([column.name]), since=f"{column.newest.year}年{column.newest.month}月"
+                ),
+                column=column,
+                url=column.url,
+                threshold_days=days,
+                newest=column.newest,
+                evidence={**column.evidence(snapshot.as_of), "last_held": column.newest.isoformat()},
+                points=self.points,
+            )
 
 
 FOOTER_WORDS = {
@@ -682,6 +865,8 @@ RULES: tuple[Rule, ...] = (
     BadLink(),
     InternalLink(),
     InteractionUnanswered(),
+    ConsultReplyTimeliness(),
+    SurveyInactive(),
     VetoStaleKeyColumns(),
     VetoStaleColumns(),
     VetoBlankColumns(),

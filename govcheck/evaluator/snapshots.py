@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from govcheck.dates import SHANGHAI
 from govcheck.db.attempts import FINISHED, no_newer_finished
-from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Probe, Site
+from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Letter, Link, LinkCheck, Probe, Site
 from govcheck.evaluator.categories import classify, threshold_days
 from govcheck.evaluator.inspector import ConcurrentFailures, concurrent_failures
 from govcheck.evaluator.profiles import load_profile
@@ -31,6 +31,7 @@ from govcheck.evaluator.rules import (
     RULES,
     BrokenLink,
     ColumnState,
+    LetterFact,
     LinkTarget,
     ProbeStats,
     SiteSnapshot,
@@ -101,6 +102,7 @@ class SnapshotReader:
         facts = {j.crawl.id: _Facts() for j in recent}
         self._columns(session, recent, facts)
         self._entries(session, facts)
+        self._letters(session, facts)
         self._checked_links(session, facts)
         self._rule_links(session, facts)
         probes = self._probes(session, [j.site.id for j in recent])
@@ -266,6 +268,42 @@ class SnapshotReader:
             .order_by(first.c.column_id, first.c.rank)
         ):
             states[column_id].undated_urls.append(url)
+
+    def _letters(self, session: Session, facts: dict[int, _Facts]) -> None:
+        """The letters of consultation columns the lists showed at these crawls (as entries are
+        chosen), posted within twice the judged year (older ones judge nothing), oldest first."""
+        states = {
+            s.id: s for f in facts.values() for s in f.columns.values() if s.category.key == "interaction"
+        }
+        if not states:
+            return
+        since = self.as_of - dt.timedelta(days=2 * int(self.settings["GOVCHECK_LETTER_WINDOW_DAYS"]))
+        rows = session.execute(
+            select(
+                Letter.column_id,
+                Letter.url,
+                Letter.title,
+                Letter.posted,
+                Letter.posted_text,
+                Letter.status,
+                Letter.status_text,
+                Letter.replied,
+                Letter.replied_text,
+                Letter.reply_present,
+                Letter.evidence,
+            )
+            .join(ColumnCheck, ColumnCheck.column_id == Letter.column_id)
+            .where(
+                Letter.column_id.in_(list(states)),
+                ColumnCheck.crawl_id.in_(list(facts)),
+                Letter.first_seen_crawl_id <= ColumnCheck.crawl_id,
+                Letter.last_seen_crawl_id >= ColumnCheck.crawl_id,
+                or_(Letter.posted.is_(None), Letter.posted >= since),
+            )
+            .order_by(Letter.column_id, Letter.posted, Letter.id)
+        )
+        for column_id, *letter in rows:
+            states[column_id].letters.append(LetterFact(*letter))
 
     @staticmethod
     def _shown(column_ids: list[int], crawl_ids: list[int]) -> tuple[ColumnElement[bool], ...]:
