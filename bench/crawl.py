@@ -21,8 +21,9 @@ One farm (bench/bigfarm.py) serves every tool in turn, so all of them see the sa
    time and requests; with the politeness-off CPU seconds per site that gives the nodes needed for
    14,000 sites in 10 hours.
 
---quick: a 2-site farm of 6 columns × 12 items, small budgets, LinkChecker only if already installed;
-well under a minute (tests/test_bench.py runs it). Figures are printed, never asserted.
+--quick: a 2-site farm of 6 columns × 12 items, 2 runs with a 60-request budget, no run without a
+budget, a 20-request polite sample, LinkChecker off unless --linkchecker names a mode; under a minute
+on an idle machine (tests/test_bench.py runs it). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -423,6 +424,9 @@ def coverage(run: GovcheckRun, truth: dict[str, Any]) -> list[str]:
         lines.append(
             f"  broken links, {label}: {len(want & broken)} of {len(want)} ({_pct(want & broken, want)})"
         )
+    cms = {site["host"]: site["cms"] for site in truth["sites"]}
+    missed = Counter(cms[host] for host, _url in broken_truth(truth, ("homepage", "list")) - broken)
+    lines.append(f"  missed on homepage + first list pages, by CMS family: {dict(missed) or 'none'}")
     extra = broken - broken_truth(truth, ("homepage", "list", "deep"))
     lines.append(
         f"  link_broken findings not in the truth: {len(extra)}"
@@ -506,7 +510,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--runs", type=int, default=3, help="identical govcheck runs (politeness off)")
     parser.add_argument("--sample-sites", type=int, default=2, help="sites crawled at default politeness")
-    parser.add_argument("--linkchecker", choices=("install", "if-present", "off"), default="install")
+    parser.add_argument(
+        "--linkchecker",
+        choices=("install", "if-present", "off"),
+        help="LinkChecker runs: install its venv when missing (the default), only if present, or none "
+        "(the default with --quick)",
+    )
     parser.add_argument(
         "--linkchecker-seconds", type=float, default=60.0, help="each LinkChecker run's cut-off"
     )
@@ -517,8 +526,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.sites, args.columns, args.items, args.sample_sites, args.runs = 2, 6, 12, 1, min(args.runs, 2)
-        args.linkchecker = "off" if args.linkchecker == "install" else args.linkchecker
         args.linkchecker_seconds, args.budget, args.no_budget_run = 5.0, 60, True
+    args.linkchecker = args.linkchecker or ("off" if args.quick else "install")
     python = linkchecker_ready(args.linkchecker) if args.linkchecker != "off" else None
     workdir = Path(tempfile.mkdtemp(prefix="govcheck-bench-crawl-"))
     started = time.monotonic()
