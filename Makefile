@@ -41,13 +41,18 @@ test: $(STAMP)
 imports: $(STAMP)
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 
-# Benchmarks, not tests (no timed assertion anywhere; 5–10 minutes on two cores): the encoding detector and
-# the listing extractor on the corpus pages, then `govcheck evaluate` at 100k / 300k / 1M entries on PostgreSQL (the embedded one
-# the tests use, or GOVCHECK_TEST_POSTGRES_URL) and SQLite. Figures and machine: bench/README.md.
+# Benchmarks, not tests (no timed assertion anywhere; 45–60 minutes on two shared cores): the encoding
+# detector and the listing extractor on the corpus pages; `govcheck evaluate` at 100k / 300k / 1M entries on PostgreSQL (the embedded
+# one the tests use, or GOVCHECK_TEST_POSTGRES_URL) and SQLite; the crawl writer's rows/s (VALUES vs COPY);
+# then govcheck vs plain Scrapy vs LinkChecker on the big farm (LinkChecker is installed into its own venv
+# under var/bench/ on first use). BENCH_SITES sets the big farm's size. Figures and machine: bench/README.md.
+BENCH_SITES ?= 20
 bench: $(STAMP)
 	$(PY) bench/encoding.py
 	$(PY) bench/listing.py
 	$(PY) bench/evaluate.py
+	$(PY) bench/writer.py
+	$(PY) bench/crawl.py --sites $(BENCH_SITES)
 
 # Debian's chromium and CJK fonts, for the test that renders the html report into var/artifacts/report.png
 # (without them that test is skipped, saying so). Needs root and apt-get; run once per machine.

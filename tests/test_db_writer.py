@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from typing import Any
 
-from govcheck.db.models import Crawl, Entry, Site
+from sqlalchemy import Engine, select
+
+from govcheck.db.models import Column, Crawl, Entry, Link, LinkCheck, Page, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.writer import CrawlWriter
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from tests.helpers import sjj_context, sjj_crawl_items, table_counts
 
 
@@ -48,4 +52,152 @@ def test_writing_a_crawl_twice_duplicates_nothing_and_moves_last_seen(database_u
         assert (
             crawl.health is not None and crawl.health["entries"] == 2 and crawl.health["dated_share"] == 0.5
         )
+    engine.dispose()
+
+
+def _large_crawl(suffix: str = "") -> list[object]:
+    """A batch big enough for PostgreSQL's COPY path, with every awkward value a page may hold:
+    tabs, newlines, backslashes, a literal \\N, Chinese, empty strings, None, JSON lists."""
+    home = "http://sjj.suizhou.gov.cn/"
+    columns = [f"{home}c{k}/" for k in range(25)]
+    awkward = ("tab\there", "line\nbreak\r\n", "back\\slash \\N", "", "通知公告\u3000（二）", None)
+    items: list[object] = [
+        SiteItem(homepage_url=home, status="ok", name="随州市审计局", site_code="4213000045")
+    ]
+    for k, url in enumerate(columns):
+        items.append(
+            ColumnItem(
+                url=url,
+                name=f"栏目{k}\t{awkward[k % 6] or ''}",
+                status="ok",
+                position=k,
+                breadcrumb=["首页", f"栏目{k}"] if k % 2 else [],
+                source="nav" if k % 3 else None,
+                is_homepage=k == 0,
+                http_status=200,
+                entry_count=3,
+            )
+        )
+        for i in range(3):
+            items.append(
+                EntryItem(
+                    column_url=url,
+                    url=f"{url}t{i}.html",
+                    title=f"{awkward[(k + i) % 6]}{suffix}" if (k + i) % 6 != 5 else None,
+                    date_text="2024-01-10" if i else None,
+                    published=dt.date(2024, 1, 10 + i) if i else None,
+                    date_source="row" if i else None,
+                )
+            )
+        items.append(
+            PageItem(
+                url=url,
+                kind="column",
+                status=200 if k % 4 else None,
+                latency_ms=k / 7 or None,
+                error=awkward[k % 6],
+                encoding="utf-8",
+            )
+        )
+        items.append(
+            LinkItem(source_url=home, target_url=url, tag="a", on_homepage=True, external=bool(k % 2))
+        )
+        items.append(
+            LinkCheckItem(
+                url=url,
+                outcome="broken" if k % 5 == 0 else "ok",
+                status=404 if k % 5 == 0 else 200,
+                error=awkward[(k + 1) % 6],
+                method="HEAD",
+            )
+        )
+    return items
+
+
+def _stored(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    with session_factory(engine)() as session:
+        return {
+            "columns": sorted(
+                session.execute(
+                    select(
+                        Column.url,
+                        Column.name,
+                        Column.breadcrumb,
+                        Column.source,
+                        Column.position,
+                        Column.is_homepage,
+                        Column.breadcrumb.is_(None),
+                    )
+                ).all(),
+                key=str,
+            ),
+            "entries": sorted(
+                session.execute(
+                    select(Entry.url, Entry.title, Entry.published, Entry.date_text, Entry.date_source)
+                ).all(),
+                key=str,
+            ),
+            "pages": sorted(
+                session.execute(select(Page.url, Page.kind, Page.status, Page.latency_ms, Page.error)).all(),
+                key=str,
+            ),
+            "links": sorted(
+                session.execute(select(Link.target_url, Link.tag, Link.on_homepage, Link.external)).all(),
+                key=str,
+            ),
+            "link_checks": sorted(
+                session.execute(
+                    select(
+                        LinkCheck.url, LinkCheck.outcome, LinkCheck.status, LinkCheck.error, LinkCheck.method
+                    )
+                ).all(),
+                key=str,
+            ),
+        }
+
+
+def _expected(items: list[object]) -> dict[str, list[tuple[object, ...]]]:
+    def of(kind: type[Any]) -> list[Any]:
+        return [i for i in items if isinstance(i, kind)]
+
+    return {
+        "columns": sorted(
+            (
+                (c.url, c.name, c.breadcrumb or None, c.source, c.position, c.is_homepage, False)
+                for c in of(ColumnItem)
+            ),
+            key=str,
+        ),
+        "entries": sorted(
+            ((e.url, e.title, e.published, e.date_text, e.date_source) for e in of(EntryItem)), key=str
+        ),
+        "pages": sorted(((p.url, p.kind, p.status, p.latency_ms, p.error) for p in of(PageItem)), key=str),
+        "links": sorted(((k.target_url, k.tag, k.on_homepage, k.external) for k in of(LinkItem)), key=str),
+        "link_checks": sorted(
+            ((c.url, c.outcome, c.status, c.error, c.method) for c in of(LinkCheckItem)), key=str
+        ),
+    }
+
+
+def test_a_large_batch_stores_every_value_as_given_on_both_backends(database_url: str) -> None:
+    """PostgreSQL writes large batches through COPY, SQLite through multi-row VALUES: the rows read back
+    are the items' values on both (a JSON None is JSON null, not SQL NULL, as SQLAlchemy stores it)."""
+    engine = open_database(database_url)
+    writer = CrawlWriter(engine, sjj_context())
+    writer.begin()
+    items = _large_crawl()
+    writer.write(items)  # type: ignore[arg-type]
+    writer.write(items)  # type: ignore[arg-type]  # replayed: the same rows, no duplicates
+    assert _stored(engine) == _expected(items)
+
+    again = CrawlWriter(engine, sjj_context("2024-03-15"))  # a later crawl updates the shared rows
+    again.begin()
+    updated = _large_crawl(" (updated)")
+    again.write(updated)  # type: ignore[arg-type]
+    stored = _stored(engine)
+    assert stored["entries"] == _expected(updated)["entries"]
+    assert len(stored["pages"]) == 2 * len(_expected(items)["pages"])  # pages are per crawl
+    with session_factory(engine)() as session:
+        seen = session.execute(select(Entry.first_seen_crawl_id, Entry.last_seen_crawl_id).distinct()).all()
+    assert seen == [(writer.crawl_id, again.crawl_id)]
     engine.dispose()

@@ -8,12 +8,16 @@ shared rows (columns, entries) only move ``last_seen``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import io
+import json
 import logging
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import JSON, Engine, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -50,6 +54,8 @@ from govcheck.statkeys import LIMIT_HITS_KEY, LIMITS_PREFIX, ROBOTS_FORBIDDEN_KE
 
 logger = logging.getLogger(__name__)
 ROWS_PER_STATEMENT = 400
+# PostgreSQL upserts of this many rows or more go through COPY (_copy_upsert); fewer are one VALUES statement.
+COPY_MIN_ROWS = 20
 
 
 def _upsert(
@@ -65,7 +71,14 @@ def _upsert(
     # Rows go in key order, so concurrent writers lock shared rows in one order and never deadlock.
     by_key = {tuple(row[k] for k in keys): row for row in rows}
     unique = [by_key[key] for key in sorted(by_key)]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if (
+        postgresql
+        and len(unique) >= COPY_MIN_ROWS
+        and _copy_upsert(session, model, unique, keys, update_cols)
+    ):
+        return
+    insert = pg_insert if postgresql else sqlite_insert
     for start in range(0, len(unique), ROWS_PER_STATEMENT):
         statement = insert(model).values(unique[start : start + ROWS_PER_STATEMENT])
         if update_cols:
@@ -75,6 +88,83 @@ def _upsert(
         else:
             statement = statement.on_conflict_do_nothing(index_elements=list(keys))
         session.execute(statement)
+
+
+def _copy_upsert(
+    session: Session,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    keys: Sequence[str],
+    update_cols: Sequence[str],
+) -> bool:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT … ON CONFLICT.
+
+    COPY sends the rows as one text stream: no statement of thousands of bound parameters to compile
+    and interpolate per batch (the multi-row VALUES path's cost). False when the driver has no COPY
+    (only psycopg2's ``copy_expert`` is used); the caller then takes the VALUES path.
+    """
+    cursor = session.connection().connection.cursor()
+    if not hasattr(cursor, "copy_expert"):
+        cursor.close()
+        return False
+    names = list(rows[0])
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    table = quote(model.__tablename__)
+    # One temporary table per target table and column set, kept by the pooled connection, emptied at commit.
+    staging = quote(f"govcheck_copy_{model.__tablename__}_{zlib.crc32(' '.join(names).encode()):08x}")
+    columns = ", ".join(quote(n) for n in names)
+    serialize = session.get_bind().dialect._json_serializer or json.dumps  # as SQLAlchemy's JSON type does
+    # JSON values are serialized as SQLAlchemy's JSON type does, a None too unless the column says
+    # none_as_null, so both paths store the same thing.
+    json_columns = {
+        c.name: c.type.none_as_null
+        for c in model.__table__.columns
+        if isinstance(c.type, JSON) and c.name in names
+    }
+    lines = io.StringIO()
+    for row in rows:
+        fields = []
+        for name in names:
+            value = row[name]
+            if name in json_columns and not (value is None and json_columns[name]):
+                value = serialize(value)
+            fields.append(_copy_field(value))
+        lines.write("\t".join(fields) + "\n")
+    lines.seek(0)
+    try:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.copy_expert(f"COPY {staging} ({columns}) FROM STDIN", lines)
+        conflict = ", ".join(quote(k) for k in keys)
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_cols)
+            if update_cols
+            else "DO NOTHING"
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ORDER BY {conflict} "
+            f"ON CONFLICT ({conflict}) {action}"
+        )
+        cursor.execute(f"TRUNCATE {staging}")  # a second upsert of this table in the transaction starts empty
+    finally:
+        cursor.close()
+    return True
+
+
+def _copy_field(value: Any) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):  # datetime too: isoformat keeps the UTC offset
+        return value.isoformat()
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
 
 
 def _columns(item: CrawlItem) -> dict[str, Any]:
