@@ -292,6 +292,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Issuing organ printed under the bulletin (e.g. 随州市政务服务和大数据管理局); empty: none.",
     ),
     Setting(
+        "GOVCHECK_LINK_CACHE",
+        True,
+        _parse_bool,
+        "Check a link target outside the site once per round for every site and node: later checks take "
+        "the first answer, with its evidence (in Redis with REDIS_URL, else in the database). Only a "
+        "status the target gave is shared; a failure to reach it never is.",
+    ),
+    Setting(
+        "GOVCHECK_LINK_CACHE_TTL",
+        86400.0,
+        _positive(float),
+        "Seconds a round's cached link-check answer holds; a round running longer checks the target again.",
+    ),
+    Setting(
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(

@@ -86,6 +86,8 @@ def _item(record: dict[str, Any]) -> CrawlItem:
     values = dict(record["item"])
     if cls is EntryItem and values.get("published"):
         values["published"] = dt.date.fromisoformat(values["published"])
+    if cls is LinkCheckItem and values.get("checked_at"):
+        values["checked_at"] = dt.datetime.fromisoformat(values["checked_at"])
     return cls(**values)  # type: ignore[no-any-return]
 
 

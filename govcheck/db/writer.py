@@ -349,7 +349,7 @@ class CrawlWriter:
             LinkCheck,
             [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
             ("crawl_id", "url"),
-            ("outcome", "status", "error", "method"),
+            ("outcome", "status", "error", "method", "checked_by", "checked_at"),
         )
 
     def _write_site(self, session: Session, item: SiteItem) -> None:
