@@ -300,13 +300,13 @@ SETTINGS: tuple[Setting, ...] = (
         "status the target gave is shared; a failure to reach it never is.",
     ),
     Setting(
+        "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
+    ),
+    Setting(
         "GOVCHECK_LINK_CACHE_TTL",
         86400.0,
         _positive(float),
         "Seconds a round's cached link-check answer holds; a round running longer checks the target again.",
-    ),
-    Setting(
-        "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
     ),
     Setting(
         "GOVCHECK_MAX_CRAWL_AGE_DAYS",

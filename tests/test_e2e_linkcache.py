@@ -19,7 +19,16 @@ from govcheck.db.models import Crawl, LinkCacheEntry, LinkCheck, Site
 from govcheck.fleet.round import Round, redis_from_url
 from govcheck.linkcache_store import PENDING
 from tests.farm.process import FarmProcess
-from tests.farm.sites_cache import GONE, OUTSIDE_TARGETS, SHARED, SHARED_BROKEN, SHARED_OK, SITE_A, SITE_B, UNREACHABLE
+from tests.farm.sites_cache import (
+    GONE,
+    OUTSIDE_TARGETS,
+    SHARED,
+    SHARED_BROKEN,
+    SHARED_OK,
+    SITE_A,
+    SITE_B,
+    UNREACHABLE,
+)
 from tests.farm.truth import AS_OF
 from tests.helpers import REPO, environment, farm_json, fleet_env, govcheck, queue, report
 
@@ -127,6 +136,14 @@ def test_one_machine_fetches_each_outside_target_once_per_round(
         k: (v["outcome"], v["status"]) for k, v in uncached.items()
     }
     assert _findings(env, tmp_path, "cached") == _findings(env, tmp_path, "no-cache")
+    # The finding of a broken target taken from the cache names the crawl that saw it broken.
+    (removed,) = SHARED_BROKEN
+    (taker,) = [site for site in SITES if checks[(site, removed)]["checked_by"]]
+    sites = {site["host"]: site for site in report(env, tmp_path, "--round", "cached")["sites"]}
+    (finding,) = [f for f in sites[taker]["findings"] if f.get("url") == removed]
+    assert finding["evidence"]["status"] == 404
+    assert finding["evidence"]["checked_by"] == checks[(taker, removed)]["checked_by"]
+    assert finding["evidence"]["checked_at"]
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
@@ -146,7 +163,9 @@ def test_fleet_jobs_on_two_nodes_fetch_each_outside_target_once_per_round(
     farm_json(farm, "/_farm/reset", "POST")
     command = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", "round=2024-Q1"]
     jobs = [
-        subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(2)
     ]
     logs = [job.communicate(timeout=300)[1] for job in jobs]
@@ -156,7 +175,7 @@ def test_fleet_jobs_on_two_nodes_fetch_each_outside_target_once_per_round(
     log = _farm_log(farm)
     heads = Counter(url for method, url, _ in log if method == "HEAD")
     assert all(heads[target] == 1 for target in (*SHARED_OK, *SHARED_BROKEN)), heads
-    assert heads[UNREACHABLE[0]] == 2  # each job asks the unreachable host itself
+    assert heads[UNREACHABLE[0]] == 2 * 3  # each job asks the unreachable host itself (HEAD, 2 retries)
     _assert_shared_once(_checks(database_url, "2024-Q1"))
     keys = list(redis_from_url(redis_url).scan_iter(match=f"{prefix}:2024-Q1:linkcheck:*"))
     assert len(keys) == len(SHARED_OK) + len(SHARED_BROKEN)

@@ -21,9 +21,9 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
+from tests.farm.sites_cache import cache_sites
 from tests.farm.sites_depth import depth_sites
 from tests.farm.sites_faults import FAULT_SITES, serve_fault
-from tests.farm.sites_cache import cache_sites
 from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS

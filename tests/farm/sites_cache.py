@@ -62,7 +62,7 @@ class CacheSite:
 
 
 def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha1(body).hexdigest()[:16] + '"'  # noqa: S324 - a validator, not a secret
+    return '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
 
 
 def _conditional(page: Resource) -> RawAnswer:
@@ -102,7 +102,9 @@ def _county(host: str, name: str, code: str) -> tuple[CacheSite, CacheTruth]:
         ]
         items = "".join(f'<li><a href="{h}">{t}</a><span>{d}</span></li>' for t, h, d in rows[folder])
         site.pages[f"/{folder}/index.html"] = Resource(
-            200, "text/html; charset=utf-8", _doc(f"{col}_{name}", f'<h2>{col}</h2><ul class="list">{items}</ul>')
+            200,
+            "text/html; charset=utf-8",
+            _doc(f"{col}_{name}", f'<h2>{col}</h2><ul class="list">{items}</ul>'),
         )
         for title, href, day in rows[folder]:
             site.pages[href] = Resource(
@@ -123,7 +125,9 @@ def _shared() -> CacheSite:
     site.pages["/index.html"] = Resource(
         200, "text/html; charset=utf-8", _doc("全省政府网站集约化平台", "<h1>全省政府网站集约化平台</h1>")
     )
-    site.pages["/zwfw/index.html"] = Resource(200, "text/html; charset=utf-8", _doc("政务服务", "<h1>政务服务</h1>"))
+    site.pages["/zwfw/index.html"] = Resource(
+        200, "text/html; charset=utf-8", _doc("政务服务", "<h1>政务服务</h1>")
+    )
     return site
 
 
