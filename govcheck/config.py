@@ -391,6 +391,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Longest Retry-After (seconds) honoured before retrying a 429/503; longer waits give up the retry.",
     ),
     Setting(
+        "GOVCHECK_REVALIDATE",
+        True,
+        _parse_bool,
+        "Between rounds: a link check sends the ETag/Last-Modified of the site's previous check of the "
+        "target; a 304 keeps that check's outcome and evidence (no GET, no not-found fingerprint). Link "
+        "checks only: pages are fetched whole every round.",
+    ),
+    Setting(
         "GOVCHECK_SCORE_VERDICT",
         False,
         _parse_bool,

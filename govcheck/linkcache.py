@@ -49,7 +49,9 @@ class CachedCheck:
 
     @classmethod
     def of(cls, item: LinkCheckItem, checked_by: str) -> CachedCheck | None:
-        """The item as the round's answer for its target, or None when it may not be shared."""
+        """The item as the round's answer for its target, or None when it may not be shared. A check
+        fetched now is ``checked_by`` this site, now; one that kept an earlier check's outcome (the
+        target answered 304, govcheck/revalidate.py) keeps that check's evidence."""
         if not shareable(item) or item.status is None:
             return None
         return cls(
@@ -58,8 +60,8 @@ class CachedCheck:
             status=item.status,
             error=item.error,
             method=item.method,
-            checked_by=checked_by,
-            checked_at=dt.datetime.now(dt.UTC),
+            checked_by=item.checked_by or checked_by,
+            checked_at=item.checked_at or dt.datetime.now(dt.UTC),
         )
 
     def item(self, url: str) -> LinkCheckItem:
@@ -81,8 +83,8 @@ def shareable(item: LinkCheckItem) -> bool:
     timeout, a proxy's error) may be the inspector's own network, and an inconclusive answer (403,
     429, 5xx, a firewall challenge, a budget cut) may change within minutes: each site checks those
     itself, so one bad moment is never copied into every site's findings."""
-    if item.status is None or item.checked_by is not None:
-        return False  # never fetched, or already the round's answer
+    if item.status is None:
+        return False  # never fetched
     if item.outcome == "ok":
         return item.error is None and item.status < 400
     if item.outcome == "broken":

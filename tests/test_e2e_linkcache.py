@@ -180,3 +180,47 @@ def test_fleet_jobs_on_two_nodes_fetch_each_outside_target_once_per_round(
     keys = list(redis_from_url(redis_url).scan_iter(match=f"{prefix}:2024-Q1:linkcheck:*"))
     assert len(keys) == len(SHARED_OK) + len(SHARED_BROKEN)
     assert all(0 < redis_from_url(redis_url).ttl(key) <= 86400 for key in keys)
+
+
+def test_the_next_round_asks_whether_link_targets_changed_and_keeps_their_outcomes(
+    farm: FarmProcess, database_url: str, tmp_path: Path
+) -> None:
+    """Round 2 sends each site's validators from round 1: the unchanged targets answer 304, their checks
+    cost no GET and no not-found fingerprint, and every outcome and finding is round 1's."""
+    env = environment(farm, database_url)
+    env.pop("REDIS_URL", None)
+    farm_json(farm, "/_farm/reset", "POST")
+    _crawl_both(env, tmp_path, "r1")
+    first = _farm_log(farm)
+    farm_json(farm, "/_farm/reset", "POST")
+    _crawl_both(env, tmp_path, "r2")
+    second = _farm_log(farm)
+
+    unchanged = [url for method, url, status in second if method == "HEAD" and status == 304]
+    assert unchanged and not [entry for entry in first if entry[2] == 304]
+    assert len(second) < len(first), (first, second)
+    print(f"\nfarm requests: round 1 {len(first)}, round 2 {len(second)} ({len(unchanged)} answered 304)")
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                Crawl.round, Site.host, LinkCheck.url, LinkCheck.outcome, LinkCheck.status, LinkCheck.error
+            )
+            .join(Crawl, Crawl.site_id == Site.id)
+            .join(LinkCheck, LinkCheck.crawl_id == Crawl.id)
+        ).all()
+        kept = connection.execute(
+            select(Site.host, LinkCheck.url, LinkCheck.checked_by)
+            .join(Crawl, Crawl.site_id == Site.id)
+            .join(LinkCheck, LinkCheck.crawl_id == Crawl.id)
+            .where(Crawl.round == "r2", LinkCheck.url.in_(unchanged))
+        ).all()
+    engine.dispose()
+    by_round: dict[str, set[tuple[Any, ...]]] = {"r1": set(), "r2": set()}
+    for round_name, *check in rows:
+        by_round[round_name].add(tuple(check))
+    assert by_round["r1"] == by_round["r2"] and by_round["r1"]
+    # An unchanged target's check names the crawl that fetched it: the site's own in round 1, or, for an
+    # outside target, the site whose 304 answered for the round.
+    assert kept and all(checked_by in SITES for _host, _url, checked_by in kept)
+    assert _findings(env, tmp_path, "r2") == _findings(env, tmp_path, "r1")

@@ -31,8 +31,6 @@ URL = "http://www.gov.cn/"
         ),
         (LinkCheckItem(url=URL, outcome="inconclusive", status=200, error="budget", method="HEAD"), False),
         (LinkCheckItem(url=URL, outcome="refused", error="policy:internal", method=None), False),
-        # Already the round's answer: recorded once, by the crawl that fetched it.
-        (LinkCheckItem(url=URL, outcome="ok", status=200, method="HEAD", checked_by="a.gov.cn"), False),
     ],
 )
 def test_only_an_answer_the_target_gave_is_shared(item: LinkCheckItem, shared: bool) -> None:
@@ -49,3 +47,18 @@ def test_a_cached_check_keeps_its_evidence_through_json_and_into_the_item() -> N
     assert (item.outcome, item.status, item.method, item.checked_by) == ("broken", 404, "GET", "a.gov.cn")
     assert item.checked_at == check.checked_at
     assert dt.datetime.now(dt.UTC) - check.checked_at < dt.timedelta(minutes=1)
+
+
+def test_an_outcome_kept_after_a_304_is_shared_with_the_evidence_of_the_check_that_fetched_it() -> None:
+    fetched = dt.datetime(2024, 1, 5, 8, tzinfo=dt.UTC)
+    kept = LinkCheckItem(
+        url=URL,
+        outcome="broken",
+        status=200,
+        error="soft_404",
+        method="GET",
+        checked_by="a.gov.cn",
+        checked_at=fetched,
+    )
+    check = CachedCheck.of(kept, "b.gov.cn")
+    assert check is not None and (check.checked_by, check.checked_at) == ("a.gov.cn", fetched)

@@ -216,6 +216,26 @@ class LinkCacheEntry(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(default=utc_now)  # the answer's (a claim's) time
 
 
+class LinkValidator(Base):
+    """A site's newest own check of a link target with the target's validators (ETag, Last-Modified):
+    the next round asks the target whether it changed since (govcheck/revalidate.py)."""
+
+    __tablename__ = "link_validators"
+    __table_args__ = (UniqueConstraint("host", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))  # the site whose crawl checked it
+    url: Mapped[str] = mapped_column(String(1000))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(20))  # ok | broken
+    status: Mapped[int]
+    error: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str | None] = mapped_column(String(10))
+    round: Mapped[str] = mapped_column(String(100))
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
 class Evaluation(Base):
     __tablename__ = "evaluations"
     __table_args__ = (UniqueConstraint("site_id", "as_of", "round"),)

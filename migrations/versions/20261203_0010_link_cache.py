@@ -1,5 +1,7 @@
-"""The round-wide link-check cache without Redis (table ``link_cache``), and the evidence of a link check
-taken from it (``link_checks.checked_by`` and ``checked_at``: the site whose crawl fetched it, and when).
+"""The round-wide link-check cache without Redis (table ``link_cache``), the evidence of a link check
+taken from it (``link_checks.checked_by`` and ``checked_at``: the site whose crawl fetched it, and when),
+and each site's newest own check of a target with its validators (``link_validators``: ETag,
+Last-Modified), which the next round's check sends as a conditional request.
 
 Revision ID: 0010
 Revises: 0006
@@ -32,6 +34,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_link_cache")),
         sa.UniqueConstraint("round", "url", name=op.f("uq_link_cache_round_url")),
     )
+    op.create_table(
+        "link_validators",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("url", sa.String(length=1000), nullable=False),
+        sa.Column("etag", sa.String(length=200), nullable=True),
+        sa.Column("last_modified", sa.String(length=100), nullable=True),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=200), nullable=True),
+        sa.Column("method", sa.String(length=10), nullable=True),
+        sa.Column("round", sa.String(length=100), nullable=False),
+        sa.Column("checked_at", sa.TIMESTAMP(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_link_validators")),
+        sa.UniqueConstraint("host", "url", name=op.f("uq_link_validators_host_url")),
+    )
     # Plain ADD COLUMN (no table rebuild): the analyst views reading link_checks stay as they are.
     op.add_column("link_checks", sa.Column("checked_by", sa.String(length=255), nullable=True))
     op.add_column("link_checks", sa.Column("checked_at", sa.TIMESTAMP(timezone=True), nullable=True))
@@ -40,4 +58,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("link_checks", "checked_at")
     op.drop_column("link_checks", "checked_by")
+    op.drop_table("link_validators")
     op.drop_table("link_cache")
