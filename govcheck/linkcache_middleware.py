@@ -59,6 +59,8 @@ STORE_ERRORS = (RedisError, SQLAlchemyError, DatabaseError, OSError)
 
 
 class LinkCacheMiddleware:
+    """Answers, claims or waits for each shared link check (see the module's doc); one per crawler."""
+
     def __init__(self, crawler: Crawler, store: LinkCacheStore, *, wait: float) -> None:
         self.crawler = crawler
         self.store = store

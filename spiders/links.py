@@ -87,7 +87,8 @@ class LinkChecker:
         site = self.site
         target = response.meta["link_target"]
         if (cached := response.meta.get(CACHED_CHECK)) is not None:
-            site.stats.inc_value("govcheck/links/cached")  # another crawl of the round checked it
+            # Answered without a fetch: the round's cache, or a 304 keeping the previous check (revalidate.py).
+            site.stats.inc_value("govcheck/links/cached")
             yield cached.item(target)
             return
         error = proxy_error(response)
