@@ -306,7 +306,21 @@ SETTINGS: tuple[Setting, ...] = (
         "(official: 监测时间点前1年内); the crawl reads letter pages and list pages back to it.",
     ),
     Setting(
+        "GOVCHECK_LINK_CACHE",
+        True,
+        _parse_bool,
+        "Check a link target outside the site once per round for every site and node: later checks take "
+        "the first answer, with its evidence (in Redis with REDIS_URL, else in the database). Only a "
+        "status the target gave is shared; a failure to reach it never is.",
+    ),
+    Setting(
         "GOVCHECK_LINK_CHECK", True, _parse_bool, "Check every link of the homepage and of listing pages."
+    ),
+    Setting(
+        "GOVCHECK_LINK_CACHE_TTL",
+        86400.0,
+        _positive(float),
+        "Seconds a round's cached link-check answer holds; a round running longer checks the target again.",
     ),
     Setting(
         "GOVCHECK_MAX_CRAWL_AGE_DAYS",
@@ -403,6 +417,14 @@ SETTINGS: tuple[Setting, ...] = (
         30.0,
         _non_negative_float,
         "Longest Retry-After (seconds) honoured before retrying a 429/503; longer waits give up the retry.",
+    ),
+    Setting(
+        "GOVCHECK_REVALIDATE",
+        True,
+        _parse_bool,
+        "Between rounds: a link check sends the ETag/Last-Modified of the site's previous check of the "
+        "target; a 304 keeps that check's outcome and evidence (no GET, no not-found fingerprint). Link "
+        "checks only: pages are fetched whole every round.",
     ),
     Setting(
         "GOVCHECK_SCORE_VERDICT",

@@ -115,6 +115,10 @@ class LinkCheckItem(SiteScoped):
     status: int | None = None
     error: str | None = None
     method: str | None = None
+    # Taken from the round's link-check cache (govcheck/linkcache.py): the site whose crawl fetched the
+    # target, and when; both None for a check this crawl made itself.
+    checked_by: str | None = None
+    checked_at: dt.datetime | None = None
 
 
 @dataclass

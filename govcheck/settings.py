@@ -40,6 +40,12 @@ TELNETCONSOLE_ENABLED = False
 # (robots.txt, delays, redirects, the proxy); every address a name resolves to, at connect time.
 TWISTED_DNS_RESOLVER = "govcheck.resolver.PolicyResolver"
 DOWNLOADER_MIDDLEWARES = {
+    # A link check of a target outside the site, answered from the round's cache before anything else
+    # (no delay, no politeness: nothing is fetched); govcheck/linkcache_middleware.py.
+    "govcheck.linkcache_middleware.LinkCacheMiddleware": 30,
+    # A link check the round's cache did not answer asks whether the target changed since the site's
+    # previous check (If-None-Match / If-Modified-Since); govcheck/revalidate.py.
+    "govcheck.revalidate.RevalidateMiddleware": 35,
     "govcheck.destination_middleware.DestinationPolicyMiddleware": 40,
     "govcheck.middlewares.RequestDelayMiddleware": 50,
     # Replaces Scrapy's robots.txt middleware at its slot: every request waiting for robots.txt is checked.

@@ -18,6 +18,7 @@ from govcheck.extract import (
 )
 from govcheck.items import LinkCheckItem, LinkItem
 from govcheck.limits import LINK_CHECK
+from govcheck.linkcache import CACHED_CHECK, SHARED_CHECK
 from govcheck.politeness import AVAILABILITY_CHECK
 from govcheck.spiders.outcomes import (
     NON_REDIRECT_STATUSES,
@@ -60,7 +61,10 @@ class LinkChecker:
                 )
                 continue
             if site.budget.spend(target):
-                yield self._link_request(target, "HEAD")
+                request = self._link_request(target, "HEAD")
+                if external:
+                    request.meta[SHARED_CHECK] = True  # the round's cache may answer it (linkcache.py)
+                yield request
 
     def _link_request(self, url: str, method: str) -> Request:
         """A check of ``url`` (already charged to the budget): the status, a page's text at most."""
@@ -82,6 +86,11 @@ class LinkChecker:
         answer (learnt first), else the status as it stands."""
         site = self.site
         target = response.meta["link_target"]
+        if (cached := response.meta.get(CACHED_CHECK)) is not None:
+            # Answered without a fetch: the round's cache, or a 304 keeping the previous check (revalidate.py).
+            site.stats.inc_value("govcheck/links/cached")
+            yield cached.item(target)
+            return
         error = proxy_error(response)
         if response.request.method == "HEAD" and (error is not None or response.status >= 400):
             # Many servers answer HEAD badly; only a GET can condemn a link.

@@ -218,6 +218,47 @@ class LinkCheck(Base):
     status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(String(200))
     method: Mapped[str | None] = mapped_column(String(10))
+    # A check taken from the round's link-check cache: the site whose crawl fetched it, and when.
+    checked_by: Mapped[str | None] = mapped_column(String(255))
+    checked_at: Mapped[dt.datetime | None]
+
+
+class LinkCacheEntry(Base):
+    """The round-wide link-check cache without Redis (govcheck/linkcache_store.py): one target's outcome
+    per round, or a claim on it (outcome ``pending``) while one crawl checks it."""
+
+    __tablename__ = "link_cache"
+    __table_args__ = (UniqueConstraint("round", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(1000))
+    outcome: Mapped[str] = mapped_column(String(20))  # pending | ok | broken
+    status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str | None] = mapped_column(String(10))
+    checked_by: Mapped[str] = mapped_column(String(255))  # the site (a claim: its claim token)
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utc_now)  # the answer's (a claim's) time
+
+
+class LinkValidator(Base):
+    """A site's newest own check of a link target with the target's validators (ETag, Last-Modified):
+    the next round asks the target whether it changed since (govcheck/revalidate.py)."""
+
+    __tablename__ = "link_validators"
+    __table_args__ = (UniqueConstraint("host", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))  # the site whose crawl checked it
+    url: Mapped[str] = mapped_column(String(1000))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(20))  # ok | broken
+    status: Mapped[int]
+    error: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str | None] = mapped_column(String(10))
+    round: Mapped[str] = mapped_column(String(100))
+    checked_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
 class Evaluation(Base):

@@ -100,6 +100,8 @@ def _item(record: dict[str, Any]) -> CrawlItem:
         for name in ("posted", "replied"):
             if values.get(name):
                 values[name] = dt.date.fromisoformat(values[name])
+    if cls is LinkCheckItem and values.get("checked_at"):
+        values["checked_at"] = dt.datetime.fromisoformat(values["checked_at"])
     return cls(**values)  # type: ignore[no-any-return]
 
 

@@ -453,7 +453,7 @@ class CrawlWriter:
             LinkCheck,
             [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
             ("crawl_id", "url"),
-            ("outcome", "status", "error", "method"),
+            ("outcome", "status", "error", "method", "checked_by", "checked_at"),
         )
 
     def _write_letters(self, session: Session, letters: list[LetterItem]) -> None:

@@ -141,6 +141,9 @@ class BrokenLink:
     external: bool
     status: int | None
     error: str | None
+    # The round's link-check cache answered it: the site whose crawl fetched it, and when (ISO, UTC).
+    checked_by: str | None = None
+    checked_at: str | None = None
 
 
 @dataclass(slots=True)
@@ -456,7 +459,16 @@ class LinkBroken(Rule):
                 scope=scope,
                 external=link.external,
                 urls=link.sources,
-                evidence={"status": link.status, "error": link.error, "sources": link.sources},
+                evidence={
+                    "status": link.status,
+                    "error": link.error,
+                    "sources": link.sources,
+                    **(
+                        {"checked_by": link.checked_by, "checked_at": link.checked_at}
+                        if link.checked_by
+                        else {}
+                    ),
+                },
                 points=self.points if link.on_homepage else 0.1,
             )
 

@@ -328,6 +328,8 @@ class SnapshotReader:
                 Link.external,
                 LinkCheck.status,
                 LinkCheck.error,
+                LinkCheck.checked_by,
+                LinkCheck.checked_at,
             )
             .join(LinkCheck, (LinkCheck.crawl_id == Link.crawl_id) & (LinkCheck.url == Link.target_url))
             .where(
@@ -338,9 +340,12 @@ class SnapshotReader:
             .order_by(Link.id)
         )
         found: dict[tuple[int, str], dict[str, BrokenLink]] = {}
-        for crawl_id, outcome, target, source, on_homepage, external, status, error in rows:
+        for crawl_id, outcome, target, source, on_homepage, external, status, error, by, at in rows:
             links = found.setdefault((crawl_id, outcome), {})
-            link = links.setdefault(target, BrokenLink(target, [], False, external, status, error))
+            checked_at = at.replace(tzinfo=at.tzinfo or dt.UTC).isoformat() if at else None
+            link = links.setdefault(
+                target, BrokenLink(target, [], False, external, status, error, by, checked_at)
+            )
             if source not in link.sources:
                 link.sources.append(source)
             link.on_homepage = link.on_homepage or on_homepage

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
+from tests.farm.sites_cache import cache_sites
 from tests.farm.sites_depth import depth_sites
 from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_faulty import faulty_sites
@@ -225,13 +226,15 @@ class FarmServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], timeout_delay: float, epoch: date | None = None) -> None:
         self.timeout_delay = timeout_delay
         # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py;
-        # faulty ones for the fault suite: sites_faulty.py; consultation columns' letters: sites_letters.py
+        # faulty ones for the fault suite: sites_faulty.py; consultation columns' letters: sites_letters.py;
+        # ones sharing outside links: sites_cache.py
         self.sites: dict[str, Any] = {
             **build_all(),
             **depth_sites(),
             **hostile_sites(),
             **faulty_sites(),
             **letters_sites(),
+            **cache_sites(),
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
