@@ -65,6 +65,7 @@ EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_SERVICE = 4  # Redis or every Scrapyd node unusable
 EXIT_EMPTY = 5  # report/evaluate: the database holds no crawl yet
+EXIT_INTERRUPTED = 130  # Ctrl-C (as a shell reports SIGINT)
 
 
 class CliError(Exception):
@@ -528,9 +529,15 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 failed += bool(end.exit_code)
                 progress.finished(_site_outcome(engine, end, round_name, as_of, args.round))
         crawl.wait()
-        shutil.rmtree(folder)
         _recheck_unreachable(engine, settings, [h for h, _ in targets], as_of, round_name, bool(args.round))
+    except KeyboardInterrupt:
+        # The processes got the interrupt too: each stores its open sites as interrupted (the previous
+        # finished attempt still counts) and gives them back; a new `govcheck crawl` crawls them again.
+        print("govcheck: interrupted; waiting for the crawls to store what they have", file=sys.stderr)
+        crawl.wait()
+        return EXIT_INTERRUPTED
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         progress.close()
         engine.dispose()
     return 1 if failed else 0
@@ -1036,7 +1043,7 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 return 0
             time.sleep(args.watch)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 COMMANDS = {
