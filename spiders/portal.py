@@ -212,6 +212,9 @@ class PortalSpider(Spider):
         site.closed = True
         self._send_site_closed(site, "finished", dict(site.stats.values))
         site.release()
+        # Its work has drained, so no callback of it comes any more: a job that crawls thousands of
+        # sites in turn keeps only its open ones.
+        del self.sites[site.key], self.handlers[site.key]
 
     def _send_site_closed(self, site: SiteCrawl, reason: str, stats: dict[str, Any]) -> None:
         self.crawler.signals.send_catch_log(

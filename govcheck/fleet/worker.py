@@ -146,6 +146,11 @@ class InFlight:
         """Nothing scheduled and unsettled, no item in the pipelines, in the whole job."""
         return self.requests <= 0 and self.items <= 0
 
+    def forget(self, site: str) -> None:
+        """A site done and reported: its counters go (a long job keeps only its open sites')."""
+        self.pending.pop(site, None)
+        self.drained_at.pop(site, None)
+
     def _settle(self, site: str) -> None:
         self.pending[site] = self.pending.get(site, 0) - 1
         if self.pending[site] <= 0:
@@ -428,6 +433,8 @@ class FleetWorker(Generic[SiteT]):
             message = self.held[site].message
             self.round.finish(site, job=self.job, node=self.node, status=status, message=message)
             self.unreported.pop(0)
+            del self.held[site]  # done in the round: nothing here needs it any more
+            self.in_flight.forget(site)
             if self.round.is_complete():
                 deleted = self.round.cleanup()
                 logger.info("Round %s is complete: deleted its %d scheduler key(s)", self.round.name, deleted)
