@@ -48,6 +48,8 @@ class LocalRound:
         self.running = path / "running"
         self.done = path / "done"
         self.taken: dict[str, Path] = {}  # site -> its file in running/, for this process's sites
+        self.hosts: dict[str, str] = {}  # queue number -> site, of the files read so far
+        self.finished: dict[str, DoneSite] = {}  # done/ file name -> its record, as read so far
 
     @classmethod
     def create(cls, path: Path, name: str, tasks: Iterable[SiteTask]) -> LocalRound:
@@ -122,19 +124,29 @@ class LocalRound:
 
     # -- what govcheck crawl reads ----------------------------------------------------------------
 
+    # A site's file is read once (its host, its done record): the parent looks every 0.2 s at hundreds.
+
     def running_sites(self) -> dict[str, str]:
         """Site -> the job that took it, for every site taken and not finished."""
-        return {message_site(raw): path.name.split(".")[1] for path, raw in _contents(self.running)}
+        running = {}
+        for path in sorted(self.running.glob("*.json")):
+            number, job = path.name.split(".")[:2]
+            if number not in self.hosts:
+                try:
+                    self.hosts[number] = message_site(path.read_bytes())
+                except FileNotFoundError:
+                    continue  # finished meanwhile: read in done/ next time
+            running[self.hosts[number]] = job
+        return running
 
     def pending_sites(self) -> list[str]:
         return [message_site(raw) for _, raw in _contents(self.pending)]
 
     def done_sites(self) -> dict[str, DoneSite]:
-        done = {}
-        for _, raw in _contents(self.done):
+        for path, raw in _contents(self.done, skip=self.finished.keys()):
             record: dict[str, Any] = json.loads(raw)
-            done[record["site"]] = DoneSite(**record)
-        return done
+            self.finished[path.name] = DoneSite(**record)
+        return {done.site: done for done in self.finished.values()}
 
     def _done(self, site: str, status: str, reason: str = "") -> None:
         mine = self.taken.pop(site)
@@ -148,11 +160,14 @@ def _number(path: Path) -> str:
     return path.name.split(".")[0]
 
 
-def _contents(folder: Path) -> list[tuple[Path, bytes]]:
-    """The queue files of ``folder`` with their contents, in order; one a process moved on meanwhile
-    is skipped (it is read in its new folder next time)."""
+def _contents(folder: Path, skip: Iterable[str] = ()) -> list[tuple[Path, bytes]]:
+    """The queue files of ``folder`` (but those named in ``skip``) with their contents, in order; one a
+    process moved on meanwhile is skipped (it is read in its new folder next time)."""
     contents = []
+    skipped = set(skip)
     for path in sorted(folder.glob("*.json")):
+        if path.name in skipped:
+            continue
         try:
             contents.append((path, path.read_bytes()))
         except FileNotFoundError:
