@@ -13,8 +13,9 @@ import difflib
 import json
 import logging
 import os
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from govcheck import __version__, bulletin, config, names, recheck, registry, report
 from govcheck.db.attempts import interrupt_unfinished
-from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site, utc_now
+from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import (
     DatabaseError,
     MissingDatabase,
@@ -40,6 +41,7 @@ from govcheck.db.session import (
 )
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import read_unstored
+from govcheck.fleet.local import LocalRound
 from govcheck.fleet.round import Round, RoundError, SiteTask, open_round, task_for_site
 from govcheck.fleet.scrapyd import (
     DEFAULT_SLOTS,
@@ -51,6 +53,7 @@ from govcheck.fleet.scrapyd import (
     nodes_from,
 )
 from govcheck.fleet.status import round_status, stall_message, status_table
+from govcheck.local_crawl import LocalCrawl, SiteEnd, crawl_command
 from govcheck.masking import MaskingFormatter
 from govcheck.monitors import MonitorSuite, failed_monitors
 from govcheck.profile import ProfileError, load_profile
@@ -62,6 +65,7 @@ EXIT_USAGE = 2
 EXIT_DATABASE = 3
 EXIT_SERVICE = 4  # Redis or every Scrapyd node unusable
 EXIT_EMPTY = 5  # report/evaluate: the database holds no crawl yet
+EXIT_INTERRUPTED = 130  # Ctrl-C (as a shell reports SIGINT)
 
 
 class CliError(Exception):
@@ -170,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     listed = sites.add_parser("list", help="list registered sites")
     listed.add_argument("--format", choices=("table", "json"), default="table")
 
-    crawl = commands.add_parser("crawl", help="crawl registry sites on this machine, N at a time (no Redis)")
+    crawl = commands.add_parser(
+        "crawl", help="crawl registry sites on this machine, N at a time in one process (no Redis)"
+    )
     which = crawl.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every site in the registry")
     which.add_argument(
@@ -179,8 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--as-of", type=_date, help="监测时间点 (default: today in Asia/Shanghai)")
     crawl.add_argument("--round", default="", help="inspection round name (default: the as-of date)")
     crawl.add_argument("--jobs", type=_positive_int, default=2, help="sites crawled at once (default 2)")
+    crawl.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=1,
+        help="Scrapy processes sharing those sites (default 1: every site in one process)",
+    )
     crawl.add_argument("--links", choices=("homepage", "all", "none"), default="homepage")
-    crawl.add_argument("--log-dir", type=Path, default=Path("var/logs"), help="one Scrapy log per site")
+    crawl.add_argument("--log-dir", type=Path, default=Path("var/logs"), help="one Scrapy log per process")
 
     enqueue = commands.add_parser("enqueue", help="queue sites of a fleet round in Redis (REDIS_URL)")
     _add_round(enqueue)
@@ -407,23 +419,6 @@ def _crawl_targets(
     return [(host, registered.get(host, value)) for host, value in wanted]
 
 
-def crawl_command(
-    site: str, *, as_of: dt.date, links: str, round_name: str, log_file: Path, scrapy_settings: dict[str, str]
-) -> list[str]:
-    """The ``scrapy crawl portal`` command line of one site's crawl; Scrapy settings given to
-    ``govcheck --set`` go with it as ``-s KEY=VALUE``."""
-    command = [
-        sys.executable, "-m", "scrapy", "crawl", "portal",
-        "-a", f"site={site}", "-a", f"as_of={as_of.isoformat()}", "-a", f"links={links}",
-        "--logfile", str(log_file),
-    ]  # fmt: skip
-    if round_name:
-        command += ["-a", f"round={round_name}"]
-    for key, value in scrapy_settings.items():
-        command += ["-s", f"{key}={value}"]
-    return command
-
-
 def _recheck_unreachable(
     engine: Engine, settings: dict[str, Any], hosts: list[str], as_of: dt.date, round_name: str, named: bool
 ) -> None:
@@ -479,64 +474,129 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     targets = _crawl_targets(engine, args, wanted)
     log_dir = args.log_dir / round_name
     log_dir.mkdir(parents=True, exist_ok=True)
+    # --jobs sites at once, shared by --processes processes (each pays start-up once for its sites).
+    processes = min(args.processes, args.jobs, len(targets))
+    at_once = -(-min(args.jobs, len(targets)) // processes)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govcheck.settings"}
     env.update({k: str(v) for k, v in settings.items() if k.startswith("GOVCHECK_") or k == "REDIS_URL"})
-    pending = list(targets)
-    running: dict[str, tuple[subprocess.Popen[bytes], float, dt.datetime]] = {}
+    env["GOVCHECK_FLEET_SITES"] = str(at_once)
+    folder = Path(tempfile.mkdtemp(prefix="queue-", dir=log_dir))
+    tasks = [
+        task_for_site(
+            host, site, as_of=as_of.isoformat(), round_name=round_name, links=args.links, backend=None
+        )
+        for host, site in targets
+    ]
+    queue = LocalRound.create(folder, round_name, tasks)
     logger.info(
-        "Crawling %d site(s) as of %s, round %s, %d at a time; logs in %s",
+        "Crawling %d site(s) as of %s, round %s, %d at a time in %d process(es); logs in %s",
         len(targets),
         as_of,
         round_name,
-        args.jobs,
+        processes * at_once,
+        processes,
         log_dir,
     )
+    commands = {}
+    for number in range(1, processes + 1):
+        job = f"crawl-{number}"
+        log = log_dir / f"{job}.log"
+        commands[job] = (
+            crawl_command(
+                folder,
+                job=job,
+                round_name=args.round,
+                log_file=log,
+                scrapy_settings=config.scrapy_overrides(args.set),
+            ),
+            log,
+        )
     progress = crawl_progress(len(targets))
     failed = 0
+    crawl = LocalCrawl.start(queue, commands, env)
     try:
-        while pending or running:
-            while pending and len(running) < args.jobs:
-                host, site = pending.pop(0)
-                command = crawl_command(
-                    site,
-                    as_of=as_of,
-                    links=args.links,
-                    round_name=args.round,
-                    log_file=log_dir / f"{host}.log",
-                    scrapy_settings=config.scrapy_overrides(args.set),
-                )
-                running[host] = (
-                    subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL),
-                    time.monotonic(),
-                    utc_now(),
-                )
-                progress.started(host)
+        while not crawl.done:
             time.sleep(0.2)
-            for host, (process, began, started) in list(running.items()):
-                code = process.poll()
-                if code is None:
-                    continue
-                del running[host]
-                failed += bool(code)
-                # A process killed (or crashed) before closing its attempt leaves it running: say so. One
-                # that exits 0 may have spooled its attempt for `db replay` to complete.
-                if code and interrupt_unfinished(engine, round_name, host, started):
-                    logger.warning(
-                        "%s: its crawl attempt is interrupted (the previous finished attempt still counts)",
-                        host,
-                    )
-                outcome = SiteOutcome(host, code, time.monotonic() - began, log_dir / f"{host}.log")
-                if not code:
-                    try:
-                        outcome = _stored_outcome(engine, outcome, round_name, as_of, args.round)
-                    except SQLAlchemyError as exc:  # the crawls go on (they spool); only the display lacks it
-                        logger.warning("Cannot read what the crawl of %s stored: %s", host, exc)
-                progress.finished(outcome)
+            started, ends = crawl.poll()
+            for host in started:
+                progress.started(host)
+            for end in ends:
+                if end.status == "finished" and not _evaluated(
+                    engine, settings, end, round_name, as_of, args.round
+                ):
+                    continue  # told once its evaluation is stored (or its process has ended)
+                crawl.settle(end)
+                failed += bool(end.exit_code)
+                progress.finished(_site_outcome(engine, end, round_name, as_of, args.round))
+        crawl.wait()
         _recheck_unreachable(engine, settings, [h for h, _ in targets], as_of, round_name, bool(args.round))
+    except KeyboardInterrupt:
+        # The processes got the interrupt too: each stores its open sites as interrupted (the previous
+        # finished attempt still counts) and gives them back; a new `govcheck crawl` crawls them again.
+        print("govcheck: interrupted; waiting for the crawls to store what they have", file=sys.stderr)
+        crawl.wait()
+        return EXIT_INTERRUPTED
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         progress.close()
         engine.dispose()
     return 1 if failed else 0
+
+
+def _evaluated(
+    engine: Engine,
+    settings: dict[str, Any],
+    end: SiteEnd,
+    crawl_round: str,
+    as_of: dt.date,
+    evaluation_round: str,
+) -> bool:
+    """Whether a site its process has stored is evaluated too (its process evaluates it next, when
+    GOVCHECK_EVALUATE_ON_CLOSE is on): its line waits for the verdict, unless the process is gone."""
+    if not settings["GOVCHECK_EVALUATE_ON_CLOSE"] or end.job is None or end.job.exit_code is not None:
+        return True
+    try:
+        with session_factory(engine)() as session:
+            site = select(Site.id).where(Site.host == end.host).scalar_subquery()
+            newest = session.scalar(
+                select(Crawl.id)
+                .where(Crawl.site_id == site, Crawl.round == crawl_round)
+                .order_by(Crawl.attempt.desc())
+                .limit(1)
+            )
+            evaluated = session.scalar(
+                select(Evaluation.crawl_id).where(
+                    Evaluation.site_id == site,
+                    Evaluation.as_of == as_of,
+                    Evaluation.round == evaluation_round,
+                )
+            )
+    except SQLAlchemyError:
+        return True  # the line is told without its verdict rather than never
+    return newest is not None and evaluated == newest
+
+
+def _site_outcome(
+    engine: Engine, end: SiteEnd, crawl_round: str, as_of: dt.date, evaluation_round: str
+) -> SiteOutcome:
+    """A site's progress line: how it ended, and what the database holds for it."""
+    log = end.job.log if end.job is not None else Path()
+    outcome = SiteOutcome(end.host, end.exit_code, end.seconds, log)
+    if end.reason:
+        print(f"govcheck: {end.host}: {end.reason}", file=sys.stderr)
+    if end.exit_code:
+        # A process killed (or crashed) before closing the attempt leaves it running: say so. One that
+        # stored the site may have spooled its attempt for `db replay` to complete.
+        if end.job is not None and interrupt_unfinished(engine, crawl_round, end.host, end.job.started_at):
+            logger.warning(
+                "%s: its crawl attempt is interrupted (the previous finished attempt still counts)", end.host
+            )
+        return outcome
+    try:
+        return _stored_outcome(engine, outcome, crawl_round, as_of, evaluation_round)
+    except SQLAlchemyError as exc:  # the crawls go on (they spool); only the display lacks it
+        logger.warning("Cannot read what the crawl of %s stored: %s", end.host, exc)
+        return outcome
 
 
 def _stored_outcome(
@@ -983,7 +1043,7 @@ def cmd_status(args: argparse.Namespace, settings: dict[str, Any]) -> int:
                 return 0
             time.sleep(args.watch)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 COMMANDS = {

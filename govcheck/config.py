@@ -241,7 +241,7 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_FLEET_SITES",
         4,
         _positive(int),
-        "Fleet mode: sites one job crawls at once.",
+        "Sites one job crawls at once (fleet mode; `govcheck crawl` sets it from --jobs).",
     ),
     Setting(
         "GOVCHECK_HOMEPAGE_ATTEMPTS",

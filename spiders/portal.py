@@ -11,7 +11,16 @@ Fleet mode (any number of processes on any number of nodes; REDIS_URL set)::
 
 takes sites from ``<prefix>:<round>:sites`` (``govcheck enqueue``/``schedule`` fill it), crawls up to
 GOVCHECK_FLEET_SITES of them at once, each whole in this process, and closes when the queue has stayed
-empty for GOVCHECK_FLEET_IDLE_CLOSE seconds. A site's crawl is its state (:class:`SiteCrawl`) and
+empty for GOVCHECK_FLEET_IDLE_CLOSE seconds.
+
+A local round (what ``govcheck crawl`` starts; no Redis)::
+
+    scrapy crawl portal -a queue=DIR [-a round=NAME]
+
+does the same with the site queue ``govcheck crawl`` wrote in a folder
+(:class:`govcheck.fleet.local.LocalRound`), and closes once it is empty. Either way politeness is per
+host (CONCURRENT_REQUESTS_PER_DOMAIN, delays, AutoThrottle), not per process: the downloader gets room
+for every open site. A site's crawl is its state (:class:`SiteCrawl`) and
 its handlers (:class:`SiteHandlers`); the round (taking sites, leases, when a site is done) is
 :class:`govcheck.fleet.worker.FleetWorker`'s. This class owns the one callback pair (Scrapy and
 scrapy-redis find callbacks by name on the spider), :meth:`dispatch` and :meth:`dispatch_failure`, which
@@ -22,13 +31,16 @@ begins and ends. It only yields items.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, Spider, signals
+from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.python.failure import Failure
 
 from govcheck import config
 from govcheck import signals as govcheck_signals
+from govcheck.fleet.local import LocalRound
 from govcheck.fleet.worker import FleetWorker
 from govcheck.politeness import apply_politeness
 from govcheck.spiders.handlers import SiteHandlers
@@ -54,6 +66,13 @@ REDIS_SETTINGS = {
     "DUPEFILTER_CLASS": "govcheck.fleet.dupefilter.SiteDupeFilter",
     "SCHEDULER_PERSIST": True,
 }
+# A local round: Scrapy's own scheduler with its broad-crawl queue (the next request comes from the
+# host with the fewest in the downloader, so no site waits behind a big one) and fingerprints per site.
+LOCAL_SETTINGS = {
+    "SCHEDULER": "scrapy.core.scheduler.Scheduler",
+    "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+    "DUPEFILTER_CLASS": "govcheck.fleet.memory_dupefilter.SiteMemoryDupeFilter",
+}
 
 
 class PortalSpider(Spider):
@@ -66,16 +85,20 @@ class PortalSpider(Spider):
         round: str | None = None,
         links: str = "homepage",
         backend: str | None = None,
+        queue: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.target = SiteTarget(site, as_of, round, links, backend) if site else None
         self.requested_round = (round or "").strip()
-        if self.target is None and not self.requested_round:
+        self.queue = queue  # a local round's folder (govcheck crawl)
+        if self.target is None and not self.requested_round and not queue:
             raise config.ConfigError(
                 "site: required, e.g. -a site=sjj.suizhou.gov.cn (or -a round=NAME with REDIS_URL "
                 "for fleet mode, which takes the round's sites from Redis)"
             )
+        if self.target is not None and queue:
+            raise config.ConfigError("queue: a local round takes its sites from its queue; drop -a site")
         self.sites: dict[str, SiteCrawl] = {}
         self.worker: FleetWorker[SiteCrawl] | None = None  # the job's round in Redis (REDIS_URL set)
         self.handlers: dict[str, SiteHandlers] = {}  # each site's handlers, by the site's key
@@ -97,14 +120,30 @@ class PortalSpider(Spider):
         if spider.target is not None:
             single = spider.new_site(spider.target)
             spider.sites[single.key] = single
-        spider.worker = FleetWorker.from_crawler(
-            crawler,
-            single.round_name if single else spider.requested_round,
-            job=kwargs.get("_job"),  # Scrapyd's job id
-            new_site=spider._site_for,
-            close_site=spider._close_site,
-            alone=single.key if single else None,
-        )
+        if spider.queue:
+            try:
+                queue = LocalRound.open(Path(spider.queue))
+            except ValueError as exc:
+                raise config.ConfigError(str(exc)) from exc
+            spider.worker = FleetWorker.from_queue(
+                crawler,
+                queue,
+                job=kwargs.get("_job"),
+                new_site=spider._site_for,
+                close_site=spider._close_site,
+            )
+            settings.setdict(LOCAL_SETTINGS, priority="spider")
+        else:
+            spider.worker = FleetWorker.from_crawler(
+                crawler,
+                single.round_name if single else spider.requested_round,
+                job=kwargs.get("_job"),  # Scrapyd's job id
+                new_site=spider._site_for,
+                close_site=spider._close_site,
+                alone=single.key if single else None,
+            )
+        if spider.fleet:
+            make_room(settings, settings.getint("GOVCHECK_FLEET_SITES"))
         if spider.worker is None and spider.fleet:
             raise config.ConfigError(
                 "fleet mode (-a round=NAME without -a site) takes its sites from Redis: set REDIS_URL, "
@@ -156,8 +195,10 @@ class PortalSpider(Spider):
         yield self._open_site(site)
 
     def _site_for(self, task: SiteTask) -> SiteCrawl:
-        """A fleet site's crawl, from the task its round message names."""
-        return self.new_site(SiteTarget(task.target, task.as_of, task.round, task.links, task.backend))
+        """A fleet site's crawl, from the task its round message names. Its round is named when the
+        job's is (a local round left unnamed is the as-of date, and is evaluated as unnamed)."""
+        named = task.round if self.requested_round else None
+        return self.new_site(SiteTarget(task.target, task.as_of, named, task.links, task.backend))
 
     def _open_site(self, site: SiteCrawl) -> Request:
         """Register a site with the pipelines, then return its first request."""
@@ -171,6 +212,9 @@ class PortalSpider(Spider):
         site.closed = True
         self._send_site_closed(site, "finished", dict(site.stats.values))
         site.release()
+        # Its work has drained, so no callback of it comes any more: a job that crawls thousands of
+        # sites in turn keeps only its open ones.
+        del self.sites[site.key], self.handlers[site.key]
 
     def _send_site_closed(self, site: SiteCrawl, reason: str, stats: dict[str, Any]) -> None:
         self.crawler.signals.send_catch_log(
@@ -235,3 +279,15 @@ class PortalSpider(Spider):
     def dispatch_failure(self, failure: Failure) -> Iterator[Any]:
         """A failed request, handed to its site's handler for the request's route."""
         return self._route(failure.request.meta, lambda handlers: handlers.fail(failure))
+
+
+def make_room(settings: BaseSettings, sites: int) -> None:
+    """Room in the downloader for ``sites`` open at once, each its host's share
+    (CONCURRENT_REQUESTS_PER_DOMAIN): CONCURRENT_REQUESTS is a per-process cap, and a job of many
+    sites must not starve them under one site's cap. Each host stays bound by its own politeness
+    (per-domain concurrency, delays, AutoThrottle). A value given with ``-s`` is kept as given."""
+    if settings.getpriority("CONCURRENT_REQUESTS") >= SETTINGS_PRIORITIES["cmdline"]:
+        return
+    per_site = min(settings.getint("CONCURRENT_REQUESTS"), settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+    wanted = max(settings.getint("CONCURRENT_REQUESTS"), sites * per_site)
+    settings.set("CONCURRENT_REQUESTS", wanted, priority="spider")

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from govcheck import __version__, config
-from govcheck.cli import crawl_command, main
+from govcheck.cli import main
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.fleet.scrapyd import ScrapydNode
+from govcheck.local_crawl import crawl_command
 from tests.farm.process import FarmProcess
 from tests.farm.truth import DEAD_HOSTS
 from tests.helpers import environment, govcheck
@@ -111,11 +112,10 @@ def test_scrapy_settings_go_to_the_crawls_and_are_refused_elsewhere(
         ["ROBOTSTXT_OBEY=false", "GOVCHECK_LINK_CHECK=false", "REDIS_URL=redis://h"]
     ) == {"ROBOTSTXT_OBEY": "false"}
     command = crawl_command(
-        "sjj.suizhou.gov.cn",
-        as_of=dt.date(2024, 2, 28),
-        links="homepage",
+        Path("var/logs/2024-Q1/queue-x"),
+        job="crawl-1",
         round_name="2024-Q1",
-        log_file=Path("var/logs/2024-Q1/sjj.suizhou.gov.cn.log"),
+        log_file=Path("var/logs/2024-Q1/crawl-1.log"),
         scrapy_settings={"ROBOTSTXT_OBEY": "false"},
     )
     assert command[-4:] == ["-a", "round=2024-Q1", "-s", "ROBOTSTXT_OBEY=false"]

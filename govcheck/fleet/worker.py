@@ -32,6 +32,7 @@ from scrapy import Request, signals
 
 from govcheck import config
 from govcheck import signals as govcheck_signals
+from govcheck.fleet.local import LocalRound
 from govcheck.fleet.outage import RedisOutage
 from govcheck.fleet.round import (
     Round,
@@ -145,6 +146,11 @@ class InFlight:
         """Nothing scheduled and unsettled, no item in the pipelines, in the whole job."""
         return self.requests <= 0 and self.items <= 0
 
+    def forget(self, site: str) -> None:
+        """A site done and reported: its counters go (a long job keeps only its open sites')."""
+        self.pending.pop(site, None)
+        self.drained_at.pop(site, None)
+
     def _settle(self, site: str) -> None:
         self.pending[site] = self.pending.get(site, 0) - 1
         if self.pending[site] <= 0:
@@ -171,7 +177,7 @@ class FleetWorker(Generic[SiteT]):
     def __init__(
         self,
         crawler: Crawler,
-        round: Round,
+        round: Round | LocalRound,
         *,
         job: str,
         node: str,
@@ -239,6 +245,32 @@ class FleetWorker(Generic[SiteT]):
         )
         settings.set("SCHEDULER_QUEUE_KEY", worker.round.requests_key(worker.job), priority="spider")
         return worker
+
+    @classmethod
+    def from_queue(
+        cls,
+        crawler: Crawler,
+        queue: LocalRound,
+        *,
+        job: str | None,
+        new_site: Callable[[SiteTask], SiteT],
+        close_site: Callable[[SiteT], None],
+    ) -> Self:
+        """A job of ``govcheck crawl``: the same worker over a queue in a folder instead of Redis. The
+        queue is filled before the job starts, so the job closes as soon as it is empty and every
+        site taken is stored (no idle wait)."""
+        settings = crawler.settings
+        return cls(
+            crawler,
+            queue,
+            job=str(job or uuid.uuid4().hex),
+            node=socket.gethostname(),
+            sites_at_once=settings.getint("GOVCHECK_FLEET_SITES"),
+            idle_close=0.0,
+            lease=settings.getfloat("GOVCHECK_FLEET_LEASE"),
+            new_site=new_site,
+            close_site=close_site,
+        )
 
     # -- a one-site crawl --------------------------------------------------------------------------
 
@@ -401,6 +433,8 @@ class FleetWorker(Generic[SiteT]):
             message = self.held[site].message
             self.round.finish(site, job=self.job, node=self.node, status=status, message=message)
             self.unreported.pop(0)
+            del self.held[site]  # done in the round: nothing here needs it any more
+            self.in_flight.forget(site)
             if self.round.is_complete():
                 deleted = self.round.cleanup()
                 logger.info("Round %s is complete: deleted its %d scheduler key(s)", self.round.name, deleted)

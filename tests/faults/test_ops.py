@@ -21,8 +21,8 @@ def test_a_crashing_crawl_is_reported_with_its_log_and_the_round_goes_on(
 ) -> None:
     env = environment(farm, f"sqlite:///{tmp_path / 'govcheck.db'}")
     env.pop("REDIS_URL", None)
-    # A port outside GOVCHECK_ALLOWED_PORTS makes that site's `scrapy crawl portal` exit at start (the
-    # destination policy refuses its spider argument).
+    # A port outside GOVCHECK_ALLOWED_PORTS makes the crawl process refuse that site at start (the
+    # destination policy refuses its address); the process crawls the other one.
     args = [
         *(sys.executable, "-m", "govcheck.cli", "crawl", "--site", HEALTHY, "--site", f"http://{BAD}:9999/"),
         *("--as-of", "2024-02-28", "--jobs", "2", "--log-dir", str(tmp_path / "logs")),
@@ -30,7 +30,7 @@ def test_a_crashing_crawl_is_reported_with_its_log_and_the_round_goes_on(
     result = run_measured(args, env=env, cwd=tmp_path, timeout=600)
     lines = result.stderr.splitlines()
     failed_line = next((line for line in lines if f"{BAD}: FAILED" in line), "")
-    log = tmp_path / "logs" / "2024-02-28" / f"{BAD}.log"
+    log = tmp_path / "logs" / "2024-02-28" / "crawl-1.log"  # the one process's log
     survived = (
         result.returncode == 1
         and not result.timed_out
