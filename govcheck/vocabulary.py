@@ -138,9 +138,18 @@ def bad_reason(url: str, text: str = "") -> str | None:
             return f"text:{term}"
     return None
 
+
 # Columns whose pages hold services (办事服务, 办事指南, 表格下载 …): the crawl reads their guides and
 # their attachments and online-system links; the online_system_down rule judges links found there.
-SERVICE_COLUMN_TERMS: tuple[str, ...] = ("办事", "服务", "指南", "在线办理", "网上办理", "表格下载", "下载中心")
+SERVICE_COLUMN_TERMS: tuple[str, ...] = (
+    "办事",
+    "服务",
+    "指南",
+    "在线办理",
+    "网上办理",
+    "表格下载",
+    "下载中心",
+)
 
 
 def is_service_column(name: str | None) -> bool:
