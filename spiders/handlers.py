@@ -17,6 +17,7 @@ from govcheck.spiders.columns import ColumnHandler
 from govcheck.spiders.homepage import HomepageHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
+from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ class SiteHandlers:
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
         self.site = site
         self.links = LinkChecker(site, options, router)
-        self.columns = ColumnHandler(site, options, router, self.links)
+        self.service = ServiceHandler(site, options, router, self.links)
+        self.columns = ColumnHandler(site, options, router, self.links, self.service)
         self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),
@@ -40,6 +42,7 @@ class SiteHandlers:
             Route.COLUMN: (self.columns.column, self.columns.failed),
             Route.LIST_PAGE: (self.columns.list_page, self.ignore_failure),
             Route.DETAIL: (self.columns.detail, self.ignore_failure),
+            Route.GUIDE: (self.columns.guide, self.ignore_failure),
             Route.LINK: (self.links.checked, self.links.failed),
             Route.FINGERPRINT: (self.links.fingerprinted, self.links.fingerprint_failed),
         }

@@ -98,6 +98,7 @@ class CrawlOptions:
     discovery_depth: int
     column_page_limit: int
     detail_page_limit: int
+    service_guide_limit: int
     paginate_always: bool
     soft404_check: bool
     reference_urls: tuple[str, ...]
@@ -115,6 +116,7 @@ class CrawlOptions:
             discovery_depth=settings.getint("GOVCHECK_DISCOVERY_DEPTH"),
             column_page_limit=settings.getint("GOVCHECK_COLUMN_PAGE_LIMIT"),
             detail_page_limit=settings.getint("GOVCHECK_DETAIL_PAGE_LIMIT"),
+            service_guide_limit=settings.getint("GOVCHECK_SERVICE_GUIDE_LIMIT"),
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),

@@ -21,11 +21,21 @@ from sqlalchemy import Engine
 
 from govcheck.context import CrawlContext
 from govcheck.db.writer import CrawlWriter
-from govcheck.items import ColumnItem, CrawlItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.items import (
+    ColumnItem,
+    CrawlItem,
+    EntryItem,
+    LinkCheckItem,
+    LinkItem,
+    PageItem,
+    ServicePageItem,
+    SiteItem,
+)
 from govcheck.monitors import MonitorSuite
 
 ITEM_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (SiteItem, ColumnItem, EntryItem, PageItem, LinkItem, LinkCheckItem)
+    cls.__name__: cls
+    for cls in (SiteItem, ColumnItem, EntryItem, PageItem, LinkItem, LinkCheckItem, ServicePageItem)
 }
 REPLAY_BATCH = 500
 

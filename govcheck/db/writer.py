@@ -20,7 +20,19 @@ from sqlalchemy.orm import Session
 
 from govcheck.context import CrawlContext
 from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
-from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Link, LinkCheck, Page, Probe, Site, utc_now
+from govcheck.db.models import (
+    Column,
+    ColumnCheck,
+    Crawl,
+    Entry,
+    Link,
+    LinkCheck,
+    Page,
+    Probe,
+    ServicePage,
+    Site,
+    utc_now,
+)
 from govcheck.db.session import with_retry
 from govcheck.items import (
     ColumnItem,
@@ -30,6 +42,7 @@ from govcheck.items import (
     LinkItem,
     PageItem,
     ProbeItem,
+    ServicePageItem,
     SiteItem,
 )
 from govcheck.monitors import CrawlFacts, MonitorSuite
@@ -350,6 +363,14 @@ class CrawlWriter:
             [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
             ("crawl_id", "url"),
             ("outcome", "status", "error", "method"),
+        )
+        services: list[ServicePageItem] = by_kind.get(ServicePageItem, [])
+        _upsert(
+            session,
+            ServicePage,
+            [{"crawl_id": crawl_id, **_columns(service)} for service in services],
+            ("crawl_id", "url"),
+            ("column_url", "kind", "title", "elements", "missing", "links"),
         )
 
     def _write_site(self, session: Session, item: SiteItem) -> None:
