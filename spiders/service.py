@@ -41,7 +41,8 @@ class ServiceHandler:
             return
         column_url = response.request.url
         html, url = response.text, response.url
-        facts = guide_facts(html, url)
+        # A column that is one guide is a page, not a list (a list of guides is named 办事指南 too).
+        facts = guide_facts(html, url) if listing.status == "page" else None
         found = service_links(html, url)
         if facts is not None or found:
             yield self._item(url, column_url, facts, found, title=name)

@@ -75,6 +75,7 @@ GUIDE_ELEMENTS: dict[str, tuple[str, ...]] = {
 }
 GUIDE_TITLE = re.compile(r"办事指南|服务指南|事项指南|办理指南")
 MIN_ELEMENTS_FOR_GUIDE = 3  # a page labelling this many classes is a guide whatever its title says
+MIN_ELEMENTS_WHEN_NAMED = 2  # a page named 办事指南 labelling fewer is a list or landing page of guides
 
 MAX_LABEL = 16  # characters of a label once its numbering and colon are gone
 _NUMBERING = re.compile(
@@ -161,7 +162,7 @@ def guide_facts(html: str, url: str) -> GuideFacts | None:
             empty.setdefault(element, label)
     title = _title(doc)
     named = GUIDE_TITLE.search(title) or any(GUIDE_TITLE.search(c) for c in breadcrumb(doc))
-    if not named and len(found) + len(empty) < MIN_ELEMENTS_FOR_GUIDE:
+    if len(found) + len(empty) < (MIN_ELEMENTS_WHEN_NAMED if named else MIN_ELEMENTS_FOR_GUIDE):
         return None
     if "事项名称" not in found and "事项名称" not in empty:
         # The guide's heading names the matter (个体工商户登记办事指南): that is its 事项名称.

@@ -250,9 +250,7 @@ def _empty_list(doc: Document) -> tuple[HtmlElement, str] | None:
     return None
 
 
-_LIST_WORDS = frozenset(
-    {"list", "lists", "lb", "liebiao", "news", "items", "grid", "results", "datalist", "xxgk"}
-)
+_LIST_WORDS = frozenset({"lb", "liebiao", "news", "items", "grid", "results"})  # and any word holding "list"
 # Scripts that fetch content at run time: a container on such a page may well be filled by them.
 _DATA_LOAD = re.compile(
     r"\$\.(?:ajax|get|post|getJSON)\s*\(|\bfetch\s*\(|XMLHttpRequest|\.load\s*\(|\baxios\.|\bjsonp\b", re.I
@@ -279,7 +277,7 @@ def _hollow_list(doc: Document) -> tuple[HtmlElement, str] | None:
         # Two list items make a list; table rows and cells need three (layout tables space with two).
         fewest = 2 if kinds <= {"li", "dd", "dt"} else 3
         repeated = len(rows) >= fewest and len(kinds) == 1
-        named = any(part in _LIST_WORDS for part in _word_parts(el))
+        named = any("list" in part or part in _LIST_WORDS for part in _word_parts(el))
         if not (repeated or named):
             continue
         reason = _hollow_reason(el, repeated)
