@@ -329,6 +329,59 @@ def _blank_site() -> tuple[DepthSite, ServiceTruth]:
     )
 
 
+# -- a hostile service site (tests/faults/test_service_pages.py) ---------------------------------------
+
+GUIDE_FLOOD = "guides.servicefarm.gov.cn"
+FLOOD_GUIDES = 5000  # guides its 办事指南 column lists
+FLOOD_ATTACHMENTS = 300  # gone attachments on each guide
+FLOOD_CELLS = (10_000, 4)  # rows × cells of its blank grid
+
+
+class GuideFloodSite:
+    """A 办事指南 column listing 5,000 guides, each linking 300 attachments that are gone, and a blank
+    column drawn as a grid of 40,000 empty cells; pages are made on request."""
+
+    host = GUIDE_FLOOD
+
+    def get(self, path: str, params: dict[str, str]) -> Resource:
+        if path in ("/", "/index.html"):
+            news = _rows(
+                [
+                    (
+                        f"洪泛县召开第{i}次常务会议",
+                        f"/gzdt/t202402{26 - i:02d}_{i}.html",
+                        f"2024-02-{26 - i:02d}",
+                    )
+                    for i in range(5)
+                ]
+            )
+            nav = '<li><a href="/bszn/">办事指南</a></li><li><a href="/kb/">统计信息</a></li><li><a href="/gzdt/">工作动态</a></li>'
+            return _flood_page(
+                "洪泛县人民政府", f'<div class="nav"><ul>{nav}</ul></div><ul class="news">{news}</ul>'
+            )
+        if path == "/bszn/":
+            rows = _rows(
+                [
+                    (f"事项{i}办事指南", f"/bszn/202401/t20240110_{i}.html", "2024-01-10")
+                    for i in range(FLOOD_GUIDES)
+                ]
+            )
+            return _flood_page("办事指南", f'<ul class="list">{rows}</ul>')
+        if path.startswith("/bszn/202401/"):
+            n = path.rsplit("_", 1)[-1].split(".")[0]
+            links = "".join(f'<a href="/files/{n}_{k}.docx">附件{k}</a>' for k in range(FLOOD_ATTACHMENTS))
+            return _flood_page(f"事项{n}办事指南", _complete_table(f"事项{n}") + links)
+        if path == "/kb/":
+            row = "<tr>" + "<td></td>" * FLOOD_CELLS[1] + "</tr>"
+            return _flood_page("统计信息", f'<table class="tb">{row * FLOOD_CELLS[0]}</table>')
+        return Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
+
+
+def _flood_page(title: str, main: str) -> Resource:
+    html = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head><body><div class="main">{main}</div></body></html>'
+    return Resource(200, "text/html; charset=utf-8", html.encode())
+
+
 @cache
 def build_service() -> tuple[dict[str, DepthSite], dict[str, ServiceTruth]]:
     sites: dict[str, DepthSite] = {}
@@ -342,8 +395,8 @@ def build_service() -> tuple[dict[str, DepthSite], dict[str, ServiceTruth]]:
     return sites, truths
 
 
-def service_sites() -> dict[str, DepthSite]:
-    return build_service()[0]
+def service_sites() -> dict[str, DepthSite | GuideFloodSite]:
+    return {**build_service()[0], GUIDE_FLOOD: GuideFloodSite()}
 
 
 SERVICE_TRUTH: dict[str, ServiceTruth] = build_service()[1]
