@@ -150,7 +150,12 @@ SERVICE_COLUMN_TERMS: tuple[str, ...] = (
     "表格下载",
     "下载中心",
 )
+# … but not the 政府信息公开指南 (a disclosure guide, not a service).
+NOT_SERVICE_COLUMN_TERMS: tuple[str, ...] = ("信息公开",)
 
 
 def is_service_column(name: str | None) -> bool:
-    return any(term in (name or "") for term in SERVICE_COLUMN_TERMS)
+    name = name or ""
+    return any(term in name for term in SERVICE_COLUMN_TERMS) and not any(
+        term in name for term in NOT_SERVICE_COLUMN_TERMS
+    )
