@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.http import Response, TextResponse
 
 from govcheck.dates import date_from_url
+from govcheck.extract import page_links
 from govcheck.extract.guide import guide_facts, service_links
 from govcheck.extract.types import GuideFacts, ListingPage, ServiceLink
 from govcheck.items import ServicePageItem
@@ -91,8 +92,10 @@ class ServiceHandler:
             return
         self.site.stats.inc_value("govcheck/service/guides")
         yield self._item(url, meta["column_url"], facts, found, title=meta["title"])
-        if self.site.check_links and found:
-            yield from self.links.check(url, [(link.url, "a") for link in found], on_homepage=False)
+        if self.site.check_links:
+            every = self.site.link_scope == "all"
+            links = page_links(html, url) if every else [(link.url, "a") for link in found]
+            yield from self.links.check(url, links, on_homepage=False)
 
     @staticmethod
     def _item(
