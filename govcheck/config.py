@@ -440,6 +440,12 @@ SETTINGS: tuple[Setting, ...] = (
         "a node's job slots in `?slots=N` (http://user:pass@10.0.0.11:6800/?slots=4).",
     ),
     Setting(
+        "GOVCHECK_SERVICE_GUIDE_LIMIT",
+        20,
+        _non_negative_int,
+        "办事指南 pages read per service column (办事/服务/指南) to check their key elements (0 = none).",
+    ),
+    Setting(
         "GOVCHECK_SITE_PAGE_BUDGET",
         600,
         _positive(int),
@@ -501,6 +507,20 @@ SETTINGS: tuple[Setting, ...] = (
         "site_unreachable: failed probes in percent of all probes that fail the site (official ≥ 5).",
     ),
     Setting("GOVCHECK_VETO_BLANK_COLUMNS", 5, _positive(int), "空白栏目 veto: blank columns (official ≥ 5)."),
+    Setting(
+        "GOVCHECK_VETO_GUIDE_ITEMS",
+        0,
+        _non_negative_int,
+        "服务不实用 veto: 办事指南 pages each missing GOVCHECK_VETO_GUIDE_MISSING key element classes that "
+        "fail the site (UNCONFIRMED recollection: 5); 0 = off, each guide is still reported.",
+    ),
+    Setting(
+        "GOVCHECK_VETO_GUIDE_MISSING",
+        4,
+        _positive(int),
+        "服务不实用 veto: key element classes a 办事指南 must miss to count towards GOVCHECK_VETO_GUIDE_ITEMS "
+        "(UNCONFIRMED recollection: 4).",
+    ),
     Setting(
         "GOVCHECK_VETO_KEY_STALE_COLUMNS",
         5,

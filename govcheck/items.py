@@ -134,4 +134,21 @@ class ProbeItem:
     latency_ms: float | None = None
 
 
-CrawlItem = SiteItem | ColumnItem | EntryItem | LetterItem | PageItem | LinkItem | LinkCheckItem
+@dataclass
+class ServicePageItem(SiteScoped):
+    """A page of a service column (办事/服务/指南): its attachments and online-system links (their
+    status is in the link checks) and, for a 办事指南, which key element classes it shows."""
+
+    url: str
+    column_url: str
+    kind: str  # list (a service column's own page) | guide (a 办事指南)
+    title: str | None = None
+    # guide only: element class → label as written; element class → "absent" | "empty"
+    elements: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    links: list[dict[str, str]] = field(default_factory=list)  # url, text, kind (attachment | online)
+
+
+CrawlItem = (
+    SiteItem | ColumnItem | EntryItem | LetterItem | PageItem | LinkItem | LinkCheckItem | ServicePageItem
+)

@@ -137,3 +137,25 @@ def bad_reason(url: str, text: str = "") -> str | None:
         if term in lowered:
             return f"text:{term}"
     return None
+
+
+# Columns whose pages hold services (办事服务, 办事指南, 表格下载 …): the crawl reads their guides and
+# their attachments and online-system links; the online_system_down rule judges links found there.
+SERVICE_COLUMN_TERMS: tuple[str, ...] = (
+    "办事",
+    "服务",
+    "指南",
+    "在线办理",
+    "网上办理",
+    "表格下载",
+    "下载中心",
+)
+# … but not the 政府信息公开指南 (a disclosure guide, not a service).
+NOT_SERVICE_COLUMN_TERMS: tuple[str, ...] = ("信息公开",)
+
+
+def is_service_column(name: str | None) -> bool:
+    name = name or ""
+    return any(term in name for term in SERVICE_COLUMN_TERMS) and not any(
+        term in name for term in NOT_SERVICE_COLUMN_TERMS
+    )

@@ -7,7 +7,16 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
-from govcheck.items import ColumnItem, CrawlItem, EntryItem, LetterItem, LinkCheckItem, LinkItem, PageItem
+from govcheck.items import (
+    ColumnItem,
+    CrawlItem,
+    EntryItem,
+    LetterItem,
+    LinkCheckItem,
+    LinkItem,
+    PageItem,
+    ServicePageItem,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -51,4 +60,6 @@ class ValidationPipeline:
                 return _url_problem(item.url)
             case LinkItem():
                 return _url_problem(item.target_url) or _url_problem(item.source_url)
+            case ServicePageItem():
+                return _url_problem(item.url) or _url_problem(item.column_url)
         return None

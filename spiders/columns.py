@@ -35,6 +35,7 @@ from govcheck.spiders.outcomes import (
     proxy_error,
 )
 from govcheck.spiders.routing import Route, Router
+from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from govcheck.vocabulary import ROBOTS_TXT
 
@@ -51,7 +52,8 @@ class ColumnHandler:
     page), then each column's list (:meth:`column`), its further pages and its undated entries' detail
     pages. Entries are dated here, once (:meth:`entry`). Whether a column is a soft-404 is the link
     checker's call: its hosts' not-found fingerprints tell. A consultation column's letters are the
-    letter handler's: they are the column's entries too (a dated list)."""
+    letter handler's: they are the column's entries too (a dated list). A service column's page and
+    guides are the service handler's to read."""
 
     def __init__(
         self,
@@ -60,12 +62,14 @@ class ColumnHandler:
         router: Router,
         links: LinkChecker,
         letters: LetterHandler,
+        service: ServiceHandler,
     ) -> None:
         self.site = site
         self.options = options
         self.router = router
         self.links = links
         self.letters = letters
+        self.service = service
 
     def requests(
         self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
@@ -182,6 +186,8 @@ class ColumnHandler:
         column.extractor = listing.extractor
         yield column
         site.stats.inc_value(f"govcheck/columns/{listing.status}")
+        # First: the guides it requests are then not asked for again as detail pages.
+        yield from self.service.column_page(column.name, response, listing)
         year = generation_year(facts.generated_text)
         entries = list(self.entries(column.url, listing, year, read_details=letter_page is None))
         yield from entries
@@ -289,7 +295,12 @@ class ColumnHandler:
         site = self.site
         for found in site.capped(listing.entries, column_url, "entries"):
             yield self.entry(column_url, found.url, found.title, found.date_text, context_year=year)
-            if not read_details or found.date_text or date_from_url(found.url) is not None:
+            if (
+                not read_details
+                or found.date_text
+                or date_from_url(found.url) is not None
+                or found.url in self.service.guide_urls
+            ):
                 continue
             asked = site.detail_requested.get(column_url, 0)
             if asked >= self.options.detail_page_limit or not site.budget.spend(found.url):
@@ -309,9 +320,28 @@ class ColumnHandler:
         """An undated entry's own page: its PubDate meta or 发布时间/发布日期/成文日期 text."""
         site = self.site
         yield page_item(response, "article")
-        entry = response.meta["entry"]
         if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
             return
+        yield from self._detail_date(response)
+        if site.check_links and site.link_scope == "all":
+            yield from self.links.check(
+                response.url, page_links(response.text, response.url), on_homepage=False
+            )
+
+    def guide(self, response: Response) -> Iterator[Any]:
+        """A 办事指南 a service column lists: the service handler's to read, and the entry's date when its
+        row showed none (its one fetch serves as the detail page)."""
+        yield from self.service.guide(response)
+        if (
+            response.meta["entry"]["undated"]
+            and 200 <= response.status < 300
+            and isinstance(response, TextResponse)
+        ):
+            yield from self._detail_date(response)
+
+    def _detail_date(self, response: TextResponse) -> Iterator[EntryItem]:
+        site = self.site
+        entry = response.meta["entry"]
         facts = page_facts(response.text, response.url)
         if facts.pub_date_text:
             site.stats.inc_value("govcheck/dates/detail")
@@ -320,10 +350,6 @@ class ColumnHandler:
             )
         else:
             site.stats.inc_value("govcheck/dates/detail_undated")
-        if site.check_links and site.link_scope == "all":
-            yield from self.links.check(
-                response.url, page_links(response.text, response.url), on_homepage=False
-            )
 
     def more_pages(
         self,

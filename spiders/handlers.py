@@ -18,6 +18,7 @@ from govcheck.spiders.homepage import HomepageHandler
 from govcheck.spiders.letters import LetterHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
+from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class SiteHandlers:
         self.site = site
         self.links = LinkChecker(site, options, router)
         self.letters = LetterHandler(site, options, router)
-        self.columns = ColumnHandler(site, options, router, self.links, self.letters)
+        self.service = ServiceHandler(site, options, router, self.links)
+        self.columns = ColumnHandler(site, options, router, self.links, self.letters, self.service)
         self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),
@@ -43,6 +45,7 @@ class SiteHandlers:
             Route.LIST_PAGE: (self.columns.list_page, self.ignore_failure),
             Route.DETAIL: (self.columns.detail, self.ignore_failure),
             Route.LETTER: (self.letters.detail, self.letters.failed),
+            Route.GUIDE: (self.columns.guide, self.ignore_failure),
             Route.LINK: (self.links.checked, self.links.failed),
             Route.FINGERPRINT: (self.links.fingerprinted, self.links.fingerprint_failed),
         }

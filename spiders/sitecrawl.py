@@ -101,6 +101,7 @@ class CrawlOptions:
     detail_page_limit: int
     letter_detail_limit: int
     letter_window_days: int
+    service_guide_limit: int
     paginate_always: bool
     soft404_check: bool
     reference_urls: tuple[str, ...]
@@ -120,6 +121,7 @@ class CrawlOptions:
             detail_page_limit=settings.getint("GOVCHECK_DETAIL_PAGE_LIMIT"),
             letter_detail_limit=settings.getint("GOVCHECK_LETTER_DETAIL_LIMIT"),
             letter_window_days=settings.getint("GOVCHECK_LETTER_WINDOW_DAYS"),
+            service_guide_limit=settings.getint("GOVCHECK_SERVICE_GUIDE_LIMIT"),
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),

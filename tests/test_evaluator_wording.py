@@ -7,7 +7,14 @@ import pytest
 
 from govcheck.evaluator.categories import period_days, period_words
 from govcheck.evaluator.engine import judge
-from govcheck.evaluator.rules import RULES, BrokenLink, LetterFact, LinkTarget, ProbeStats
+from govcheck.evaluator.rules import (
+    RULES,
+    BrokenLink,
+    LetterFact,
+    LinkTarget,
+    ProbeStats,
+    ServicePageState,
+)
 from govcheck.evaluator.summary import summarize
 from govcheck.evaluator.wording import Omitted, Template
 from govcheck.recheck import parse_problems
@@ -42,6 +49,9 @@ def every_rule_fires() -> dict:
             BrokenLink("http://example.com/a", ["http://example.com/"], True, False, 404, None),
             BrokenLink("http://example.com/b", ["http://example.com/1.html"], False, False, 404, None),
             BrokenLink("http://example.com/c", ["http://example.com/2.html"], False, False, 500, None),
+            BrokenLink(
+                "http://example.com/f.docx", ["http://example.com/bszn/1.html"], False, False, 404, None
+            ),
         ],
         "refused_links": [
             BrokenLink("http://10.0.0.1/", ["http://example.com/"], True, True, None, "policy:private")
@@ -50,6 +60,19 @@ def every_rule_fires() -> dict:
         "footer": {**EMPTY_FOOTER, "channels": [], "suspicious_links": []},
         "is_portal": True,
         "probes": ProbeStats(week, []),
+        "service_pages": [
+            ServicePageState(
+                "http://example.com/bszn/1.html",
+                "http://example.com/bszn/",
+                "guide",
+                "户籍迁移办事指南",
+                {"事项名称": "事项名称"},
+                {"设定依据": "absent", "申请条件": "absent", "办理地点": "absent", "办理时间": "empty"},
+                [{"url": "http://example.com/f.docx", "text": "申请表", "kind": "attachment"}],
+            )
+        ],
+        # the 服务不实用 veto is off by default (its threshold is UNCONFIRMED)
+        "settings": {**SETTINGS, "GOVCHECK_VETO_GUIDE_ITEMS": 1},
     }
 
 

@@ -51,3 +51,84 @@ def test_html_is_left_alone() -> None:
     assert hanweb_xml_page(island) == island  # page 1 already carries its island in a script
     plain = "<html><body><ul><li><a href='/a.html'>a</a></li></ul></body></html>"
     assert hanweb_xml_page(plain) == plain
+
+
+# -- blank lists in every shape, and lists a script loads ------------------------------------------
+
+_NAV = "".join(f'<li><a href="/c{i}/">栏目{i}</a></li>' for i in range(12))
+
+
+def _column(main: str, scripts: str = "") -> str:
+    return f"""<html><head><title>通知公告_某某市人民政府</title></head><body>
+    <div class="nav"><ul>{_NAV}</ul></div>
+    <div class="main"><div class="position">当前位置：<a href="/">首页</a> &gt; <a href="./">通知公告</a></div>
+    {main}</div><div class="footer">主办：某某市人民政府办公室</div>{scripts}</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("main", "reason"),
+    [
+        ('<table class="tb">' + "<tr><td></td><td> </td></tr>" * 3 + "</table>", "empty_rows"),
+        ("<table><tbody>" + "<tr><td>&nbsp;</td></tr>" * 4 + "</tbody></table>", "empty_rows"),
+        ("<ul>" + "<li></li>" * 2 + "</ul>", "empty_rows"),
+        ('<div class="box">' + '<div class="cell"><span></span></div>' * 4 + "</div>", "empty_rows"),
+        (
+            '<div class="newslist"><div class="page"><a href="#">首页</a> <a href="i.html">上一页</a> '
+            '<a href="i.html">下一页</a> <a href="#">尾页</a> 共1页</div></div>',
+            "pager_only",
+        ),
+        ('<div class="list"><img src="/images/jsz.png"></div>', "image_only"),
+        ('<div class="list_con"><script>document.write("");</script></div>', "empty_list"),
+        ('<div class="con"><p>栏目内容敬请期待</p></div>', "placeholder:敬请期待"),
+        ('<div class="con"><div>没有找到相关信息！</div></div>', "placeholder:没有找到相关"),
+        ('<div class="con"><span>共0条记录 当前第1/0页</span></div>', "placeholder:0条记录"),
+        ('<div class="con"><p>暂未发布相关信息</p></div>', "placeholder:暂未发布相关信息"),
+        ('<div class="con"><p>信息正在更新中</p></div>', "placeholder:信息正在更新中"),
+    ],
+)
+def test_blank_lists_in_every_shape(main: str, reason: str) -> None:
+    page = extract_listing(_column(main), "http://www.example.gov.cn/zwgk/tzgg/")
+    assert (page.status, page.reason, page.entries) == ("blank", reason, [])
+
+
+@pytest.mark.parametrize(
+    ("main", "scripts"),
+    [
+        (
+            '<ul id="dataList"></ul>',
+            '<script>$.getJSON("/api/l.json", function (d) { $("#dataList").html(d); });</script>',
+        ),
+        ('<div class="list" data-url="/api/l.json"><ul><li></li><li></li></ul></div>', ""),
+        (
+            '<div class="list"></div>',
+            '<script>fetch("/api/l.json").then(function (r) { return r.json(); }).then(show);</script>',
+        ),
+        ("<ul><li></li><li></li></ul>", '<script>$.ajax({url: "/api/l.json", success: render});</script>'),
+        ('<div class="list"><p>暂无数据</p></div>', "<script>var x = new XMLHttpRequest();</script>"),
+    ],
+)
+def test_lists_a_script_loads_stay_unknown_never_blank(main: str, scripts: str) -> None:
+    page = extract_listing(_column(main, scripts), "http://www.example.gov.cn/zwgk/tzgg/")
+    assert (page.status, page.reason) == ("unparseable", "js_list")
+
+
+def test_what_is_not_a_hollow_list() -> None:
+    # Two empty table rows are a layout spacer; a row with a link or with text is content.
+    for main in (
+        "<table><tr><td></td></tr><tr><td></td></tr></table>",
+        '<ul class="list"><li><a href="/x/1.html"></a></li><li></li></ul>',
+        '<div class="list"><p>本栏目发布我市重大项目的审批结果。</p></div>',
+    ):
+        page = extract_listing(_column(main), "http://www.example.gov.cn/zwgk/tzgg/")
+        assert page.status != "blank", main
+
+
+def test_the_farm_declares_each_shape_as_the_extractor_reads_it() -> None:
+    from tests.farm.sites_service import BLANK, build_service
+
+    sites, truth = build_service()
+    for url in (*truth[BLANK].blank_columns, *truth[BLANK].script_columns):
+        html = sites[BLANK].get(url.split(BLANK, 1)[1], {}).body.decode()
+        page = extract_listing(html, url)
+        expected = "blank" if url in truth[BLANK].blank_columns else "unparseable"
+        assert page.status == expected, (url, page.reason)

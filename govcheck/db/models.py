@@ -261,6 +261,23 @@ class LinkValidator(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
+class ServicePage(Base):
+    """A service column's page or 办事指南 one crawl read: its service links and a guide's key elements."""
+
+    __tablename__ = "service_pages"
+    __table_args__ = (UniqueConstraint("crawl_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    column_url: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(20))  # list | guide
+    title: Mapped[str | None] = mapped_column(Text)
+    elements: Mapped[dict[str, Any]]  # element class → label as written (guides)
+    missing: Mapped[dict[str, Any]]  # element class → absent | empty (guides)
+    links: Mapped[list[Any]]  # {url, text, kind: attachment | online}
+
+
 class Evaluation(Base):
     __tablename__ = "evaluations"
     __table_args__ = (UniqueConstraint("site_id", "as_of", "round"),)

@@ -29,13 +29,23 @@ from govcheck.items import (
     LinkCheckItem,
     LinkItem,
     PageItem,
+    ServicePageItem,
     SiteItem,
 )
 from govcheck.monitors import MonitorSuite
 
 ITEM_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (SiteItem, ColumnItem, EntryItem, LetterItem, PageItem, LinkItem, LinkCheckItem)
+    for cls in (
+        SiteItem,
+        ColumnItem,
+        EntryItem,
+        LetterItem,
+        PageItem,
+        LinkItem,
+        LinkCheckItem,
+        ServicePageItem,
+    )
 }
 REPLAY_BATCH = 500
 

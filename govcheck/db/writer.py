@@ -34,6 +34,7 @@ from govcheck.db.models import (
     LinkCheck,
     Page,
     Probe,
+    ServicePage,
     Site,
     utc_now,
 )
@@ -47,6 +48,7 @@ from govcheck.items import (
     LinkItem,
     PageItem,
     ProbeItem,
+    ServicePageItem,
     SiteItem,
 )
 from govcheck.monitors import CrawlFacts, MonitorSuite
@@ -454,6 +456,14 @@ class CrawlWriter:
             [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
             ("crawl_id", "url"),
             ("outcome", "status", "error", "method", "checked_by", "checked_at"),
+        )
+        services: list[ServicePageItem] = by_kind.get(ServicePageItem, [])
+        _upsert(
+            session,
+            ServicePage,
+            [{"crawl_id": crawl_id, **_columns(service)} for service in services],
+            ("crawl_id", "url"),
+            ("column_url", "kind", "title", "elements", "missing", "links"),
         )
 
     def _write_letters(self, session: Session, letters: list[LetterItem]) -> None:

@@ -158,6 +158,19 @@ class LinkTarget:
 
 
 @dataclass(slots=True)
+class ServicePageState:
+    """A service column's page or 办事指南 as the crawl read it (service_pages)."""
+
+    url: str
+    column_url: str
+    kind: str  # list | guide
+    title: str | None
+    elements: dict[str, str]  # element class → label as written
+    missing: dict[str, str]  # element class → absent | empty
+    links: list[dict[str, str]]  # url, text, kind (attachment | online)
+
+
+@dataclass(slots=True)
 class ProbeStats:
     """Availability probes of the week before the as-of date, per Asia/Shanghai day."""
 
@@ -200,6 +213,7 @@ class SiteSnapshot:
     in_registry: bool = True
     connectivity: dict[str, Any] | None = None
     concurrent_failures: ConcurrentFailures | None = None
+    service_pages: list[ServicePageState] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.link_count is None:
@@ -870,6 +884,146 @@ class DomainNotGov(Rule):
             )
 
 
+SERVICE_ACTIONS = {"attachment": "下载", "online": "访问"}
+
+
+class OnlineSystemDown(Rule):
+    """An attachment (办事表格, 文件附件) or an online application/query system linked from a service
+    column's page or one of its 办事指南 that cannot be downloaded or opened: one finding per target,
+    judged by the link check (broken only: 404/410, soft-404, DNS failure, refused or dropped
+    connection, timeout; a 5xx or a firewall stays inconclusive and is not reported)."""
+
+    code = "online_system_down"
+    title = "在线系统或附件无法访问"
+    source = (
+        f"{RULEBOOK_2015} 普查评分表 办事服务 考察点 (在线申报和查询系统能否正常访问；"
+        "所需的办事表格、文件附件等资料能否正常下载)；2019 年后通报沿用 (海南 2023Q3)"
+    )
+    points = 1.0  # UNCONFIRMED (indicators.md a.3)
+    cap = 5.0
+    applies_when_unknown = True
+    message = Template(
+        "{names}栏目中“{text}”无法正常{action}", {"action": tuple(dict.fromkeys(SERVICE_ACTIONS.values()))}
+    )
+    subject = Subject(("url",))
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        broken = {link.url: link for link in snapshot.broken_links}
+        columns = {c.url: c for c in snapshot.columns}
+        seen: set[str] = set()
+        for page in snapshot.service_pages:
+            for link in page.links:
+                target = broken.get(link["url"])
+                if target is None or target.url in seen:
+                    continue
+                seen.add(target.url)
+                column = columns.get(page.column_url)
+                yield Draft(
+                    message=self.message(
+                        names=quoted([column.name if column else page.column_url]),
+                        text=link["text"],
+                        action=SERVICE_ACTIONS[link["kind"]],
+                    ),
+                    column=column,
+                    url=target.url,
+                    source_url=page.url,
+                    external=target.external,
+                    urls=target.sources,
+                    evidence={
+                        "kind": link["kind"],
+                        "text": link["text"],
+                        "found_on": page.url,
+                        "found_on_kind": page.kind,
+                        "column_url": page.column_url,
+                        "http_status": target.status,
+                        "error": target.error,
+                        "sources": target.sources,
+                    },
+                    points=self.points,
+                )
+
+
+def incomplete_guides(snapshot: SiteSnapshot, at_least: int = 1) -> list[ServicePageState]:
+    """The 办事指南 missing at least ``at_least`` key element classes, in the order they were stored."""
+    return [p for p in snapshot.service_pages if p.kind == "guide" and len(p.missing) >= at_least]
+
+
+class ServiceGuideIncomplete(Rule):
+    """A 办事指南 that does not show every key element class (事项名称、设定依据、申请条件、办理材料、
+    办理地点、办理时间、联系电话、办理流程: 开普云's list [C2]; the official list is cut off in every
+    copy read). One finding per guide; the veto is ``service_impractical``."""
+
+    code = "service_guide_incomplete"
+    title = "办事指南要素缺失"
+    source = (
+        f"{RULEBOOK_2019} 单项否决 6 服务不实用 (办事指南重点要素类别（包括事项名称、设定依据、申请条件、"
+        "办理材料、…）缺失)；要素表见开普云 [C2]"
+    )
+    points = 0.5  # UNCONFIRMED
+    cap = 5.0
+    applies_when_unknown = True
+    message = Template("办事指南“{title}”重点要素缺失：{items}")
+    summary = Counts(
+        Place.SENTENCES,
+        Template("{where}有{count}个办事指南重点要素缺失", {"where": ("网站",)}),
+        {"page": "网站"},
+    )
+    subject = Subject(("url",))
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        columns = {c.url: c for c in snapshot.columns}
+        for guide in incomplete_guides(snapshot):
+            column = columns.get(guide.column_url)
+            yield Draft(
+                message=self.message(title=guide.title or guide.url, items="、".join(guide.missing)),
+                column=column,
+                url=guide.url,
+                scope="page",
+                evidence={
+                    "guide_url": guide.url,
+                    "title": guide.title,
+                    "column_url": guide.column_url,
+                    "found": guide.elements,
+                    "missing": guide.missing,
+                    "absent": [e for e, why in guide.missing.items() if why == "absent"],
+                    "empty": [e for e, why in guide.missing.items() if why == "empty"],
+                },
+                points=self.points,
+            )
+
+
+class ServiceImpractical(Rule):
+    """The 服务不实用 veto at the threshold the rule book names. Its numbers (≥ 5 items each missing
+    ≥ 4 classes) are UNCONFIRMED recollection, so the veto is off unless GOVCHECK_VETO_GUIDE_ITEMS is set."""
+
+    code = "service_impractical"
+    title = "服务不实用"
+    source = (
+        f"{RULEBOOK_2019} 单项否决 6 (办事指南重点要素类别…缺失；阈值“≥5个事项各缺失≥4类”UNCONFIRMED，"
+        "GOVCHECK_VETO_GUIDE_ITEMS/GOVCHECK_VETO_GUIDE_MISSING)"
+    )
+    veto = True
+    message = Template("办事指南重点要素缺失{missing}类及以上的事项达{count}个（超过（含）{limit}个）")
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        limit = int(snapshot.settings["GOVCHECK_VETO_GUIDE_ITEMS"])
+        missing = int(snapshot.settings["GOVCHECK_VETO_GUIDE_MISSING"])
+        if limit <= 0:
+            return  # off: the threshold is UNCONFIRMED
+        guides = incomplete_guides(snapshot, missing)
+        if len(guides) >= limit:
+            yield Draft(
+                message=self.message(missing=missing, count=len(guides), limit=limit),
+                urls=[g.url for g in guides],
+                evidence={
+                    "count": len(guides),
+                    "limit": limit,
+                    "missing_at_least": missing,
+                    "guides": [{"url": g.url, "title": g.title, "missing": list(g.missing)} for g in guides],
+                },
+            )
+
+
 # The one table of rules, in report order.
 RULES: tuple[Rule, ...] = (
     SiteUnreachable(),
@@ -879,6 +1033,7 @@ RULES: tuple[Rule, ...] = (
     InteractionUnanswered(),
     ConsultReplyTimeliness(),
     SurveyInactive(),
+    ServiceImpractical(),
     VetoStaleKeyColumns(),
     VetoStaleColumns(),
     VetoBlankColumns(),
@@ -886,6 +1041,8 @@ RULES: tuple[Rule, ...] = (
     ColumnBlank(),
     UndatedEntries(),
     LinkBroken(),
+    OnlineSystemDown(),
+    ServiceGuideIncomplete(),
     FooterMissing(),
     DomainNotGov(),
 )

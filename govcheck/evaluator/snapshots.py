@@ -23,7 +23,18 @@ from sqlalchemy.orm import Session
 
 from govcheck.dates import SHANGHAI
 from govcheck.db.attempts import FINISHED, no_newer_finished
-from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Letter, Link, LinkCheck, Probe, Site
+from govcheck.db.models import (
+    Column,
+    ColumnCheck,
+    Crawl,
+    Entry,
+    Letter,
+    Link,
+    LinkCheck,
+    Probe,
+    ServicePage,
+    Site,
+)
 from govcheck.evaluator.categories import classify, threshold_days
 from govcheck.evaluator.inspector import ConcurrentFailures, concurrent_failures
 from govcheck.evaluator.profiles import load_profile
@@ -34,6 +45,7 @@ from govcheck.evaluator.rules import (
     LetterFact,
     LinkTarget,
     ProbeStats,
+    ServicePageState,
     SiteSnapshot,
     rulebook_for,
 )
@@ -80,6 +92,7 @@ class _Facts:
     refused: list[BrokenLink] = field(default_factory=list)
     links: list[LinkTarget] = field(default_factory=list)
     link_count: int = 0
+    service_pages: list[ServicePageState] = field(default_factory=list)
 
 
 class SnapshotReader:
@@ -105,6 +118,7 @@ class SnapshotReader:
         self._letters(session, facts)
         self._checked_links(session, facts)
         self._rule_links(session, facts)
+        self._service_pages(session, facts)
         probes = self._probes(session, [j.site.id for j in recent])
         for j in recent:
             f, health = facts[j.crawl.id], j.crawl.health or {}
@@ -130,6 +144,7 @@ class SnapshotReader:
                 in_registry=j.site.in_registry,
                 connectivity=health.get("connectivity"),
                 concurrent_failures=self._concurrent_failures(session, j.crawl),
+                service_pages=f.service_pages,
             )
         return judged
 
@@ -368,6 +383,26 @@ class SnapshotReader:
         )
         for crawl_id, count in counts:
             facts[crawl_id].link_count = count
+
+    def _service_pages(self, session: Session, facts: dict[int, _Facts]) -> None:
+        """The service columns' pages and 办事指南 each crawl read (their links' outcomes are among the
+        checked links)."""
+        rows = session.execute(
+            select(
+                ServicePage.crawl_id,
+                ServicePage.url,
+                ServicePage.column_url,
+                ServicePage.kind,
+                ServicePage.title,
+                ServicePage.elements,
+                ServicePage.missing,
+                ServicePage.links,
+            )
+            .where(ServicePage.crawl_id.in_(list(facts)))
+            .order_by(ServicePage.id)
+        )
+        for crawl_id, *page in rows:
+            facts[crawl_id].service_pages.append(ServicePageState(*page))
 
     def _probes(self, session: Session, site_ids: list[int]) -> dict[int, ProbeStats]:
         """Per site, the probes of the GOVCHECK_PROBE_DAYS Asia/Shanghai days ending with the as-of day."""

@@ -19,10 +19,12 @@ from govcheck.extract import cms
 from govcheck.extract.dom import (
     Document,
     HtmlElement,
+    anchor_text,
     clean,
     is_chrome,
     is_template_controlled,
     join_url,
+    signature_part,
     tokens,
     visible_text,
 )
@@ -34,6 +36,9 @@ logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(
     r"暂无(?:相关)?(?:信息|数据|内容|记录|文章|新闻|公告|文件|资料)|(?:栏目)?正在建设中?|栏目建设中|建设中"
     r"|没有(?:相关|任何|找到)?(?:记录|信息|数据|内容|文章)|无相关(?:信息|记录|数据|内容)|^无记录$|^暂无$"
+    r"|敬请期待|没有找到(?:相关|任何|符合条件的)?|未找到(?:相关|任何)?(?:记录|信息|数据|内容|结果)|查询结果为空"
+    r"|(?<![\d.])0\s*条(?:记录|信息|数据)?|共\s*0\s*页|暂(?:未|时没有)(?:发布|公开|更新|上传)?(?:相关)?(?:信息|内容|数据|记录)"
+    r"|(?:信息|内容)(?:正在)?(?:更新|完善|整理|维护)中|^无数据$"
 )
 MAX_PLACEHOLDER_TEXT = 40  # a longer text merely mentions the words
 
@@ -129,16 +134,22 @@ def _in_pager(a: HtmlElement) -> bool:
 def _without_list(doc: Document) -> ListingPage:
     """No list found: a placeholder or an empty list container, an empty JS shell, or a list we cannot see."""
     # On a document page an empty box is its "related articles", not the column: never blank there.
-    found = None if _is_document(doc) else _placeholder(doc) or _empty_list(doc)
+    document = _is_document(doc)
+    found = None if document else _placeholder(doc) or _empty_list(doc)
+    shell = _is_js_shell(doc)
+    if found is None and not document and not shell:
+        found = _hollow_list(
+            doc
+        )  # rows without content, only a pager or an image: a shell the script did not fill
     if found is not None:
         el, reason = found
-        if _filled_by_script(doc, el):
+        if _filled_by_script(doc, el) or _loads_data(doc, el):
             # A loading default or an empty container that a script fills: the real content is unknown.
             return ListingPage(status="unparseable", extractor="", reason="js_list")
         return ListingPage(status="blank", extractor="placeholder", reason=reason)
-    if _is_js_shell(doc):
+    if shell:
         return ListingPage(status="unparseable", extractor="", reason="js_shell")
-    if _is_document(doc):
+    if document:
         # 机构职能, 联系我们: a page of text, not a list; it is recorded but has no update to judge.
         return ListingPage(status="page", extractor="", reason="article_body")
     return ListingPage(status="unparseable", extractor="", reason="no_list_area")
@@ -237,6 +248,99 @@ def _empty_list(doc: Document) -> tuple[HtmlElement, str] | None:
             continue
         return el, "empty_list"
     return None
+
+
+_LIST_WORDS = frozenset({"lb", "liebiao", "news", "items", "grid", "results"})  # and any word holding "list"
+# Scripts that fetch content at run time: a container on such a page may well be filled by them.
+_DATA_LOAD = re.compile(
+    r"\$\.(?:ajax|get|post|getJSON)\s*\(|\bfetch\s*\(|XMLHttpRequest|\.load\s*\(|\baxios\.|\bjsonp\b", re.I
+)
+_DATA_ATTRS = ("data-url", "data-src", "data-api", "data-source", "data-action")
+_PAGER_WORDS = re.compile(
+    r"^(?:首页|尾页|末页|上一?页|下一?页|前一?页|后一?页|跳转|go|确定|\d+|[<>«»‹›]+)$", re.I
+)
+_PAGER_COUNTS = re.compile(
+    r"共\s*\d+\s*[条页]|第?\s*\d+\s*/\s*\d+\s*页|当前第?\s*\d+\s*页|每页\s*\d+\s*条|转到|跳至"
+)
+
+
+def _hollow_list(doc: Document) -> tuple[HtmlElement, str] | None:
+    """A list area with nothing a visitor can read in it, whatever its shape: repeated rows or cells
+    holding no text and no links (an empty <tr>/<td> grid, a <ul> of empty <li>), or a list-named
+    container holding only a pager or an image (the script that should have written it wrote nothing).
+    The outermost such area wins, so its reason names the whole."""
+    for el in doc.body.iter("ul", "ol", "table", "tbody", "dl", "div", "section"):
+        if is_chrome(el) or is_template_controlled(el):
+            continue
+        rows = [c for c in el if isinstance(c.tag, str) and c.tag not in ("br", "hr", "thead")]
+        kinds = {signature_part(c) for c in rows}
+        # Two list items make a list; table rows and cells need three (layout tables space with two).
+        fewest = 2 if kinds <= {"li", "dd", "dt"} else 3
+        repeated = len(rows) >= fewest and len(kinds) == 1
+        named = any("list" in part or part in _LIST_WORDS for part in _word_parts(el))
+        if not (repeated or named):
+            continue
+        reason = _hollow_reason(el, repeated)
+        if reason is not None:
+            return el, reason
+    return None
+
+
+def _hollow_reason(el: HtmlElement, repeated: bool) -> str | None:
+    """Why a list area is hollow (``empty_rows``, ``pager_only``, ``image_only``), or None if it holds
+    text or links a visitor could read."""
+    pager = image = False
+    for node in el.iter():
+        if not isinstance(node.tag, str) or node is el:
+            continue
+        if node.tag == "img":
+            image = True
+        if node.tag == "a" and node.get("href") is not None and not _pager_text(anchor_text(node)):
+            return None  # a link to something: not empty
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for text in (node.text, node.tail if node is not el else None):
+            words = clean(text)
+            if not words:
+                continue
+            if _pager_text(words):
+                pager = True
+                continue
+            return None  # text of its own: something is shown
+    if image:
+        return "image_only"
+    if pager:
+        return "pager_only"
+    if repeated:
+        return "empty_rows"
+    if not any(True for c in el if isinstance(c.tag, str) and c.tag != "br"):
+        return None  # an empty container without children: _empty_list's case, by its own rules
+    return "empty_list"
+
+
+def _pager_text(text: str) -> bool:
+    text = clean(text)
+    return (
+        bool(_PAGER_COUNTS.search(text)) or all(_PAGER_WORDS.match(w) for w in text.split())
+        if text
+        else False
+    )
+
+
+def _loads_data(doc: Document, el: HtmlElement) -> bool:
+    """True when the page fetches content by script (ajax, fetch, jsonp) or the container names the
+    address its rows come from (``data-url``): an empty container there is not evidence of a blank column."""
+    if any(_DATA_LOAD.search(script) for script in doc.scripts):
+        return True
+    node: HtmlElement | None = el
+    for _ in range(4):
+        if node is None:
+            break
+        if any(node.get(attr) for attr in _DATA_ATTRS):
+            return True
+        node = node.getparent()
+    return False
 
 
 def _word_parts(el: HtmlElement) -> list[str]:

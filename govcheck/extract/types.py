@@ -56,3 +56,27 @@ class PageFacts:
     breadcrumb: list[str] = field(default_factory=list)
     # when the CMS generated the page (meta others "页面生成时间 …"): the year of year-less dates on it
     generated_text: str | None = None
+
+
+ServiceLinkKind = Literal["attachment", "online"]
+
+
+@dataclass(slots=True)
+class ServiceLink:
+    """A link of a service page that a visitor uses to get something done: a form or file to download
+    (``attachment``) or an online application/query system (``online``)."""
+
+    url: str  # absolute
+    text: str  # the link text as seen (or its title, or the file name)
+    kind: ServiceLinkKind
+
+
+@dataclass(slots=True)
+class GuideFacts:
+    """What one 办事指南 page shows of the key element classes (indicators.md a.2 服务不实用)."""
+
+    title: str
+    # element class → the label as the page writes it (办理依据 for 设定依据 …)
+    found: dict[str, str] = field(default_factory=dict)
+    # element class → "absent" (no label) or "empty" (a label with nothing after it)
+    missing: dict[str, str] = field(default_factory=dict)

@@ -27,6 +27,7 @@ from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
 from tests.farm.sites_letters import letters_sites
+from tests.farm.sites_service import service_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
 
@@ -235,6 +236,7 @@ class FarmServer(ThreadingHTTPServer):
             **faulty_sites(),
             **letters_sites(),
             **cache_sites(),
+            **service_sites(),  # service and blank-list replicas: sites_service.py
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
