@@ -182,7 +182,7 @@ class ColumnHandler:
                 discover_columns(html, response.url), discovered_on=found_here, base_position=meta["position"]
             )
         if site.check_links:
-            yield from self.links.check(response.url, page_links(html, response.url), on_homepage=False)
+            yield from self.links.check(response.url, page_links(html, response.url), page_kind="column")
 
     def listing(self, response: TextResponse) -> ListingPage:
         """The page's list: a profile's selectors when it has them (rule stats show a selector at
@@ -299,7 +299,7 @@ class ColumnHandler:
             site.stats.inc_value("govcheck/dates/detail_undated")
         if site.check_links and site.link_scope == "all":
             yield from self.links.check(
-                response.url, page_links(response.text, response.url), on_homepage=False
+                response.url, page_links(response.text, response.url), page_kind="detail"
             )
 
     def more_pages(
@@ -350,7 +350,7 @@ class ColumnHandler:
             yield from self.more_pages(column_url, listing, page=page)
         if site.check_links and site.link_scope == "all":
             yield from self.links.check(
-                response.url, page_links(response.text, response.url), on_homepage=False
+                response.url, page_links(response.text, response.url), page_kind="list_page"
             )
 
     def failed(self, failure: Failure) -> Iterator[Any]:

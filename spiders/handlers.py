@@ -1,7 +1,8 @@
 """The handlers of one site's crawl, wired together: each is given the site's state and, explicitly,
 the other handlers it asks (the column handler asks the link checker about soft-404s; the homepage
 hands what it finds to both). :class:`SiteHandlers` maps each :class:`Route` to the methods that read
-its answer and its failure."""
+its answer and its failure, and counts the site's page work and link work in flight: once neither is,
+the link checker releases its next wave of queued checks."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 OnAnswer = Callable[[Response], Iterable[Any]]
 OnFailure = Callable[[Failure], Iterable[Any]]
 
+# The routes of a site's page work, which comes before every link check; the rest is link work but
+# the reference hosts (asked only when the homepage failed: never followed by link checks).
+PAGE_WORK = frozenset({Route.HOMEPAGE, Route.SITEMAP, Route.COLUMN, Route.LIST_PAGE, Route.DETAIL})
+LINK_WORK = frozenset({Route.LINK, Route.FINGERPRINT})
+
 
 class SiteHandlers:
     """One site's homepage, column and link handlers over its :class:`SiteCrawl`."""
@@ -45,17 +51,42 @@ class SiteHandlers:
         }
 
     def start_request(self) -> Request:
-        return self.homepage.start_request()
+        return self._counted(self.homepage.start_request(), 1)
 
-    def answer(self, response: Response) -> Iterable[Any]:
+    def answer(self, response: Response) -> Iterator[Any]:
         """What the handler of the response's route makes of it."""
-        on_answer, _ = self.routes[Route(response.meta[ROUTE])]
-        return on_answer(response)
+        route = Route(response.meta[ROUTE])
+        on_answer, _ = self.routes[route]
+        return self._settled(route, on_answer(response))
 
-    def fail(self, failure: Failure) -> Iterable[Any]:
+    def fail(self, failure: Failure) -> Iterator[Any]:
         """What the handler of the failed request's route makes of the failure."""
-        _, on_failure = self.routes[Route(failure.request.meta[ROUTE])]
-        return on_failure(failure)
+        route = Route(failure.request.meta[ROUTE])
+        _, on_failure = self.routes[route]
+        return self._settled(route, on_failure(failure))
+
+    def _settled(self, route: Route, outputs: Iterable[Any]) -> Iterator[Any]:
+        """The handler's outputs, its new requests counted in flight; then the request itself is
+        settled and, when the site's page work and link work have drained, the next link checks go."""
+        site = self.site
+        try:
+            for output in outputs:
+                yield self._counted(output, 1) if isinstance(output, Request) else output
+        finally:
+            self._count(route, -1)
+        if site.page_work == 0 and site.link_work == 0 and site.link_queue:
+            for request in self.links.release():
+                yield self._counted(request, 1)
+
+    def _counted(self, request: Request, change: int) -> Request:
+        self._count(Route(request.meta[ROUTE]), change)
+        return request
+
+    def _count(self, route: Route, change: int) -> None:
+        if route in PAGE_WORK:
+            self.site.page_work += change
+        elif route in LINK_WORK:
+            self.site.link_work += change
 
     def ignore_failure(self, failure: Failure) -> Iterator[Any]:
         """A fetch nothing is stored for when it fails (a sitemap, page 2+, a detail page): logged, and a

@@ -25,6 +25,7 @@ from tests.farm.sites_depth import depth_sites
 from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
+from tests.farm.sites_links import link_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
 
@@ -224,8 +225,14 @@ class FarmServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], timeout_delay: float, epoch: date | None = None) -> None:
         self.timeout_delay = timeout_delay
         # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py;
-        # faulty ones for the fault suite: sites_faulty.py
-        self.sites: dict[str, Any] = {**build_all(), **depth_sites(), **hostile_sites(), **faulty_sites()}
+        # faulty ones for the fault suite: sites_faulty.py; link-check ones: sites_links.py
+        self.sites: dict[str, Any] = {
+            **build_all(),
+            **depth_sites(),
+            **hostile_sites(),
+            **faulty_sites(),
+            **link_sites(),
+        }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
 
