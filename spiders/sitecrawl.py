@@ -27,10 +27,11 @@ from govcheck.spiders.connectivity import ReferenceCheck
 from govcheck.spiders.outcomes import classify_failure, limit_hit
 
 if TYPE_CHECKING:
-    from govcheck.spiders.links import ParkedCheck
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
+
+    from govcheck.spiders.links import ParkedCheck
 
 
 logger = logging.getLogger(__name__)

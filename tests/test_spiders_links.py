@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from govcheck.spiders.handlers import SiteHandlers
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 
 from govcheck.extract import page_links
 from govcheck.items import LinkCheckItem
 from govcheck.monitors import crawl_coverage
+from govcheck.spiders.handlers import SiteHandlers
 from tests.farm.process import FarmProcess
 from tests.farm.sites_links import (
     BROKEN,
