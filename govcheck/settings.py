@@ -39,6 +39,8 @@ TELNETCONSOLE_ENABLED = False
 # The destination policy (govcheck/destinations.py): every request is judged before anything else
 # (robots.txt, delays, redirects, the proxy); every address a name resolves to, at connect time.
 TWISTED_DNS_RESOLVER = "govcheck.resolver.PolicyResolver"
+# Closest to the engine: it sees what every spider middleware let through (a site's work in flight).
+SPIDER_MIDDLEWARES = {"govcheck.work_middleware.WorkMiddleware": 5}
 DOWNLOADER_MIDDLEWARES = {
     "govcheck.destination_middleware.DestinationPolicyMiddleware": 40,
     "govcheck.middlewares.RequestDelayMiddleware": 50,

@@ -2,7 +2,14 @@
 the other handlers it asks (the column handler asks the link checker about soft-404s; the homepage
 hands what it finds to both). :class:`SiteHandlers` maps each :class:`Route` to the methods that read
 its answer and its failure, and counts the site's page work and link work in flight: once neither is,
-the link checker releases its next wave of queued checks."""
+the link checker releases its next wave of queued checks.
+
+A request is in flight from when a callback hands it to the engine (past every spider middleware's
+filter: :class:`govcheck.work_middleware.WorkMiddleware` tells, the ``request_handed`` signal) until
+it ends, whichever way: its callback or errback (an answer; a failure, a destination, robots.txt or
+offsite refusal, a cancelled download) or the scheduler refusing it (a duplicate, Scrapy's
+``request_dropped``). A budget refusal is never yielded. Every end settles the count, so the checks
+of a site whose last page was a duplicate are released all the same."""
 
 from __future__ import annotations
 
@@ -51,7 +58,18 @@ class SiteHandlers:
         }
 
     def start_request(self) -> Request:
-        return self._counted(self.homepage.start_request(), 1)
+        return self.homepage.start_request()
+
+    def handed(self, request: Request) -> None:
+        """A request of this site is on its way to the engine: in flight until it ends."""
+        self._counted(request, 1)
+
+    def dropped(self, request: Request) -> Iterator[Request]:
+        """The scheduler refused a request of this site (a duplicate, or a retry or redirect hop of
+        one): no callback will settle it, so it is settled here; if that drained the site's work, the
+        next wave of link checks (for the caller to hand to the engine)."""
+        self._counted(request, -1)
+        return self._next_wave()
 
     def answer(self, response: Response) -> Iterator[Any]:
         """What the handler of the response's route makes of it."""
@@ -66,17 +84,19 @@ class SiteHandlers:
         return self._settled(route, on_failure(failure))
 
     def _settled(self, route: Route, outputs: Iterable[Any]) -> Iterator[Any]:
-        """The handler's outputs, its new requests counted in flight; then the request itself is
-        settled and, when the site's page work and link work have drained, the next link checks go."""
-        site = self.site
+        """The handler's outputs (each request counted in flight as it is handed on); then the request
+        itself is settled and, when the site's page work and link work have drained, the next link
+        checks go."""
         try:
-            for output in outputs:
-                yield self._counted(output, 1) if isinstance(output, Request) else output
+            yield from outputs
         finally:
             self._count(route, -1)
-        if site.page_work == 0 and site.link_work == 0 and site.link_queue:
-            for request in self.links.release():
-                yield self._counted(request, 1)
+        yield from self._next_wave()
+
+    def _next_wave(self) -> Iterator[Request]:
+        site = self.site
+        if site.page_work == 0 and site.link_work == 0 and site.link_queue and not site.closed:
+            yield from self.links.release()
 
     def _counted(self, request: Request, change: int) -> Request:
         self._count(Route(request.meta[ROUTE]), change)

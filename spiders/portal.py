@@ -32,7 +32,7 @@ from govcheck import signals as govcheck_signals
 from govcheck.fleet.worker import FleetWorker
 from govcheck.politeness import apply_politeness
 from govcheck.spiders.handlers import SiteHandlers
-from govcheck.spiders.routing import Router
+from govcheck.spiders.routing import ROUTE, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ class PortalSpider(Spider):
                 "or name one site with -a site=HOST"
             )
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.request_handed, signal=govcheck_signals.request_handed)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         # After Spider.close (connected by super().from_crawler), before every pipeline's handler.
         crawler.signals.connect(spider.close_open_sites, signal=signals.spider_closed)
         return spider
@@ -225,6 +227,30 @@ class PortalSpider(Spider):
         if key in self.sites and hops != request.meta.get("govcheck_hops", (0, 0)):
             request.meta["govcheck_hops"] = hops
             self.sites[key].budget.charge_hop()
+
+    def request_handed(self, request: Request) -> None:
+        """A request of a site goes to the engine: its site counts it in flight until it ends."""
+        if (handlers := self._handlers_of(request)) is not None:
+            handlers.handed(request)
+
+    def request_dropped(self, request: Request, **kwargs: Any) -> None:
+        """The scheduler refused a request (a duplicate): its site settles it, and the link checks
+        that this lets go are handed to the engine here, as no callback of the site may come again."""
+        handlers = self._handlers_of(request)
+        if handlers is None:
+            return
+        for released in handlers.dropped(request):
+            self._stamp(handlers.site, released)
+            handlers.handed(released)
+            self.crawler.engine.crawl(released)
+
+    def _handlers_of(self, request: Request) -> SiteHandlers | None:
+        """The handlers of an open site's request (robots.txt and other requests of no site: None)."""
+        key = request.meta.get("govcheck_site")
+        site = self.sites.get(key) if key is not None else None
+        if site is None or site.closed or ROUTE not in request.meta:
+            return None
+        return self.handlers[site.key]
 
     # -- the callback pair: every request of every site comes back here ----------------------------
 

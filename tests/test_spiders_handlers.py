@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -81,6 +83,57 @@ def test_dispatch_hands_the_answer_to_the_routes_handler_and_settles_the_site() 
     assert {r.meta[ROUTE] for r in columns} == {Route.COLUMN.value}
     assert all(r.meta["govcheck_site"] == SITE for r in columns)
     assert site.requests_made == 1 + len(columns)  # the homepage and every column, charged to the budget
+
+
+def _through(spider: PortalSpider, outputs: Iterable[Any], *, longest: int = 2083) -> list[Request]:
+    """A callback's requests as the engine gets them: each told to the spider by the outermost
+    middleware as it passes, before the callback goes on; one over ``longest`` filtered out on the
+    way (Scrapy's UrlLengthMiddleware), never told."""
+    requests = []
+    for output in outputs:
+        if isinstance(output, Request) and len(output.url) <= longest:
+            spider.request_handed(output)
+            requests.append(output)
+    return requests
+
+
+def test_link_checks_wait_for_page_work_and_a_dropped_duplicate_settles_it() -> None:
+    """A site's last page request refused by the scheduler (a duplicate) reaches no callback: the
+    drop settles it and the queued link checks go to the engine all the same, stamped with the site."""
+    spider = _spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    crawled: list[Request] = []
+    spider.crawler.engine = SimpleNamespace(crawl=crawled.append)
+    start = _start(spider)
+    _through(spider, [start])
+    columns = _through(spider, spider.dispatch(_answer(start, HOMEPAGE)))
+    assert len(columns) == 3 and site.page_work == 3 and site.link_queue
+    assert {r.meta[ROUTE] for r in columns} == {Route.COLUMN.value}  # no check while pages are read
+    column_page = (
+        "<html><body><ul><li><a href='/a/t1.html'>通知</a><span>2024-02-20</span></li></ul></body></html>"
+    )
+    for column in columns[:2]:
+        assert not _through(spider, spider.dispatch(_answer(column, column_page)))
+    assert site.page_work == 1 and not crawled
+    spider.request_dropped(columns[2])
+    assert crawled and {(r.meta[ROUTE], r.method) for r in crawled} == {(Route.LINK.value, "HEAD")}
+    assert all(r.meta["govcheck_site"] == SITE for r in crawled)
+    assert (site.page_work, site.link_work) == (0, len(crawled)) and not site.link_queue
+
+
+def test_a_request_no_middleware_let_through_is_never_in_flight() -> None:
+    """Only what the outermost middleware tells of is counted: a filtered request (an over-long URL)
+    never holds the site's link checks back; the callback's end releases them."""
+    spider = _spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    start = _start(spider)
+    _through(spider, [start])
+    long_column = HOMEPAGE.replace('href="/b/"', f'href="/{"b" * 3000}/"')
+    columns = _through(spider, spider.dispatch(_answer(start, long_column)))
+    assert len(columns) == 2 and site.page_work == 2
+    checks = [r for c in columns for r in _through(spider, spider.dispatch(_answer(c, "<html></html>")))]
+    assert checks and {r.meta[ROUTE] for r in checks} == {Route.LINK.value}
+    assert site.page_work == 0
 
 
 def test_dispatch_failure_hands_the_failure_to_the_routes_handler() -> None:
