@@ -127,6 +127,14 @@ class LinkChecker:
             budget.draw()
             yield self._link_request(target, "HEAD")
 
+    def skip_queued(self) -> None:
+        """The site's crawl ends with checks still queued (cut short by a close reason, or closed by
+        the fleet's safety net): counted as skipped (links checked N of M), never silently lost."""
+        site = self.site
+        if site.link_queue:
+            site.stats.inc_value("govcheck/links/skipped", len(site.link_queue))
+            site.link_queue.clear()
+
     def _skip(self, targets: list[str]) -> None:
         """Checks the budget leaves out: counted (links checked N of M in crawls.health)."""
         if targets:

@@ -236,3 +236,12 @@ def test_a_parked_get_is_judged_from_its_page_without_a_second_get() -> None:
     (check,) = out
     assert isinstance(check, LinkCheckItem)
     assert (check.outcome, check.error, check.method) == ("broken", "soft_404", "GET")
+
+
+def test_checks_still_queued_when_a_crawl_is_cut_short_are_counted_as_skipped() -> None:
+    spider = portal_spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    links = spider.handlers[site.key].links
+    list(links.check(HOME, _links("/h/1.html", "/h/2.html"), page_kind="homepage"))
+    spider.close_open_sites("shutdown")  # a crawl stopped before its page work drained
+    assert not site.link_queue and site.stats.get_value("govcheck/links/skipped") == 2
