@@ -13,11 +13,6 @@ Every site's crawl sends, in this order (each with the site's :class:`govcheck.c
     The storage pipeline has written the site whole and finished its crawl row (status ``finished``
     for a complete reason, else ``interrupted``). ``spooled`` is true when the database did not take
     it all (the items wait in the spool, or were lost and counted): such a crawl is not evaluated.
-
-And, per request, ``request_handed(request)``: a start request or a callback's request has passed
-every spider middleware and goes to the engine (:class:`govcheck.work_middleware.WorkMiddleware`);
-it ends in its callback or errback, or in Scrapy's ``request_dropped``. A site's crawl counts its
-work in flight from these.
 """
 
 from __future__ import annotations
@@ -25,7 +20,6 @@ from __future__ import annotations
 site_opened = object()
 site_closed = object()
 site_stored = object()
-request_handed = object()
 
 # Close reasons after which a crawl saw what it was meant to see: its attempt is finished and evaluated.
 COMPLETE_REASONS = frozenset(

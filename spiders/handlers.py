@@ -4,12 +4,13 @@ hands what it finds to both). :class:`SiteHandlers` maps each :class:`Route` to 
 its answer and its failure, and counts the site's page work and link work in flight: once neither is,
 the link checker releases its next wave of queued checks.
 
-A request is in flight from when a callback hands it to the engine (past every spider middleware's
-filter: :class:`govcheck.work_middleware.WorkMiddleware` tells, the ``request_handed`` signal) until
-it ends, whichever way: its callback or errback (an answer; a failure, a destination, robots.txt or
-offsite refusal, a cancelled download) or the scheduler refusing it (a duplicate, Scrapy's
-``request_dropped``). A budget refusal is never yielded. Every end settles the count, so the checks
-of a site whose last page was a duplicate are released all the same."""
+A request is in flight from when a callback or errback yields it until it ends, whichever way: its
+own callback or errback (an answer; a failure, a destination, robots.txt or offsite refusal, a
+cancelled download), the scheduler refusing it (a duplicate: Scrapy's ``request_dropped``, see
+:meth:`SiteHandlers.dropped`), or a spider middleware filtering it out on its way (an over-long URL:
+settled when the callback that yielded it ends, as :class:`govcheck.work_middleware.WorkMiddleware`
+marks what got through). A budget refusal is never yielded. So a site whose last page request was
+a duplicate still has its links checked."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from govcheck.spiders.homepage import HomepageHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.work_middleware import HANDED, THROUGH_MIDDLEWARES
 
 logger = logging.getLogger(__name__)
 
@@ -58,40 +60,56 @@ class SiteHandlers:
         }
 
     def start_request(self) -> Request:
-        return self.homepage.start_request()
-
-    def handed(self, request: Request) -> None:
-        """A request of this site is on its way to the engine: in flight until it ends."""
-        self._counted(request, 1)
+        return self._counted(self.homepage.start_request(), 1)
 
     def dropped(self, request: Request) -> Iterator[Request]:
         """The scheduler refused a request of this site (a duplicate, or a retry or redirect hop of
         one): no callback will settle it, so it is settled here; if that drained the site's work, the
-        next wave of link checks (for the caller to hand to the engine)."""
+        next wave of link checks (for the caller to hand to the engine, counted in flight)."""
         self._counted(request, -1)
-        return self._next_wave()
+        for released in self._next_wave():
+            yield self._counted(released, 1)
 
     def answer(self, response: Response) -> Iterator[Any]:
         """What the handler of the response's route makes of it."""
-        route = Route(response.meta[ROUTE])
-        on_answer, _ = self.routes[route]
-        return self._settled(route, on_answer(response))
+        on_answer, _ = self.routes[Route(response.meta[ROUTE])]
+        return self._settled(response.request, on_answer(response))
 
     def fail(self, failure: Failure) -> Iterator[Any]:
         """What the handler of the failed request's route makes of the failure."""
-        route = Route(failure.request.meta[ROUTE])
-        _, on_failure = self.routes[route]
-        return self._settled(route, on_failure(failure))
+        _, on_failure = self.routes[Route(failure.request.meta[ROUTE])]
+        return self._settled(failure.request, on_failure(failure))
 
-    def _settled(self, route: Route, outputs: Iterable[Any]) -> Iterator[Any]:
-        """The handler's outputs (each request counted in flight as it is handed on); then the request
-        itself is settled and, when the site's page work and link work have drained, the next link
-        checks go."""
+    def _settled(self, request: Request, outputs: Iterable[Any]) -> Iterator[Any]:
+        """The handler's outputs, its new requests counted in flight; then the request itself is
+        settled, and so is every new request a spider middleware filtered out (each has passed the
+        whole chain, or not, before this generator is resumed); when the site's page work and link
+        work have drained, the next link checks go."""
+        yielded: list[Request] = []
+        own_settled = False
         try:
-            yield from outputs
+            for output in outputs:
+                if isinstance(output, Request):
+                    yielded.append(self._counted(output, 1))
+                yield output
+            own_settled = True
+            self._counted(request, -1)
+            self._settle_filtered(request, yielded)
+            yielded = []
+            for released in self._next_wave():
+                yielded.append(self._counted(released, 1))
+                yield released
         finally:
-            self._count(route, -1)
-        yield from self._next_wave()
+            if not own_settled:
+                self._counted(request, -1)
+            self._settle_filtered(request, yielded)
+
+    def _settle_filtered(self, request: Request, yielded: list[Request]) -> None:
+        """Settle the requests of ``request``'s callback that a spider middleware filtered out."""
+        if request.meta.get(THROUGH_MIDDLEWARES):
+            for filtered in yielded:
+                if not filtered.meta.get(HANDED):
+                    self._counted(filtered, -1)
 
     def _next_wave(self) -> Iterator[Request]:
         site = self.site

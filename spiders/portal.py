@@ -111,7 +111,6 @@ class PortalSpider(Spider):
                 "or name one site with -a site=HOST"
             )
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(spider.request_handed, signal=govcheck_signals.request_handed)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         # After Spider.close (connected by super().from_crawler), before every pipeline's handler.
         crawler.signals.connect(spider.close_open_sites, signal=signals.spider_closed)
@@ -230,11 +229,6 @@ class PortalSpider(Spider):
             request.meta["govcheck_hops"] = hops
             self.sites[key].budget.charge_hop()
 
-    def request_handed(self, request: Request) -> None:
-        """A request of a site goes to the engine: its site counts it in flight until it ends."""
-        if (handlers := self._handlers_of(request)) is not None:
-            handlers.handed(request)
-
     def request_dropped(self, request: Request, **kwargs: Any) -> None:
         """The scheduler refused a request (a duplicate): its site settles it, and the link checks
         that this lets go are handed to the engine here, as no callback of the site may come again."""
@@ -242,9 +236,7 @@ class PortalSpider(Spider):
         if handlers is None:
             return
         for released in handlers.dropped(request):
-            self._stamp(handlers.site, released)
-            handlers.handed(released)
-            self.crawler.engine.crawl(released)
+            self.crawler.engine.crawl(self._stamp(handlers.site, released))
 
     def _handlers_of(self, request: Request) -> SiteHandlers | None:
         """The handlers of an open site's request (robots.txt and other requests of no site: None)."""

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
@@ -25,6 +26,7 @@ from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem, SiteI
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
+from govcheck.work_middleware import WorkMiddleware
 
 SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
 SITE = "www.example.gov.cn"
@@ -85,16 +87,12 @@ def test_dispatch_hands_the_answer_to_the_routes_handler_and_settles_the_site() 
     assert site.requests_made == 1 + len(columns)  # the homepage and every column, charged to the budget
 
 
-def _through(spider: PortalSpider, outputs: Iterable[Any], *, longest: int = 2083) -> list[Request]:
-    """A callback's requests as the engine gets them: each told to the spider by the outermost
-    middleware as it passes, before the callback goes on; one over ``longest`` filtered out on the
-    way (Scrapy's UrlLengthMiddleware), never told."""
-    requests = []
-    for output in outputs:
-        if isinstance(output, Request) and len(output.url) <= longest:
-            spider.request_handed(output)
-            requests.append(output)
-    return requests
+def _through(spider: PortalSpider, response: HtmlResponse, outputs: Iterable[Any]) -> list[Request]:
+    """A callback's requests as the engine gets them: through Scrapy's UrlLengthMiddleware (it drops
+    an over-long URL without a signal), then govcheck's outermost WorkMiddleware."""
+    filtered = UrlLengthMiddleware.from_crawler(spider.crawler).process_spider_output(response, outputs)
+    chain = WorkMiddleware.from_crawler(spider.crawler).process_spider_output(response, filtered)
+    return [r for r in chain if isinstance(r, Request)]
 
 
 def test_link_checks_wait_for_page_work_and_a_dropped_duplicate_settles_it() -> None:
@@ -105,15 +103,16 @@ def test_link_checks_wait_for_page_work_and_a_dropped_duplicate_settles_it() -> 
     crawled: list[Request] = []
     spider.crawler.engine = SimpleNamespace(crawl=crawled.append)
     start = _start(spider)
-    _through(spider, [start])
-    columns = _through(spider, spider.dispatch(_answer(start, HOMEPAGE)))
+    answer = _answer(start, HOMEPAGE)
+    columns = _through(spider, answer, spider.dispatch(answer))
     assert len(columns) == 3 and site.page_work == 3 and site.link_queue
     assert {r.meta[ROUTE] for r in columns} == {Route.COLUMN.value}  # no check while pages are read
     column_page = (
         "<html><body><ul><li><a href='/a/t1.html'>通知</a><span>2024-02-20</span></li></ul></body></html>"
     )
     for column in columns[:2]:
-        assert not _through(spider, spider.dispatch(_answer(column, column_page)))
+        answer = _answer(column, column_page)
+        assert not _through(spider, answer, spider.dispatch(answer))
     assert site.page_work == 1 and not crawled
     spider.request_dropped(columns[2])
     assert crawled and {(r.meta[ROUTE], r.method) for r in crawled} == {(Route.LINK.value, "HEAD")}
@@ -122,18 +121,31 @@ def test_link_checks_wait_for_page_work_and_a_dropped_duplicate_settles_it() -> 
 
 
 def test_a_request_no_middleware_let_through_is_never_in_flight() -> None:
-    """Only what the outermost middleware tells of is counted: a filtered request (an over-long URL)
-    never holds the site's link checks back; the callback's end releases them."""
+    """A request a spider middleware filtered out (an over-long URL) is settled when the callback that
+    yielded it ends: it never holds the site's link checks back."""
     spider = _spider(GOVCHECK_SOFT404_CHECK=False)
     (site,) = spider.sites.values()
     start = _start(spider)
-    _through(spider, [start])
     long_column = HOMEPAGE.replace('href="/b/"', f'href="/{"b" * 3000}/"')
-    columns = _through(spider, spider.dispatch(_answer(start, long_column)))
+    answer = _answer(start, long_column)
+    columns = _through(spider, answer, spider.dispatch(answer))
     assert len(columns) == 2 and site.page_work == 2
-    checks = [r for c in columns for r in _through(spider, spider.dispatch(_answer(c, "<html></html>")))]
+    answers = [_answer(column, "<html></html>") for column in columns]
+    checks = [r for a in answers for r in _through(spider, a, spider.dispatch(a))]
     assert checks and {r.meta[ROUTE] for r in checks} == {Route.LINK.value}
     assert site.page_work == 0
+
+
+def test_an_errbacks_requests_after_a_download_failure_are_in_flight() -> None:
+    """A download failure's errback output reaches the engine past no spider middleware (Scrapy calls
+    the errback directly): its requests stay counted until they end."""
+    spider = _spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    start = _start(spider)
+    failure = Failure(DNSLookupError("no such host"))
+    failure.request = start  # type: ignore[attr-defined]
+    retried = [r for r in spider.dispatch_failure(failure) if isinstance(r, Request)]
+    assert retried and site.page_work == len(retried)
 
 
 def test_dispatch_failure_hands_the_failure_to_the_routes_handler() -> None:
