@@ -41,6 +41,7 @@ from govcheck.db.session import (
 )
 from govcheck.evaluator import evaluate
 from govcheck.evaluator.engine import read_unstored
+from govcheck.fleet.backends import publish_backends
 from govcheck.fleet.local import LocalRound
 from govcheck.fleet.round import Round, RoundError, SiteTask, open_round, task_for_site
 from govcheck.fleet.scrapyd import (
@@ -907,6 +908,15 @@ def _selected_sites(
         return [(s.host, s.homepage, s.backend) for s in sites]
 
 
+def _registry_backends(engine: Engine | None) -> dict[str, str]:
+    """Host -> backend group of every registry site that has one (the sites table's backend column)."""
+    if engine is None:
+        return {}
+    with session_factory(engine)() as session:
+        rows = session.execute(select(Site.host, Site.backend).where(Site.backend.is_not(None))).all()
+    return {host: backend for host, backend in rows if backend}
+
+
 def _enqueue(engine: Engine | None, rnd: Round, args: argparse.Namespace) -> None:
     """Queue the selected sites; the round keeps its first as-of and link scope."""
     progress = rnd.progress() if rnd.exists() else None
@@ -932,6 +942,9 @@ def _enqueue(engine: Engine | None, rnd: Round, args: argparse.Namespace) -> Non
             task_for_site(host, homepage, as_of=as_of, round_name=rnd.name, links=links, backend=backend)
         )
     added = rnd.enqueue(tasks, as_of=as_of, links=links)
+    # Every node's cluster politeness reads each host's backend group here, link targets' included.
+    groups = {**_registry_backends(engine), **{t.site: t.backend for t in tasks if t.backend}}
+    publish_backends(rnd.server, rnd.prefix, groups)
     print(
         f"Round {rnd.name} (as of {as_of}, links={links}): {len(added)} site(s) queued, "
         f"{len(tasks) - len(added)} already in the round",

@@ -450,8 +450,10 @@ SETTINGS: tuple[Setting, ...] = (
         600,
         _positive(int),
         "Most requests one site's crawl may make (homepage attempts, columns, pages, details, link checks "
-        "and their GETs, soft-404 fingerprints, retries, redirect hops; robots.txt aside); skipped work "
-        'is counted in crawl health (`crawls.health["limits"]`).',
+        "and their GETs, soft-404 fingerprints, retries, redirect hops; robots.txt aside). Link checks "
+        "come last, in a stable order (the homepage's first), each with its GET reserved; skipped work "
+        'is counted in crawl health (`crawls.health["limits"]`: `links_checked` of `links_total`, '
+        "`pages_skipped`) and noted in reports.",
     ),
     Setting(
         "GOVCHECK_SITE_TIME_BUDGET",

@@ -101,3 +101,29 @@ def failed_monitors(health: Mapping[str, Any] | None) -> list[str] | None:
     """The names of a stored crawl's failed monitors; None when its monitors never ran."""
     monitors = (health or {}).get("monitors")
     return list(monitors["failed"]) if monitors else None
+
+
+INCOMPLETE_LABEL = "检查未完成（请求预算用尽）"  # the 汇总's count of sites whose budget cut work
+
+
+def crawl_coverage(health: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What a stored crawl's budget left out (``crawls.health["limits"]``): the link checks made of
+    those found, the pages skipped, and the report's note saying so; None when nothing was left out.
+    Like a monitor, it never makes a finding: the verdict stands on what was checked."""
+    limits = (health or {}).get("limits") or {}
+    checked, total = limits.get("links_checked", 0), limits.get("links_total", 0)
+    pages = limits.get("pages_skipped", 0)
+    if checked >= total and not pages:
+        return None
+    notes = []
+    if checked < total:
+        notes.append(f"链接检查未完成：已检查{checked}个/共{total}个")
+    if pages:
+        notes.append(f"页面抓取未完成：跳过{pages}个栏目、列表或详情页面")
+    return {
+        "links_checked": checked,
+        "links_total": total,
+        "pages_skipped": pages,
+        "exhausted": limits.get("exhausted"),
+        "note": "；".join(notes),
+    }

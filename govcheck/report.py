@@ -23,7 +23,7 @@ from govcheck.db.models import Crawl, Evaluation, Finding, Site
 from govcheck.db.session import session_factory
 from govcheck.document import Document, Figure, Imprint, Table, chinese_date, plain
 from govcheck.evaluator.rules import RULES_BY_CODE
-from govcheck.monitors import MONITORS, failed_monitors
+from govcheck.monitors import INCOMPLETE_LABEL, MONITORS, crawl_coverage, failed_monitors
 from govcheck.vocabulary import UNKNOWN_REASON_WORDS
 
 VERDICT_WORDS = {"pass": "合格", "fail": "不合格", "unknown": "无法判定"}
@@ -113,6 +113,8 @@ def build_from(
                 "crawl_as_of": crawl.as_of.isoformat() if crawl else None,
                 # The crawl's failed health monitors (govcheck/monitors.py); null when none ran.
                 "monitors": failed_monitors(crawl.health) if crawl else None,
+                # What the crawl's request budget left out, with the report's note; null when nothing.
+                "coverage": crawl_coverage(crawl.health) if crawl else None,
                 "crawl_attempt": crawl.attempt if crawl else None,
                 # A re-crawl that has not finished (running, or interrupted): not part of this verdict.
                 "later_attempt": later_attempt(session, crawl) if crawl else None,
@@ -200,6 +202,25 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
                     json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True, default=str),
                 )
             )
+        if coverage := site.get("coverage"):
+            # Not a finding: the verdict stands on what was checked, and the reader is told what was not.
+            evidence.rows.append(
+                (
+                    site["site_code"] or "",
+                    site["name"] or site["host"],
+                    "检查未完成",
+                    "否",
+                    "",
+                    coverage["note"],
+                    site["homepage"] or "",
+                    "",
+                    "",
+                    "",
+                    "crawl_incomplete",
+                    json.dumps(coverage, ensure_ascii=False, sort_keys=True),
+                )
+            )
+    incomplete = sum(1 for s in sites if s.get("coverage"))
     as_of = dt.date.fromisoformat(report["as_of"])
     period: list[tuple[str, str | dt.date]] = [("监测时间点", as_of)]
     if report["round"]:
@@ -216,8 +237,11 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
         ],
         [annex, evidence],
         [
-            Figure(monitor.label, sum(1 for s in sites if monitor.name in (s.get("monitors") or ())))
-            for monitor in MONITORS
+            *(
+                Figure(monitor.label, sum(1 for s in sites if monitor.name in (s.get("monitors") or ())))
+                for monitor in MONITORS
+            ),
+            *([Figure(INCOMPLETE_LABEL, incomplete)] if incomplete else []),
         ],
     )
 

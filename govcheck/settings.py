@@ -39,6 +39,8 @@ TELNETCONSOLE_ENABLED = False
 # The destination policy (govcheck/destinations.py): every request is judged before anything else
 # (robots.txt, delays, redirects, the proxy); every address a name resolves to, at connect time.
 TWISTED_DNS_RESOLVER = "govcheck.resolver.PolicyResolver"
+# Closest to the engine: it sees what every spider middleware let through (a site's work in flight).
+SPIDER_MIDDLEWARES = {"govcheck.work_middleware.WorkMiddleware": 5}
 DOWNLOADER_MIDDLEWARES = {
     # A link check of a target outside the site, answered from the round's cache before anything else
     # (no delay, no politeness: nothing is fetched); govcheck/linkcache_middleware.py.

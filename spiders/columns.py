@@ -209,7 +209,7 @@ class ColumnHandler:
                 discover_columns(html, response.url), discovered_on=found_here, base_position=meta["position"]
             )
         if site.check_links:
-            yield from self.links.check(response.url, page_links(html, response.url), on_homepage=False)
+            yield from self.links.check(response.url, page_links(html, response.url), page_kind="column")
 
     def listing(self, response: TextResponse) -> ListingPage:
         """The page's list: a profile's selectors when it has them (rule stats show a selector at
@@ -325,7 +325,7 @@ class ColumnHandler:
         yield from self._detail_date(response)
         if site.check_links and site.link_scope == "all":
             yield from self.links.check(
-                response.url, page_links(response.text, response.url), on_homepage=False
+                response.url, page_links(response.text, response.url), page_kind="detail"
             )
 
     def guide(self, response: Response) -> Iterator[Any]:
@@ -417,7 +417,7 @@ class ColumnHandler:
             yield from self.more_pages(column_url, listing, page=page, letters=letter_page is not None)
         if site.check_links and site.link_scope == "all":
             yield from self.links.check(
-                response.url, page_links(response.text, response.url), on_homepage=False
+                response.url, page_links(response.text, response.url), page_kind="list_page"
             )
 
     def failed(self, failure: Failure) -> Iterator[Any]:

@@ -1,7 +1,16 @@
 """The handlers of one site's crawl, wired together: each is given the site's state and, explicitly,
 the other handlers it asks (the column handler asks the link checker about soft-404s; the homepage
 hands what it finds to both). :class:`SiteHandlers` maps each :class:`Route` to the methods that read
-its answer and its failure."""
+its answer and its failure, and counts the site's page work and link work in flight: once neither is,
+the link checker releases its next wave of queued checks.
+
+A request is in flight from when a callback or errback yields it until it ends, whichever way: its
+own callback or errback (an answer; a failure, a destination, robots.txt or offsite refusal, a
+cancelled download), the scheduler refusing it (a duplicate: Scrapy's ``request_dropped``, see
+:meth:`SiteHandlers.dropped`), or a spider middleware filtering it out on its way (an over-long URL:
+settled when the callback that yielded it ends, as :class:`govcheck.work_middleware.WorkMiddleware`
+marks what got through). A budget refusal is never yielded. So a site whose last page request was
+a duplicate still has its links checked."""
 
 from __future__ import annotations
 
@@ -20,11 +29,17 @@ from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.work_middleware import HANDED, THROUGH_MIDDLEWARES
 
 logger = logging.getLogger(__name__)
 
 OnAnswer = Callable[[Response], Iterable[Any]]
 OnFailure = Callable[[Failure], Iterable[Any]]
+
+# The routes of a site's page work, which comes before every link check; the rest is link work but
+# the reference hosts (asked only when the homepage failed: never followed by link checks).
+PAGE_WORK = frozenset({Route.HOMEPAGE, Route.SITEMAP, Route.COLUMN, Route.LIST_PAGE, Route.DETAIL})
+LINK_WORK = frozenset({Route.LINK, Route.FINGERPRINT})
 
 
 class SiteHandlers:
@@ -51,17 +66,71 @@ class SiteHandlers:
         }
 
     def start_request(self) -> Request:
-        return self.homepage.start_request()
+        return self._counted(self.homepage.start_request(), 1)
 
-    def answer(self, response: Response) -> Iterable[Any]:
+    def dropped(self, request: Request) -> Iterator[Request]:
+        """The scheduler refused a request of this site (a duplicate, or a retry or redirect hop of
+        one): no callback will settle it, so it is settled here; if that drained the site's work, the
+        next wave of link checks (for the caller to hand to the engine, counted in flight)."""
+        self._counted(request, -1)
+        for released in self._next_wave():
+            yield self._counted(released, 1)
+
+    def answer(self, response: Response) -> Iterator[Any]:
         """What the handler of the response's route makes of it."""
         on_answer, _ = self.routes[Route(response.meta[ROUTE])]
-        return on_answer(response)
+        return self._settled(response.request, on_answer(response))
 
-    def fail(self, failure: Failure) -> Iterable[Any]:
+    def fail(self, failure: Failure) -> Iterator[Any]:
         """What the handler of the failed request's route makes of the failure."""
         _, on_failure = self.routes[Route(failure.request.meta[ROUTE])]
-        return on_failure(failure)
+        return self._settled(failure.request, on_failure(failure))
+
+    def _settled(self, request: Request, outputs: Iterable[Any]) -> Iterator[Any]:
+        """The handler's outputs, its new requests counted in flight; then the request itself is
+        settled, and so is every new request a spider middleware filtered out (each has passed the
+        whole chain, or not, before this generator is resumed); when the site's page work and link
+        work have drained, the next link checks go."""
+        yielded: list[Request] = []
+        own_settled = False
+        try:
+            for output in outputs:
+                if isinstance(output, Request):
+                    yielded.append(self._counted(output, 1))
+                yield output
+            own_settled = True
+            self._counted(request, -1)
+            self._settle_filtered(request, yielded)
+            yielded = []
+            for released in self._next_wave():
+                yielded.append(self._counted(released, 1))
+                yield released
+        finally:
+            if not own_settled:
+                self._counted(request, -1)
+            self._settle_filtered(request, yielded)
+
+    def _settle_filtered(self, request: Request, yielded: list[Request]) -> None:
+        """Settle the requests of ``request``'s callback that a spider middleware filtered out."""
+        if request.meta.get(THROUGH_MIDDLEWARES):
+            for filtered in yielded:
+                if not filtered.meta.get(HANDED):
+                    self._counted(filtered, -1)
+
+    def _next_wave(self) -> Iterator[Request]:
+        site = self.site
+        if site.page_work == 0 and site.link_work == 0 and site.link_queue and not site.closed:
+            yield from self.links.release()
+
+    def _counted(self, request: Request, change: int) -> Request:
+        self._count(Route(request.meta[ROUTE]), change)
+        return request
+
+    def _count(self, route: Route, change: int) -> None:
+        if route in PAGE_WORK:
+            self.site.page_work += change
+        elif route in LINK_WORK:
+            self.site.link_work += change
 
     def ignore_failure(self, failure: Failure) -> Iterator[Any]:
         """A fetch nothing is stored for when it fails (a sitemap, page 2+, a detail page): logged, and a

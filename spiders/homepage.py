@@ -241,7 +241,7 @@ class HomepageHandler:
         yield from self.columns.requests(columns, discovered_on=None, base_position=0)
         yield from self._beyond_navigation(html, response.url)
         if site.check_links:
-            yield from self.links.check(response.url, page_links(html, response.url), on_homepage=True)
+            yield from self.links.check(response.url, page_links(html, response.url), page_kind="homepage")
 
     def _beyond_navigation(self, html: str, url: str) -> Iterator[Any]:
         """The 信息公开 directory (any host), the 网站地图, a profile's extra columns, and link-outs."""

@@ -44,7 +44,7 @@ from govcheck.fleet.local import LocalRound
 from govcheck.fleet.worker import FleetWorker
 from govcheck.politeness import apply_politeness
 from govcheck.spiders.handlers import SiteHandlers
-from govcheck.spiders.routing import Router
+from govcheck.spiders.routing import ROUTE, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
 
 if TYPE_CHECKING:
@@ -150,6 +150,7 @@ class PortalSpider(Spider):
                 "or name one site with -a site=HOST"
             )
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         # After Spider.close (connected by super().from_crawler), before every pipeline's handler.
         crawler.signals.connect(spider.close_open_sites, signal=signals.spider_closed)
         return spider
@@ -210,6 +211,7 @@ class PortalSpider(Spider):
         """A fleet site has drained: store and evaluate it (pipelines and the evaluate-on-close
         extension); the round hears of it once it is stored (``site_stored``)."""
         site.closed = True
+        self.handlers[site.key].links.skip_queued()
         self._send_site_closed(site, "finished", dict(site.stats.values))
         site.release()
         # Its work has drained, so no callback of it comes any more: a job that crawls thousands of
@@ -228,6 +230,7 @@ class PortalSpider(Spider):
         for site in self.sites.values():
             if site.closed:
                 continue
+            self.handlers[site.key].links.skip_queued()  # cut short: what was not checked is counted
             if self.fleet:
                 self._send_site_closed(site, "interrupted", dict(site.stats.values))
             else:
@@ -269,6 +272,23 @@ class PortalSpider(Spider):
         if key in self.sites and hops != request.meta.get("govcheck_hops", (0, 0)):
             request.meta["govcheck_hops"] = hops
             self.sites[key].budget.charge_hop()
+
+    def request_dropped(self, request: Request, **kwargs: Any) -> None:
+        """The scheduler refused a request (a duplicate): its site settles it, and the link checks
+        that this lets go are handed to the engine here, as no callback of the site may come again."""
+        handlers = self._handlers_of(request)
+        if handlers is None:
+            return
+        for released in handlers.dropped(request):
+            self.crawler.engine.crawl(self._stamp(handlers.site, released))
+
+    def _handlers_of(self, request: Request) -> SiteHandlers | None:
+        """The handlers of an open site's request (robots.txt and other requests of no site: None)."""
+        key = request.meta.get("govcheck_site")
+        site = self.sites.get(key) if key is not None else None
+        if site is None or site.closed or ROUTE not in request.meta:
+            return None
+        return self.handlers[site.key]
 
     # -- the callback pair: every request of every site comes back here ----------------------------
 

@@ -95,7 +95,7 @@ class ServiceHandler:
         if self.site.check_links:
             every = self.site.link_scope == "all"
             links = page_links(html, url) if every else [(link.url, "a") for link in found]
-            yield from self.links.check(url, links, on_homepage=False)
+            yield from self.links.check(url, links, page_kind="detail")
 
     @staticmethod
     def _item(

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
+    from govcheck.spiders.links import ParkedCheck
+
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +171,10 @@ class SiteStats:
 
 class SiteBudget:
     """A site's request and time budgets (GOVCHECK_SITE_PAGE_BUDGET, GOVCHECK_SITE_TIME_BUDGET): every
-    request the site's crawl makes is charged here, retries and redirect hops included."""
+    request the site's crawl makes is charged here, retries and redirect hops included. Page work
+    (columns, list and detail pages) is charged when it is asked for (:meth:`spend`); a wave of link
+    checks reserves what each check may cost at most (:meth:`reserve`) and draws on it (:meth:`draw`),
+    so which checks fit never depends on the order their answers arrive in."""
 
     def __init__(self, stats: SiteStats, *, pages: int, seconds: float) -> None:
         self.stats = stats
@@ -177,6 +182,7 @@ class SiteBudget:
         self.seconds = seconds
         self.started = time.monotonic()
         self.requests_made = 0
+        self.reserved = 0  # requests promised to the link checks in flight, not made yet
         self.exhausted_logged = False
 
     def charge(self) -> None:
@@ -194,17 +200,46 @@ class SiteBudget:
         self.charge()
         self.stats.inc_value("govcheck/budget/hops")
 
+    def remaining(self) -> int:
+        """Requests still to be had: none once the time budget is spent."""
+        if time.monotonic() - self.started >= self.seconds:
+            return 0
+        return max(0, self.pages - self.requests_made - self.reserved)
+
     def spend(self, url: str, count: int = 1) -> bool:
-        """Charge ``count`` requests for ``url`` if the budgets (requests, time) allow them; otherwise
-        the skipped work is counted and the first refusal recorded as a limit hit."""
-        elapsed = time.monotonic() - self.started
-        if self.requests_made + count <= self.pages and elapsed < self.seconds:
+        """Charge ``count`` requests of page work for ``url`` if the budgets (requests, time) allow
+        them; otherwise the skipped pages are counted and the first refusal recorded as a limit hit."""
+        if count <= self.remaining():
             for _ in range(count):
                 self.charge()
             return True
+        self.stats.inc_value("govcheck/budget/skipped_pages", count)
+        self.refuse(url, count)
+        return False
+
+    def reserve(self, count: int) -> bool:
+        """Promise ``count`` requests to a link check (its HEAD, GET and its host's fingerprint)."""
+        if count > self.remaining():
+            return False
+        self.reserved += count
+        return True
+
+    def draw(self, count: int = 1) -> None:
+        """Make ``count`` requests promised by :meth:`reserve`."""
+        self.reserved = max(0, self.reserved - count)
+        for _ in range(count):
+            self.charge()
+
+    def refund(self) -> None:
+        """No link check is in flight: what they were promised and did not need is free again."""
+        self.reserved = 0
+
+    def refuse(self, url: str, count: int) -> None:
+        """``count`` requests the budgets do not allow: counted, the first refusal recorded as a limit hit."""
         self.stats.inc_value("govcheck/budget/skipped", count)
         if not self.exhausted_logged:
             self.exhausted_logged = True
+            elapsed = time.monotonic() - self.started
             exhausted = "time" if elapsed >= self.seconds else "pages"
             self.stats.set_value("govcheck/budget/exhausted", exhausted)
             self.stats.limit_hit(
@@ -213,7 +248,6 @@ class SiteBudget:
                 requests=self.requests_made,
                 seconds=round(elapsed, 1),
             )
-        return False
 
 
 class SiteCrawl:
@@ -255,6 +289,13 @@ class SiteCrawl:
         self.attempts: list[dict[str, Any]] = []
         self.column_urls: set[str] = set()
         self.checked_links: set[str] = set()
+        # Link checks wait here, each with its place in the checking order (page kind, page, target),
+        # until the site's page work has drained; then they go out in that order, in waves.
+        self.link_queue: dict[str, tuple[int, str, str]] = {}
+        # Requests of the site in flight: page work (homepage, sitemaps, columns, list and detail
+        # pages) and link work (link checks, not-found fingerprints). Counted by SiteHandlers.
+        self.page_work = 0
+        self.link_work = 0
         self.profile: CrawlProfile | None = load_profile(self.site_host)
         if self.profile and self.profile.start_url:
             start = urlsplit(self.profile.start_url)
@@ -269,14 +310,20 @@ class SiteCrawl:
         # the homepage: cannot tell) or the fingerprint text of its not-found answer.
         self.not_found: dict[str, str] = {}
         self.not_found_answers: dict[str, dict[str, tuple[int, str]]] = {}
-        self.parked: dict[str, list[tuple[str, int]]] = {}
+        self.parked: dict[str, list[ParkedCheck]] = {}  # 2xx checks awaiting their host's fingerprint
         self.reference = ReferenceCheck(options.reference_urls)
         self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
         self.closed = False
 
     def release(self) -> None:
         """Drop what a finished site no longer needs (a fleet job crawls many sites in turn)."""
-        for collection in (self.column_urls, self.checked_links, self.homepage_urls, self.detail_requested):
+        for collection in (
+            self.column_urls,
+            self.checked_links,
+            self.homepage_urls,
+            self.detail_requested,
+            self.link_queue,
+        ):
             collection.clear()
         self.not_found_answers.clear()
         self.parked.clear()

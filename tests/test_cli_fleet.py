@@ -23,6 +23,7 @@ from govcheck import config
 from govcheck.cli import main
 from govcheck.db.models import Crawl, Evaluation, Finding, Page, Site
 from govcheck.db.session import open_database, session_factory
+from govcheck.fleet.backends import backends_key
 from govcheck.fleet.round import Round, parse_message
 from govcheck.fleet.scrapyd import ScrapydError, ScrapydNode, job_id, job_round
 from tests.scrapyd_node import PASSWORD, USERNAME, Node, free_port, scrapyd_node
@@ -446,3 +447,12 @@ def test_schedule_requeues_sites_of_ended_jobs_and_starts_jobs_per_free_slot(
     assert code == 2 and "no Scrapyd nodes" in capsys.readouterr().err
     code = main([*base, "schedule", "--round", "other", "--nodes", node.authenticated_url])
     assert code == 2 and "round other is not in Redis" in capsys.readouterr().err
+
+
+def test_enqueue_publishes_the_registrys_backend_map(run: Run, redis_url: str, prefix: str) -> None:
+    """Every node's cluster politeness reads a link target's backend group from the map, so a site
+    outside the round (here: all but one) is in it as long as the registry gives it a group."""
+    code, _, _ = run("enqueue", "--round", "2024-Q1", "--site", "jtj.suizhou.gov.cn", "--as-of", AS_OF)
+    assert code == 0
+    groups = Redis.from_url(redis_url).hgetall(backends_key(prefix))
+    assert groups == {b"sjj.suizhou.gov.cn": b"hanweb-hubei"}

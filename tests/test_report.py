@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from govcheck import recheck, report
 from govcheck.document import Imprint, plain, web_url
+from govcheck.monitors import INCOMPLETE_LABEL, crawl_coverage
 from tests.helpers import (
     ANNEX2,
     IMPRINT_ENV,
@@ -130,3 +131,19 @@ def test_an_unknown_verdict_says_why_in_chinese_and_keeps_its_code_in_json() -> 
     ):
         assert report.verdict_words({"verdict": "unknown", "reason": code}) == words
     assert report.verdict_words({"verdict": "fail", "reason": None}) == "不合格"
+
+
+def test_a_budget_cut_is_a_note_not_a_finding() -> None:
+    health = {"limits": {"links_checked": 46, "links_total": 120, "pages_skipped": 0, "exhausted": "pages"}}
+    coverage = crawl_coverage(health)
+    assert coverage is not None and coverage["note"] == "链接检查未完成：已检查46个/共120个"
+    assert crawl_coverage({"limits": {"links_checked": 9, "links_total": 9, "pages_skipped": 0}}) is None
+    assert crawl_coverage({}) is None  # a crawl stored before coverage was counted
+    site = {"site_code": "1", "name": "甲", "host": "a.gov.cn", "homepage": "http://a.gov.cn/", "verdict": "pass",
+            "reason": None, "summary": "", "findings": [], "coverage": coverage}  # fmt: skip
+    doc = report.document({"as_of": "2024-02-28", "round": None, "sites": [site]})
+    (row,) = doc.tables[1].rows
+    assert (row[2], row[3], row[5], row[10]) == ("检查未完成", "否", coverage["note"], "crawl_incomplete")
+    assert doc.tables[0].rows[0][3:] == ("无", "合格")  # the verdict stands on what was checked
+    assert (doc.health[-1].label, doc.health[-1].value) == (INCOMPLETE_LABEL, 1)
+    assert INCOMPLETE_LABEL not in [f.label for f in recheck_free_document("乙").health]

@@ -7,12 +7,15 @@ from __future__ import annotations
 import ast
 import asyncio
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
@@ -23,6 +26,7 @@ from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem, SiteI
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
+from govcheck.work_middleware import WorkMiddleware
 
 SETTINGS = {k: getattr(project_settings, k) for k in dir(project_settings) if k.isupper()}
 SITE = "www.example.gov.cn"
@@ -81,6 +85,67 @@ def test_dispatch_hands_the_answer_to_the_routes_handler_and_settles_the_site() 
     assert {r.meta[ROUTE] for r in columns} == {Route.COLUMN.value}
     assert all(r.meta["govcheck_site"] == SITE for r in columns)
     assert site.requests_made == 1 + len(columns)  # the homepage and every column, charged to the budget
+
+
+def _through(spider: PortalSpider, response: HtmlResponse, outputs: Iterable[Any]) -> list[Request]:
+    """A callback's requests as the engine gets them: through Scrapy's UrlLengthMiddleware (it drops
+    an over-long URL without a signal), then govcheck's outermost WorkMiddleware."""
+    filtered = UrlLengthMiddleware.from_crawler(spider.crawler).process_spider_output(response, outputs)
+    chain = WorkMiddleware.from_crawler(spider.crawler).process_spider_output(response, filtered)
+    return [r for r in chain if isinstance(r, Request)]
+
+
+def test_link_checks_wait_for_page_work_and_a_dropped_duplicate_settles_it() -> None:
+    """A site's last page request refused by the scheduler (a duplicate) reaches no callback: the
+    drop settles it and the queued link checks go to the engine all the same, stamped with the site."""
+    spider = _spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    crawled: list[Request] = []
+    spider.crawler.engine = SimpleNamespace(crawl=crawled.append)
+    start = _start(spider)
+    answer = _answer(start, HOMEPAGE)
+    columns = _through(spider, answer, spider.dispatch(answer))
+    assert len(columns) == 3 and site.page_work == 3 and site.link_queue
+    assert {r.meta[ROUTE] for r in columns} == {Route.COLUMN.value}  # no check while pages are read
+    column_page = (
+        "<html><body><ul><li><a href='/a/t1.html'>通知</a><span>2024-02-20</span></li></ul></body></html>"
+    )
+    for column in columns[:2]:
+        answer = _answer(column, column_page)
+        assert not _through(spider, answer, spider.dispatch(answer))
+    assert site.page_work == 1 and not crawled
+    spider.request_dropped(columns[2])
+    assert crawled and {(r.meta[ROUTE], r.method) for r in crawled} == {(Route.LINK.value, "HEAD")}
+    assert all(r.meta["govcheck_site"] == SITE for r in crawled)
+    assert (site.page_work, site.link_work) == (0, len(crawled)) and not site.link_queue
+
+
+def test_a_request_no_middleware_let_through_is_never_in_flight() -> None:
+    """A request a spider middleware filtered out (an over-long URL) is settled when the callback that
+    yielded it ends: it never holds the site's link checks back."""
+    spider = _spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    start = _start(spider)
+    long_column = HOMEPAGE.replace('href="/b/"', f'href="/{"b" * 3000}/"')
+    answer = _answer(start, long_column)
+    columns = _through(spider, answer, spider.dispatch(answer))
+    assert len(columns) == 2 and site.page_work == 2
+    answers = [_answer(column, "<html></html>") for column in columns]
+    checks = [r for a in answers for r in _through(spider, a, spider.dispatch(a))]
+    assert checks and {r.meta[ROUTE] for r in checks} == {Route.LINK.value}
+    assert site.page_work == 0
+
+
+def test_an_errbacks_requests_after_a_download_failure_are_in_flight() -> None:
+    """A download failure's errback output reaches the engine past no spider middleware (Scrapy calls
+    the errback directly): its requests stay counted until they end."""
+    spider = _spider(GOVCHECK_SOFT404_CHECK=False)
+    (site,) = spider.sites.values()
+    start = _start(spider)
+    failure = Failure(DNSLookupError("no such host"))
+    failure.request = start  # type: ignore[attr-defined]
+    retried = [r for r in spider.dispatch_failure(failure) if isinstance(r, Request)]
+    assert retried and site.page_work == len(retried)
 
 
 def test_dispatch_failure_hands_the_failure_to_the_routes_handler() -> None:

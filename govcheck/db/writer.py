@@ -525,7 +525,9 @@ class CrawlWriter:
 
 def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
     """The limits a crawl ran into, from its stats: how often each was hit, the first hits with their
-    URL, and the request budget (made, skipped, which budget ran out)."""
+    URL, the request budget (made, skipped, which budget ran out) and what it left out: link checks
+    (``links_checked`` of ``links_total``) and pages (``pages_skipped``: columns, list and detail pages)."""
+    checked = stats.get("govcheck/links/checked", 0)
     counts = {
         key.removeprefix(LIMITS_PREFIX): value
         for key, value in stats.items()
@@ -537,6 +539,9 @@ def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
         "requests": stats.get("govcheck/budget/requests", 0),
         "skipped": stats.get("govcheck/budget/skipped", 0),
         "exhausted": stats.get("govcheck/budget/exhausted"),
+        "links_checked": checked,
+        "links_total": checked + stats.get("govcheck/links/skipped", 0),
+        "pages_skipped": stats.get("govcheck/budget/skipped_pages", 0),
     }
 
 

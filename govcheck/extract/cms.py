@@ -123,6 +123,15 @@ def hanweb_xml_page(text: str) -> str:
     return f'<html><body><script type="text/xml">{body}</script></body></html>'
 
 
+def hanweb_records(raw: str) -> list[str]:
+    """The HTML of every record in a page's Hanweb ``<datastore>`` XML islands: script text to an HTML
+    parser, so the links in them are read from here."""
+    if "<datastore" not in raw.lower():
+        return []
+    islands = (m.group(1) for m in _XML_ISLAND.finditer(raw) if "<datastore" in m.group(1).lower())
+    return [record for island in islands for record in _RECORD.findall(island)]
+
+
 def hanweb(ctx: Context) -> ListingPage | None:
     """Records in ``<script type="text/xml"><datastore>``, paged through dataproxy.jsp."""
     if "<datastore" not in ctx.raw_lower:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+from itertools import chain
 
 from govcheck.dates import find_date_text
+from govcheck.extract.cms import hanweb_records, hanweb_xml_page
 from govcheck.extract.dom import (
     SKIP_TAGS,
     Document,
@@ -14,6 +16,7 @@ from govcheck.extract.dom import (
     anchor_text,
     clean,
     join_url,
+    parse_fragment,
 )
 from govcheck.extract.rows import RowFinder, dedupe
 from govcheck.extract.types import ListingEntry, PageFacts
@@ -247,11 +250,14 @@ def _crumbs(holder: HtmlElement, events: list[Event]) -> list[str]:
 
 
 def page_links(html: str, url: str) -> list[tuple[str, str]]:
-    """(absolute URL, tag) of every link a page makes, fragments stripped, first occurrence kept."""
-    doc = Document.parse(html, url, keep_scripts=True)
+    """(absolute URL, tag) of every link a page makes, fragments stripped, first occurrence kept; the
+    links of a Hanweb list's ``<datastore>`` records (page 1's XML island, a dataproxy.jsp answer's
+    bare XML) included."""
+    doc = Document.parse(hanweb_xml_page(html), url, keep_scripts=True)
+    records = [parse_fragment(record) for record in hanweb_records(doc.raw)]
     seen: set[str] = set()
     out: list[tuple[str, str]] = []
-    for el in doc.root.iter(*_LINK_ATTRS):
+    for el in chain(doc.root.iter(*_LINK_ATTRS), *(record.iter(*_LINK_ATTRS) for record in records)):
         if el.tag == "link" and set((el.get("rel") or "").lower().split()) & _SKIP_LINK_RELS:
             continue
         target = join_url(doc.base, el.get(_LINK_ATTRS[el.tag]))

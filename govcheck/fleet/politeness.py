@@ -32,6 +32,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.asyncio import is_asyncio_available, sleep
 from scrapy.utils.httpobj import urlparse_cached
 
+from govcheck.fleet.backends import BackendMap
 from govcheck.fleet.outage import RedisOutage
 from govcheck.fleet.round import redis_from_url
 from govcheck.fleet.worker import worker_of
@@ -171,9 +172,11 @@ def limiter_from_settings(settings: BaseSettings) -> ClusterLimiter | None:
 class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler that first takes cluster leases on the request's host and backend group.
 
-    The group is the spider's ``backend_for(host)`` (the backend of the site served from that host,
-    asked per request so that robots.txt requests and redirects to other hosts are charged right),
-    else, not behind a proxy, ``ip:<address>`` of the host.
+    The group is the spider's ``backend_for(host)`` (the backend of one of the job's sites served from
+    that host, asked per request so that robots.txt requests and redirects to other hosts are charged
+    right; added to the cluster's backend map), else the host's group in that map (the registry's:
+    a link check to another site of the same platform is that platform's load,
+    govcheck.fleet.backends), else, not behind a proxy, ``ip:<address>`` of the host.
 
     The cluster politeness profile (govcheck/politeness.py) installs it only when REDIS_URL is set and
     GOVCHECK_CLUSTER_POLITENESS is on; named by hand without them, it is Scrapy's handler unchanged.
@@ -191,6 +194,7 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
         self.host_interval = settings.getfloat("GOVCHECK_CLUSTER_HOST_INTERVAL")
         self.retry_after_max = settings.getfloat("GOVCHECK_RETRY_AFTER_MAX")
         self._addresses: dict[str, str | None] = {}
+        self.backends = BackendMap(self.limiter.server, settings.get("GOVCHECK_REDIS_PREFIX"))
         self._own_outage: RedisOutage | None = None
         # Leases whose release failed (Redis away): released once Redis answers again, or the hosts
         # they hold would stay blocked for a whole lease time (DOWNLOAD_TIMEOUT + 30 s) after an outage.
@@ -219,14 +223,23 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
     async def _limits(self, request: Request) -> list[Limit]:
         host = (urlparse_cached(request).hostname or "").lower()
         limits = [Limit("host", host, self.host_concurrency, self.host_interval)]
-        backend_for = getattr(self.crawler.spider, "backend_for", None)
-        group = backend_for(host) if callable(backend_for) else None
+        group = self._group(host)
         if not group and request.meta.get("proxy") is None:
             address = await self._address(host)
             group = f"ip:{address}" if address else None
         if group:
             limits.append(Limit("group", str(group), self.backend_concurrency, 0.0))
         return limits
+
+    def _group(self, host: str) -> str | None:
+        """The backend group of ``host``: one of the job's sites' (added to the map), else the map's
+        (none while Redis is away: the host's limit still holds)."""
+        backend_for = getattr(self.crawler.spider, "backend_for", None)
+        own = backend_for(host) if callable(backend_for) else None
+        if own:
+            self._call(self.backends.add, host, str(own))
+            return str(own)
+        return self._call(self.backends.group, host)
 
     async def _address(self, host: str) -> str | None:
         """The host's first address, cached: hosts on one server form a group even without a backend key."""

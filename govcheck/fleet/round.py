@@ -235,6 +235,7 @@ class Round:
     def __init__(self, server: Redis, name: str, *, prefix: str = "govcheck") -> None:
         self.server = server
         self.name = check_round_name(name)
+        self.prefix = prefix
         self.base = f"{prefix}:{name}"
         self.meta_key = f"{self.base}:meta"
         self.sites_key = f"{self.base}:sites"

@@ -27,6 +27,7 @@ from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
 from tests.farm.sites_letters import letters_sites
+from tests.farm.sites_links import link_sites
 from tests.farm.sites_service import service_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
@@ -228,7 +229,7 @@ class FarmServer(ThreadingHTTPServer):
         self.timeout_delay = timeout_delay
         # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py;
         # faulty ones for the fault suite: sites_faulty.py; consultation columns' letters: sites_letters.py;
-        # ones sharing outside links: sites_cache.py
+        # ones sharing outside links: sites_cache.py; link-check ones: sites_links.py
         self.sites: dict[str, Any] = {
             **build_all(),
             **depth_sites(),
@@ -237,6 +238,7 @@ class FarmServer(ThreadingHTTPServer):
             **letters_sites(),
             **cache_sites(),
             **service_sites(),  # service and blank-list replicas: sites_service.py
+            **link_sites(),
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
