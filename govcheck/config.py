@@ -154,6 +154,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated ports the destination policy lets any request use; others are refused.",
     ),
     Setting(
+        "GOVCHECK_ANNUAL_REPORT_CHECK",
+        False,
+        _parse_bool,
+        "annual_report_missing: judge whether the homepage links the previous year's 政府网站工作年度报表 "
+        "after 31 January (国办函〔2018〕12号); off by default: the 2019 checklist's scoring of it is UNCONFIRMED.",
+    ),
+    Setting(
         "GOVCHECK_ATTACHMENT_MAXSIZE",
         2 * 1024 * 1024,
         _positive(int),
@@ -279,6 +286,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Inspector's own network: seconds around a site's failed homepage attempts within which other "
         "sites' attempts count as 'at the same time'.",
     ),
+    Setting(
+        "GOVCHECK_IPV6_CHECK",
+        True,
+        _parse_bool,
+        "ipv6_unsupported: check an answered homepage for an AAAA record and a GET over IPv6 (unknown when "
+        "the runner has no working IPv6, goes through a proxy, or DNS does not answer).",
+    ),
+    Setting(
+        "GOVCHECK_IPV6_NETWORK",
+        "govcheck.ipv6.SystemNetwork",
+        str,
+        "Import path of the IPv6 check's resolver and connector (built with the settings and user agent).",
+    ),
+    Setting("GOVCHECK_IPV6_TIMEOUT", 15.0, _positive(float), "Seconds an IPv6 connect or answer may take."),
     Setting(
         "GOVCHECK_ISSUE_DATE",
         "",
@@ -435,6 +456,25 @@ SETTINGS: tuple[Setting, ...] = (
         5.0,
         _positive(float),
         "site_unreachable: failed probes in percent of all probes that fail the site (official ≥ 5).",
+    ),
+    Setting(
+        "GOVCHECK_UPDATE_VOLUME_CHECK",
+        False,
+        _parse_bool,
+        "homepage_update_volume: judge the number of dated homepage items (a 2015 考察点 with 龙讯's defaults; "
+        "the 2019 checklist's scoring of it is UNCONFIRMED, so off by default).",
+    ),
+    Setting(
+        "GOVCHECK_UPDATE_VOLUME_DAYS",
+        14,
+        _positive(int),
+        "homepage_update_volume: days before the as-of date whose dated homepage items count (2 weeks).",
+    ),
+    Setting(
+        "GOVCHECK_UPDATE_VOLUME_MIN_ITEMS",
+        10,
+        _positive(int),
+        "homepage_update_volume: fewer dated homepage items than this within the days is a finding.",
     ),
     Setting("GOVCHECK_VETO_BLANK_COLUMNS", 5, _positive(int), "空白栏目 veto: blank columns (official ≥ 5)."),
     Setting(

@@ -64,6 +64,7 @@ DOWNLOAD_HANDLERS = {
 ITEM_PIPELINES = {
     "govcheck.pipelines.validation.ValidationPipeline": 100,
     "govcheck.pipelines.dates.DateNormalizationPipeline": 200,
+    "govcheck.pipelines.ipv6.Ipv6Pipeline": 300,
     "govcheck.pipelines.storage.StoragePipeline": 900,
 }
 EXTENSIONS = {

@@ -26,6 +26,7 @@ from govcheck.extract import (
     sitemap_links,
 )
 from govcheck.extract.columns import CONSULTATION_NAME
+from govcheck.extract.duties import homepage_duties
 from govcheck.extract.footer import footer_facts
 from govcheck.extract.types import ColumnLink
 from govcheck.items import ColumnItem, SiteItem
@@ -211,7 +212,7 @@ class HomepageHandler:
         entries = site.capped(homepage_entries(html, response.url), response.url, "entries")
         parseable = bool(columns or entries)
         site.stats.set_value("govcheck/homepage/outcome", "ok" if parseable else "unparseable")
-        health: dict[str, Any] = {}
+        health: dict[str, Any] = {"duties": homepage_duties(html, response.url)}
         if site.profile:
             health |= {"profile": site.profile.host, "backend_group": site.profile.backend_group}
         yield SiteItem(

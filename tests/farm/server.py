@@ -22,6 +22,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
 from tests.farm.sites_depth import depth_sites
+from tests.farm.sites_duties import duty_sites
 from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
@@ -225,7 +226,13 @@ class FarmServer(ThreadingHTTPServer):
         self.timeout_delay = timeout_delay
         # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py;
         # faulty ones for the fault suite: sites_faulty.py
-        self.sites: dict[str, Any] = {**build_all(), **depth_sites(), **hostile_sites(), **faulty_sites()}
+        self.sites: dict[str, Any] = {
+            **build_all(),
+            **depth_sites(),
+            **hostile_sites(),
+            **faulty_sites(),
+            **duty_sites(),
+        }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
 
