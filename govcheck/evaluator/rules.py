@@ -870,8 +870,7 @@ class MetaTagsMissing(Rule):
     title = "网页元数据标签缺失（待复核）"
     source = f"{GUIDE_2017} 附件 《政府网站网页设计规范》 (网页元数据：SiteName、SiteDomain、SiteIDCode、ColumnName、ColumnType …)；不扣分"
     applies_when_unknown = True
-    message = Template("{where}未按网页设计规范设置{tag}元数据标签", {"where": tuple(META_WHERE.values())})
-    summary = Omitted()  # left to the evidence sheet: bulletins do not print it
+    message = Template("{where}未按网页设计规范设置{items}元数据标签", {"where": tuple(META_WHERE.values())})
     subject = Subject(("item", "scope"))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -879,7 +878,7 @@ class MetaTagsMissing(Rule):
         if duties is not None:
             for tag in duties.get("missing_metas", []):
                 yield Draft(
-                    message=self.message(where=META_WHERE["homepage"], tag=tag),
+                    message=self.message(where=META_WHERE["homepage"], items=tag),
                     url=snapshot.homepage_url,
                     scope="homepage",
                     item=tag,
@@ -892,7 +891,7 @@ class MetaTagsMissing(Rule):
                     lacking.setdefault(tag, []).append(column)
         for tag, columns in lacking.items():
             yield Draft(
-                message=self.message(where=META_WHERE["page"], tag=tag),
+                message=self.message(where=META_WHERE["page"], items=tag),
                 url=columns[0].url,
                 scope="page",
                 item=tag,
