@@ -9,13 +9,16 @@ are off: the duties are what is under test.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from govcheck.db.models import Crawl, Site
 from govcheck.db.session import open_database, session_factory
+from govcheck.recheck import FIXED, NOT_FIXED
 from tests.farm.process import FarmProcess
 from tests.farm.sites_duties import AS_OF, CLEAN, DUTY_SITES, registry_csv
 from tests.helpers import by_host, environment, govcheck, report
@@ -96,6 +99,72 @@ def test_every_declared_duty_finding_and_none_on_the_controls(
     assert facts["clean.dutyfarm.gov.cn"]["result"] == "supported"
     broken = facts["v6broken.dutyfarm.gov.cn"]
     assert (broken["result"], broken["attempts"][0]["error"]) == ("unsupported", "ConnectionRefusedError")
+
+
+WRONG_CODE = "首页“我为政府网站找错”入口的网站标识码4290009999与本网站标识码4290001005不符"
+SENTENCES = (
+    WRONG_CODE,
+    "首页未设置“我为政府网站找错”入口",
+    "未在首页显著位置发布2023年度政府网站工作年度报表",
+    "首页栏目2周内信息更新总量不足10条",
+    "网站未支持IPv6访问",
+    "首页未按网页设计规范设置SiteDomain元数据标签",
+    "栏目页面未按网页设计规范设置ColumnType元数据标签",
+)
+
+
+def test_every_format_shows_them_and_a_recheck_reads_them_back(farm: FarmProcess, tmp_path: Path) -> None:
+    env = environment(farm, f"sqlite:///{tmp_path / 'govcheck.db'}", **DUTY_SETTINGS)
+    hosts = ["wrongcode.dutyfarm.gov.cn", "nojiucuo.dutyfarm.gov.cn", "noreport.dutyfarm.gov.cn"]
+    hosts += [
+        "fewitems.dutyfarm.gov.cn",
+        "noipv6.dutyfarm.gov.cn",
+        "nometa.dutyfarm.gov.cn",
+        "clean.dutyfarm.gov.cn",
+    ]
+    crawl(env, tmp_path, hosts)
+    shown: dict[str, str] = {}
+    for fmt in ("markdown", "html"):
+        result = govcheck("report", "--format", fmt, "--as-of", AS_OF.isoformat(), env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        shown[fmt] = result.stdout
+    xlsx = tmp_path / "report.xlsx"
+    result = govcheck(
+        "report", "--format", "xlsx", "--as-of", AS_OF.isoformat(), "-o", str(xlsx), env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    cells = [
+        str(c)
+        for sheet in load_workbook(xlsx).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for c in row
+    ]
+    shown["xlsx"] = "\n".join(cells)
+    for fmt, text in shown.items():
+        for sentence in SENTENCES:
+            assert sentence in text, (fmt, sentence)
+    # A published annex (as a CSV) naming these problems last round: the ones still there remain.
+    previous = {
+        "wrongcode.dutyfarm.gov.cn": WRONG_CODE,
+        "nometa.dutyfarm.gov.cn": "首页未按网页设计规范设置SiteDomain元数据标签",
+        "clean.dutyfarm.gov.cn": "网站未支持IPv6访问；首页栏目2周内信息更新总量不足10条",
+    }
+    annex = tmp_path / "annex.csv"
+    annex.write_text(
+        "网站标识码,网站名称,首页地址,存在的突出问题\n"
+        + "".join(f"{DUTY_SITES[h].code},{DUTY_SITES[h].name},{h},{cell}\n" for h, cell in previous.items()),
+        encoding="utf-8",
+    )
+    result = govcheck(
+        "recheck", "--previous-file", str(annex), "--current", AS_OF.isoformat(), env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    results = {s["site_code"]: s["result"] for s in json.loads(result.stdout)["sites"]}
+    assert results == {
+        DUTY_SITES["wrongcode.dutyfarm.gov.cn"].code: NOT_FIXED,
+        DUTY_SITES["nometa.dutyfarm.gov.cn"].code: NOT_FIXED,
+        DUTY_SITES["clean.dutyfarm.gov.cn"].code: FIXED,
+    }
 
 
 def test_defaults_leave_opt_in_duties_off_and_a_proxied_runner_ipv6_unknown(
