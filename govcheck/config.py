@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -120,6 +121,13 @@ def reference_urls(value: str) -> list[str]:
     """GOVCHECK_REFERENCE_HOSTS as URLs (a bare host is fetched over http, as its homepage answers)."""
     parts = filter(None, (p.strip() for p in value.split(",")))
     return [part if "://" in part else f"http://{part}/" for part in parts]
+
+
+def _parse_object_path(value: str) -> str:
+    """A dotted import path of an object (``package.module.Name``), imported when a crawl starts."""
+    if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", value):
+        raise ValueError(f"expected a dotted import path such as govcheck.ipv6.SystemNetwork, got {value!r}")
+    return value
 
 
 def _non_negative_int(value: str) -> int:
@@ -296,7 +304,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "GOVCHECK_IPV6_NETWORK",
         "govcheck.ipv6.SystemNetwork",
-        str,
+        _parse_object_path,
         "Import path of the IPv6 check's resolver and connector (built with the settings and user agent).",
     ),
     Setting("GOVCHECK_IPV6_TIMEOUT", 15.0, _positive(float), "Seconds an IPv6 connect or answer may take."),

@@ -81,3 +81,9 @@ def test_a_proxied_runner_does_not_judge(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     network = SystemNetwork(config.defaults(), "govcheck-test")
     assert check_ipv6(network, URL, 1.0) == {"result": UNKNOWN, "reason": "proxied"}
+
+
+def test_the_network_setting_is_checked_at_start_up() -> None:
+    assert config.validate({"GOVCHECK_IPV6_NETWORK": "govcheck.ipv6.SystemNetwork"})
+    with pytest.raises(config.ConfigError, match="GOVCHECK_IPV6_NETWORK: expected a dotted import path"):
+        config.validate({"GOVCHECK_IPV6_NETWORK": "SystemNetwork()"})
