@@ -220,3 +220,24 @@ def test_bulletin_sentences_and_reading_them_back() -> None:
     }
     for sentence, (code, facts) in reads.items():
         assert RULES_BY_CODE[code].read(sentence) == facts, sentence
+
+
+def test_jiucuo_and_ipv6_belong_to_the_2019_book() -> None:
+    before = dt.date(2019, 4, 17)
+    snap = duty_snapshot(
+        duties=homepage(REPORT),
+        ipv6={"result": "unsupported"},
+        settings=SETTINGS,
+        as_of=before,
+        homepage_newest=before,
+    )
+    assert found(snap) == []
+    after = dt.date(2019, 4, 18)
+    snap = duty_snapshot(
+        duties=homepage(REPORT),
+        ipv6={"result": "unsupported"},
+        settings=SETTINGS,
+        as_of=after,
+        homepage_newest=after,
+    )
+    assert found(snap) == [("jiucuo_entry_missing", "missing"), ("ipv6_unsupported", None)]

@@ -683,7 +683,6 @@ class DomainNotGov(Rule):
             )
 
 
-JIUCUO_FROM = dt.date(2015, 9, 1)  # the 我为政府网站找错 platform opened with the 2015 普查
 ANNUAL_REPORT_FROM = dt.date(2018, 2, 1)  # 国办函〔2018〕12号: the 2017 report was the first, due 31 Jan 2018
 ANNUAL_REPORT_DUE = (1, 31)  # month, day: "于每年1月31日前在本网站首页显著位置发布"
 
@@ -702,11 +701,12 @@ class JiucuoEntryMissing(Rule):
     placeholder) is not judged."""
 
     code = "jiucuo_entry_missing"
-    title = "“我为政府网站找错”入口"
+    title = "“我为政府网站找错”入口缺失或有误"
     source = (
         f"{RULEBOOK_2019} 扣分指标 功能设计 (“我为政府网站找错”入口；国管局2019年第二季度自查表引)；"
         "入口链接 https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=<网站标识码>；分值 UNCONFIRMED"
     )
+    rulebooks = frozenset({RULEBOOK_2019})  # in force from 2019-04-18: the 2015 table does not list it
     points = 1.0
     cap = 1.0
     applies_when_unknown = True
@@ -716,7 +716,7 @@ class JiucuoEntryMissing(Rule):
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         duties = _homepage_duties(snapshot)
-        if duties is None or snapshot.as_of < JIUCUO_FROM:
+        if duties is None:
             return
         expected = (
             snapshot.site_code or duties.get("meta_site_code") or (snapshot.footer or {}).get("site_code")
@@ -840,7 +840,7 @@ class Ipv6Unsupported(Rule):
     source = (
         f"{RULEBOOK_2019} 扣分指标 功能设计 (完成IPv6改造；国管局2019年第二季度自查表引)；分值 UNCONFIRMED"
     )
-    rulebooks = frozenset({RULEBOOK_2019})
+    rulebooks = frozenset({RULEBOOK_2019})  # in force from 2019-04-18
     points = 1.0
     cap = 1.0
     applies_when_unknown = True
