@@ -6,7 +6,8 @@ through an HTTP proxy) or without DNS the result is ``unknown``, never ``unsuppo
 not blamed for the inspector's network.
 
 The network is a component (``GOVCHECK_IPV6_NETWORK``): :class:`SystemNetwork` uses the host's
-resolver and sockets; tests put a declared one in its place.
+resolver and sockets; tests put a declared one in its place. The crawl asks through a request of its
+own (govcheck/ipv6_middleware.py answers it), so a site stays open until its fact is stored.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from urllib.request import getproxies
 from govcheck.config import reference_urls
 
 SUPPORTED, UNSUPPORTED, UNKNOWN = "supported", "unsupported", "unknown"
+# Request meta: the homepage handler's IPv6 check request, and the fact the middleware answers it with.
+IPV6_CHECK, IPV6_FACT = "govcheck_ipv6_check", "govcheck_ipv6_fact"
 ADDRESSES_TRIED = 2  # an answer on either of the first two AAAA addresses is enough
 # Not a packet is sent: connecting a UDP socket only asks the routing table for a route.
 ROUTE_PROBE = ("2001:4860:4860::8888", 53)

@@ -42,6 +42,8 @@ TWISTED_DNS_RESOLVER = "govcheck.resolver.PolicyResolver"
 DOWNLOADER_MIDDLEWARES = {
     "govcheck.destination_middleware.DestinationPolicyMiddleware": 40,
     "govcheck.middlewares.RequestDelayMiddleware": 50,
+    # Answers a site's IPv6 check itself (AAAA record, GET over IPv6), off the reactor: never downloaded.
+    "govcheck.ipv6_middleware.Ipv6CheckMiddleware": 60,
     # Replaces Scrapy's robots.txt middleware at its slot: every request waiting for robots.txt is checked.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "govcheck.robots_middleware.EveryWaiterRobotsTxtMiddleware": 100,
@@ -64,7 +66,6 @@ DOWNLOAD_HANDLERS = {
 ITEM_PIPELINES = {
     "govcheck.pipelines.validation.ValidationPipeline": 100,
     "govcheck.pipelines.dates.DateNormalizationPipeline": 200,
-    "govcheck.pipelines.ipv6.Ipv6Pipeline": 300,
     "govcheck.pipelines.storage.StoragePipeline": 900,
 }
 EXTENSIONS = {

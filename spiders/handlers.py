@@ -42,6 +42,7 @@ class SiteHandlers:
             Route.DETAIL: (self.columns.detail, self.ignore_failure),
             Route.LINK: (self.links.checked, self.links.failed),
             Route.FINGERPRINT: (self.links.fingerprinted, self.links.fingerprint_failed),
+            Route.IPV6: (self.homepage.ipv6_answered, self.homepage.ipv6_failed),
         }
 
     def start_request(self) -> Request:

@@ -32,6 +32,7 @@ class Route(StrEnum):
     DETAIL = "detail"  # an undated entry's own page
     LINK = "link"  # a link check (HEAD, then GET)
     FINGERPRINT = "fingerprint"  # a host's not-found answer and its root
+    IPV6 = "ipv6"  # the site's IPv6 check, answered by govcheck.ipv6_middleware (never downloaded)
 
 
 @dataclass(frozen=True, slots=True)
