@@ -55,11 +55,9 @@ def _hidden(element: Any) -> bool:
     )
 
 
-def design_metas(html: str) -> dict[str, str]:
-    """The page's non-empty metas by lower-case name (the first of repeated ones)."""
-    document = _parse(html)
+def _metas(document: Any) -> dict[str, str]:
     found: dict[str, str] = {}
-    for meta in document.iter("meta") if document is not None else ():
+    for meta in document.iter("meta"):
         name = (meta.get("name") or "").strip().lower()
         content = " ".join((meta.get("content") or "").split())
         if name and content:
@@ -67,21 +65,32 @@ def design_metas(html: str) -> dict[str, str]:
     return found
 
 
-def missing_metas(html: str, level: str) -> list[str]:
-    """The 网页设计规范 metas a page of ``level`` (homepage | column | article) lacks, in the
-    standard's spelling; an unparseable page lacks none (nothing was read)."""
-    if _parse(html) is None:
-        return []
-    found = design_metas(html)
+def _missing(document: Any, level: str) -> list[str]:
+    found = _metas(document)
     return [name for name in METAS_BY_LEVEL[level] if name.lower() not in found]
+
+
+def design_metas(html: str) -> dict[str, str]:
+    """The page's non-empty metas by lower-case name (the first of repeated ones)."""
+    document = _parse(html)
+    return _metas(document) if document is not None else {}
+
+
+def missing_metas(html: str, level: str) -> list[str]:
+    """The 网页设计规范 metas a page of ``level`` (homepage | column | article) lacks or leaves empty,
+    in the standard's spelling; an unparseable page lacks none (nothing was read)."""
+    document = _parse(html)
+    return _missing(document, level) if document is not None else []
 
 
 def jiucuo_entries(html: str, url: str) -> list[dict[str, Any]]:
     """Every 我为政府网站找错 entry on the page: kind (link | widget), the site code it carries (None when
     it names none), the URL as written, and whether a visitor can see it."""
     document = _parse(html)
-    if document is None:
-        return []
+    return _jiucuo(document, url) if document is not None else []
+
+
+def _jiucuo(document: Any, url: str) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for element in document.iter("a", "area", "script"):
         if element.tag == "script":
@@ -114,8 +123,10 @@ def annual_report_links(html: str, url: str) -> list[dict[str, Any]]:
     """Links naming the 政府网站工作年度报表 (in their text, title or image alt), with the year they name
     (None when they name none, e.g. a banner leading to the reports' column)."""
     document = _parse(html)
-    if document is None:
-        return []
+    return _annual_reports(document, url) if document is not None else []
+
+
+def _annual_reports(document: Any, url: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for anchor in document.iter("a"):
         words = " ".join(
@@ -145,11 +156,19 @@ def annual_report_links(html: str, url: str) -> list[dict[str, Any]]:
 def homepage_duties(html: str, url: str) -> dict[str, Any]:
     """What the duty rules read of a homepage: its 找错 entries, 年度报表 links and missing site metas,
     and the SiteIDCode meta (the site's own code, when the registry has none)."""
-    parsed = _parse(html) is not None
+    document = _parse(html)
+    if document is None:
+        return {
+            "parsed": False,
+            "jiucuo": [],
+            "annual_reports": [],
+            "missing_metas": [],
+            "meta_site_code": None,
+        }
     return {
-        "parsed": parsed,
-        "jiucuo": jiucuo_entries(html, url),
-        "annual_reports": annual_report_links(html, url),
-        "missing_metas": missing_metas(html, "homepage"),
-        "meta_site_code": design_metas(html).get("siteidcode"),
+        "parsed": True,
+        "jiucuo": _jiucuo(document, url),
+        "annual_reports": _annual_reports(document, url),
+        "missing_metas": _missing(document, "homepage"),
+        "meta_site_code": _metas(document).get("siteidcode"),
     }
