@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +123,13 @@ def reference_urls(value: str) -> list[str]:
     return [part if "://" in part else f"http://{part}/" for part in parts]
 
 
+def _parse_object_path(value: str) -> str:
+    """A dotted import path of an object (``package.module.Name``), imported when a crawl starts."""
+    if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", value):
+        raise ValueError(f"expected a dotted import path such as govcheck.ipv6.SystemNetwork, got {value!r}")
+    return value
+
+
 def _non_negative_int(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -152,6 +160,13 @@ SETTINGS: tuple[Setting, ...] = (
         "80,443,8080,8443",
         _checked(destinations.parse_ports),
         "Comma-separated ports the destination policy lets any request use; others are refused.",
+    ),
+    Setting(
+        "GOVCHECK_ANNUAL_REPORT_CHECK",
+        False,
+        _parse_bool,
+        "annual_report_missing: judge whether the homepage links the previous year's 政府网站工作年度报表 "
+        "after 31 January (国办函〔2018〕12号); off by default: the 2019 checklist's scoring of it is UNCONFIRMED.",
     ),
     Setting(
         "GOVCHECK_ATTACHMENT_MAXSIZE",
@@ -279,6 +294,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Inspector's own network: seconds around a site's failed homepage attempts within which other "
         "sites' attempts count as 'at the same time'.",
     ),
+    Setting(
+        "GOVCHECK_IPV6_CHECK",
+        True,
+        _parse_bool,
+        "ipv6_unsupported: check an answered homepage for an AAAA record and a GET over IPv6 (unknown when "
+        "the runner has no working IPv6, goes through a proxy, or DNS does not answer).",
+    ),
+    Setting(
+        "GOVCHECK_IPV6_NETWORK",
+        "govcheck.ipv6.SystemNetwork",
+        _parse_object_path,
+        "Import path of the IPv6 check's resolver and connector (built with the settings and user agent).",
+    ),
+    Setting("GOVCHECK_IPV6_TIMEOUT", 15.0, _positive(float), "Seconds an IPv6 connect or answer may take."),
     Setting(
         "GOVCHECK_ISSUE_DATE",
         "",
@@ -507,6 +536,25 @@ SETTINGS: tuple[Setting, ...] = (
         5.0,
         _positive(float),
         "site_unreachable: failed probes in percent of all probes that fail the site (official ≥ 5).",
+    ),
+    Setting(
+        "GOVCHECK_UPDATE_VOLUME_CHECK",
+        False,
+        _parse_bool,
+        "homepage_update_volume: judge the number of dated homepage items (a 2015 考察点 with 龙讯's defaults; "
+        "the 2019 checklist's scoring of it is UNCONFIRMED, so off by default).",
+    ),
+    Setting(
+        "GOVCHECK_UPDATE_VOLUME_DAYS",
+        14,
+        _positive(int),
+        "homepage_update_volume: days before the as-of date whose dated homepage items count (2 weeks).",
+    ),
+    Setting(
+        "GOVCHECK_UPDATE_VOLUME_MIN_ITEMS",
+        10,
+        _positive(int),
+        "homepage_update_volume: fewer dated homepage items than this within the days is a finding.",
     ),
     Setting("GOVCHECK_VETO_BLANK_COLUMNS", 5, _positive(int), "空白栏目 veto: blank columns (official ≥ 5)."),
     Setting(

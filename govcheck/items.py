@@ -51,6 +51,8 @@ class ColumnItem(SiteScoped):
     extractor: str | None = None
     encoding: str | None = None
     is_homepage: bool = False
+    # The 网页设计规范 metas the column page lacks (extract.duties.missing_metas); None: not read.
+    missing_metas: list[str] | None = None
 
 
 @dataclass

@@ -50,6 +50,8 @@ DOWNLOADER_MIDDLEWARES = {
     "govcheck.revalidate.RevalidateMiddleware": 35,
     "govcheck.destination_middleware.DestinationPolicyMiddleware": 40,
     "govcheck.middlewares.RequestDelayMiddleware": 50,
+    # Answers a site's IPv6 check itself (AAAA record, GET over IPv6), off the reactor: never downloaded.
+    "govcheck.ipv6_middleware.Ipv6CheckMiddleware": 60,
     # Replaces Scrapy's robots.txt middleware at its slot: every request waiting for robots.txt is checked.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "govcheck.robots_middleware.EveryWaiterRobotsTxtMiddleware": 100,

@@ -22,6 +22,7 @@ from govcheck.extract import (
     page_links,
 )
 from govcheck.extract.columns import XXGK_NAME
+from govcheck.extract.duties import missing_metas
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
@@ -184,6 +185,7 @@ class ColumnHandler:
         column.breadcrumb = list(column.breadcrumb or [])
         column.entry_count = len(listing.entries)
         column.extractor = listing.extractor
+        column.missing_metas = missing_metas(html, "column")
         yield column
         site.stats.inc_value(f"govcheck/columns/{listing.status}")
         # First: the guides it requests are then not asked for again as detail pages.

@@ -63,6 +63,7 @@ class SiteHandlers:
             Route.GUIDE: (self.columns.guide, self.ignore_failure),
             Route.LINK: (self.links.checked, self.links.failed),
             Route.FINGERPRINT: (self.links.fingerprinted, self.links.fingerprint_failed),
+            Route.IPV6: (self.homepage.ipv6_answered, self.homepage.ipv6_failed),
         }
 
     def start_request(self) -> Request:

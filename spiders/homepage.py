@@ -26,8 +26,10 @@ from govcheck.extract import (
     sitemap_links,
 )
 from govcheck.extract.columns import CONSULTATION_NAME
+from govcheck.extract.duties import homepage_duties
 from govcheck.extract.footer import footer_facts
 from govcheck.extract.types import ColumnLink
+from govcheck.ipv6 import IPV6_CHECK, IPV6_FACT
 from govcheck.items import ColumnItem, SiteItem
 from govcheck.politeness import AVAILABILITY_CHECK
 from govcheck.spiders.columns import (
@@ -178,6 +180,22 @@ class HomepageHandler:
         item.health = {**item.health, "connectivity": facts}
         yield item
 
+    def ipv6_answered(self, response: Response) -> Iterator[Any]:
+        yield self._with_ipv6(response.meta[IPV6_FACT])
+
+    def ipv6_failed(self, failure: Failure) -> Iterator[Any]:
+        # The check itself broke (a bug, a cancelled request): the inspector's, never the site's.
+        error = self.site.failure_error(failure)
+        yield self._with_ipv6({"result": "unknown", "reason": "check_failed", "error": error})
+
+    def _with_ipv6(self, fact: dict[str, Any]) -> SiteItem:
+        site = self.site
+        item, site.held_site_item = site.held_site_item, None
+        assert item is not None
+        site.stats.set_value("govcheck/ipv6", fact["result"])
+        item.health = {**item.health, "ipv6": fact}
+        return item
+
     def _record_attempt(
         self, request: Request, status: int | None, error: str | None, response: Response | None
     ) -> None:
@@ -211,10 +229,10 @@ class HomepageHandler:
         entries = site.capped(homepage_entries(html, response.url), response.url, "entries")
         parseable = bool(columns or entries)
         site.stats.set_value("govcheck/homepage/outcome", "ok" if parseable else "unparseable")
-        health: dict[str, Any] = {}
+        health: dict[str, Any] = {"duties": homepage_duties(html, response.url)}
         if site.profile:
             health |= {"profile": site.profile.host, "backend_group": site.profile.backend_group}
-        yield SiteItem(
+        item = SiteItem(
             homepage_url=response.url,
             status="ok" if parseable else "unparseable",
             name=facts.site_name or facts.title,
@@ -224,6 +242,14 @@ class HomepageHandler:
             footer=footer_facts(html, response.url),
             health=health,
         )
+        if parseable and self.options.ipv6_check:
+            # The outcome waits for the IPv6 check: a request, so the site stays open until it is stored.
+            site.held_site_item = item
+            yield self.router.request(
+                response.url, Route.IPV6, dont_filter=True, meta={IPV6_CHECK: True, "dont_retry": True}
+            )
+        else:
+            yield item
         yield page_item(response, "homepage")
         yield ColumnItem(
             url=response.url,

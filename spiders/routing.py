@@ -34,6 +34,7 @@ class Route(StrEnum):
     GUIDE = "guide"  # a 办事指南 a service column lists (also its detail page)
     LINK = "link"  # a link check (HEAD, then GET)
     FINGERPRINT = "fingerprint"  # a host's not-found answer and its root
+    IPV6 = "ipv6"  # the site's IPv6 check, answered by govcheck.ipv6_middleware (never downloaded)
 
 
 @dataclass(frozen=True, slots=True)

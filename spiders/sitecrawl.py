@@ -109,6 +109,7 @@ class CrawlOptions:
     reference_urls: tuple[str, ...]
     policy: DestinationPolicy
     page_link_limit: int
+    ipv6_check: bool
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlOptions:
@@ -129,6 +130,7 @@ class CrawlOptions:
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),
             policy=DestinationPolicy.from_settings(settings),
             page_link_limit=settings.getint("GOVCHECK_PAGE_LINK_LIMIT"),
+            ipv6_check=settings.getbool("GOVCHECK_IPV6_CHECK"),
         )
 
 
@@ -312,7 +314,8 @@ class SiteCrawl:
         self.not_found_answers: dict[str, dict[str, tuple[int, str]]] = {}
         self.parked: dict[str, list[ParkedCheck]] = {}  # 2xx checks awaiting their host's fingerprint
         self.reference = ReferenceCheck(options.reference_urls)
-        self.held_site_item: SiteItem | None = None  # an unreachable homepage's outcome, awaiting references
+        # The homepage's outcome while it waits: for the reference hosts (unreachable), for the IPv6 check (ok).
+        self.held_site_item: SiteItem | None = None
         self.closed = False
 
     def release(self) -> None:

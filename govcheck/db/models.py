@@ -128,6 +128,7 @@ class ColumnCheck(Base):
     entry_count: Mapped[int] = mapped_column(Integer, default=0)
     extractor: Mapped[str | None] = mapped_column(String(30))
     encoding: Mapped[str | None] = mapped_column(String(30))
+    missing_metas: Mapped[list[Any] | None]  # 网页设计规范 metas the page lacks; None: not read
 
 
 class Entry(Base):

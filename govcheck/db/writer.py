@@ -390,11 +390,12 @@ class CrawlWriter:
                     "entry_count": c.entry_count,
                     "extractor": c.extractor,
                     "encoding": c.encoding,
+                    "missing_metas": c.missing_metas,
                 }
                 for c in columns
             ],
             ("crawl_id", "column_id"),
-            ("status", "reason", "http_status", "entry_count", "extractor", "encoding"),
+            ("status", "reason", "http_status", "entry_count", "extractor", "encoding", "missing_metas"),
         )
         orphans = [e for e in entries if e.column_url not in self._column_ids]
         if orphans:

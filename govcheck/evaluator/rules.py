@@ -106,6 +106,7 @@ class ColumnState:
     newest_source: str | None = None
     undated_urls: list[str] = field(default_factory=list)  # the first ones stored, as evidence
     letters: list[LetterFact] = field(default_factory=list)  # a consultation column's letters
+    missing_metas: list[str] | None = None  # 网页设计规范 metas the page lacked (None: not read)
 
     def is_stale(self, as_of: dt.date) -> bool:
         if self.status != "ok" or not self.category.judged or self.threshold_days is None:
@@ -214,6 +215,13 @@ class SiteSnapshot:
     connectivity: dict[str, Any] | None = None
     concurrent_failures: ConcurrentFailures | None = None
     service_pages: list[ServicePageState] = field(default_factory=list)
+    # The homepage duties (extract/duties.py homepage_duties, crawls.health["duties"]), the IPv6 fact
+    # (govcheck/ipv6.py, crawls.health["ipv6"]), the registry's 网站标识码, and the dated homepage items
+    # of the GOVCHECK_UPDATE_VOLUME_DAYS before the as-of date (newest first; None: not read).
+    duties: dict[str, Any] | None = None
+    ipv6: dict[str, Any] | None = None
+    site_code: str | None = None
+    homepage_recent: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.link_count is None:
@@ -1024,6 +1032,223 @@ class ServiceImpractical(Rule):
             )
 
 
+ANNUAL_REPORT_FROM = dt.date(2018, 2, 1)  # 国办函〔2018〕12号: the 2017 report was the first, due 31 Jan 2018
+ANNUAL_REPORT_DUE = (1, 31)  # month, day: "于每年1月31日前在本网站首页显著位置发布"
+
+
+def _homepage_duties(snapshot: SiteSnapshot) -> dict[str, Any] | None:
+    """The homepage duties when the homepage was read and its facts stored, else None (nothing to judge)."""
+    duties = snapshot.duties
+    if snapshot.homepage_status != "ok" or not duties or not duties.get("parsed"):
+        return None
+    return duties
+
+
+class JiucuoEntryMissing(Rule):
+    """The 找错 entry must lead to the national service with the site's own code: an entry with another
+    site's code sends visitors' reports to that site. An entry whose code cannot be read (a widget
+    placeholder) is not judged."""
+
+    code = "jiucuo_entry_missing"
+    title = "“我为政府网站找错”入口缺失或有误"
+    source = (
+        f"{RULEBOOK_2019} 扣分指标 功能设计 (“我为政府网站找错”入口；国管局2019年第二季度自查表引)；"
+        "入口链接 https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=<网站标识码>；分值 UNCONFIRMED"
+    )
+    rulebooks = frozenset({RULEBOOK_2019})  # in force from 2019-04-18: the 2015 table does not list it
+    points = 1.0
+    cap = 1.0
+    applies_when_unknown = True
+    message = Template("首页未设置“我为政府网站找错”入口")
+    wrong_code = Template("首页“我为政府网站找错”入口的网站标识码{found}与本网站标识码{expected}不符")
+    variants = (wrong_code,)
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        duties = _homepage_duties(snapshot)
+        if duties is None:
+            return
+        expected = (
+            snapshot.site_code or duties.get("meta_site_code") or (snapshot.footer or {}).get("site_code")
+        )
+        entries = duties.get("jiucuo", [])
+        visible = [e for e in entries if not e.get("hidden")]
+        evidence = {"homepage_url": snapshot.homepage_url, "expected_site_code": expected, "entries": entries}
+        if not visible:
+            reason = "hidden" if entries else "missing"
+            yield Draft(
+                message=self.message(),
+                url=snapshot.homepage_url,
+                item=reason,
+                evidence={**evidence, "reason": reason},
+                points=self.points,
+            )
+            return
+        codes = [e["site_code"] for e in visible if e.get("site_code")]
+        if not expected or not codes or any(code.lower() == expected.lower() for code in codes):
+            return
+        yield Draft(
+            message=self.wrong_code(found="、".join(dict.fromkeys(codes)), expected=expected),
+            url=snapshot.homepage_url,
+            item="wrong_code",
+            evidence={**evidence, "reason": "wrong_code", "found_site_codes": codes},
+            points=self.points,
+        )
+
+
+class AnnualReportMissing(Rule):
+    """From 1 February, the homepage links the previous year's 政府网站工作年度报表. A link naming no year
+    (a banner to the reports' column) is given the benefit of the doubt; the evidence lists it."""
+
+    code = "annual_report_missing"
+    title = "政府网站工作年度报表未在首页发布"
+    source = (
+        "国办函〔2018〕12号 《关于做好政府网站年度报表发布工作的通知》 (于每年1月31日前在本网站首页显著位置发布)；"
+        "自2018年2月1日起判定；分值 UNCONFIRMED；GOVCHECK_ANNUAL_REPORT_CHECK 开启时判定"
+    )
+    points = 1.0
+    cap = 1.0
+    applies_when_unknown = True
+    message = Template("未在首页显著位置发布{year}年度政府网站工作年度报表")
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        duties = _homepage_duties(snapshot)
+        if duties is None or not snapshot.settings.get("GOVCHECK_ANNUAL_REPORT_CHECK"):
+            return
+        as_of = snapshot.as_of
+        month, day = ANNUAL_REPORT_DUE
+        if as_of < ANNUAL_REPORT_FROM or as_of <= dt.date(as_of.year, month, day):
+            return  # still in time (on 31 January too)
+        year = as_of.year - 1
+        links = duties.get("annual_reports", [])
+        if any(link.get("year") in {year, None} for link in links):
+            return
+        yield Draft(
+            message=self.message(year=year),
+            url=snapshot.homepage_url,
+            item=str(year),
+            evidence={
+                "homepage_url": snapshot.homepage_url,
+                "year_due": year,
+                "due": dt.date(as_of.year, month, day).isoformat(),
+                "as_of": as_of.isoformat(),
+                "links_found": links,
+            },
+            points=self.points,
+        )
+
+
+class HomepageUpdateVolume(Rule):
+    code = "homepage_update_volume"
+    title = "首页栏目信息更新量不足"
+    source = (
+        f"{RULEBOOK_2015} 普查评分表 考察点 (首页栏目信息更新数量)；龙讯 默认：2周内少于10条扣5分 (C2)；"
+        f"{RULEBOOK_2019} 分值 UNCONFIRMED；GOVCHECK_UPDATE_VOLUME_CHECK 开启时判定"
+    )
+    points = 5.0
+    cap = 5.0
+    applies_when_unknown = True
+    message = Template("首页栏目{period}内信息更新总量不足{limit}条")
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        settings = snapshot.settings
+        if (
+            not settings.get("GOVCHECK_UPDATE_VOLUME_CHECK")
+            or snapshot.homepage_status != "ok"
+            or snapshot.homepage_recent is None
+        ):
+            return
+        days, limit = (
+            int(settings["GOVCHECK_UPDATE_VOLUME_DAYS"]),
+            int(settings["GOVCHECK_UPDATE_VOLUME_MIN_ITEMS"]),
+        )
+        count = len(snapshot.homepage_recent)
+        if count >= limit:
+            return
+        yield Draft(
+            message=self.message(period=period_words(days), limit=limit),
+            url=snapshot.homepage_url,
+            threshold_days=days,
+            evidence={
+                "count": count,
+                "limit": limit,
+                "days": days,
+                "since": (snapshot.as_of - dt.timedelta(days=days)).isoformat(),
+                "as_of": snapshot.as_of.isoformat(),
+                "items": snapshot.homepage_recent,
+            },
+            points=self.points,
+        )
+
+
+class Ipv6Unsupported(Rule):
+    """Only a runner with working IPv6 of its own judges: an unknown result (no route, a proxy, no DNS)
+    is no finding (crawls.health["ipv6"] keeps why)."""
+
+    code = "ipv6_unsupported"
+    title = "网站未支持IPv6访问"
+    source = (
+        f"{RULEBOOK_2019} 扣分指标 功能设计 (完成IPv6改造；国管局2019年第二季度自查表引)；分值 UNCONFIRMED"
+    )
+    rulebooks = frozenset({RULEBOOK_2019})  # in force from 2019-04-18
+    points = 1.0
+    cap = 1.0
+    applies_when_unknown = True
+    message = Template("网站未支持IPv6访问")
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        fact = snapshot.ipv6
+        if snapshot.homepage_status != "ok" or not fact or fact.get("result") != "unsupported":
+            return
+        yield Draft(
+            message=self.message(),
+            url=snapshot.homepage_url,
+            item=fact.get("reason"),
+            evidence=dict(fact),
+            points=self.points,
+        )
+
+
+META_WHERE = {"homepage": "首页", "page": "栏目页面"}
+
+
+class MetaTagsMissing(Rule):
+    """A review item without points: the 2019 scoring of the design standard's metas is UNCONFIRMED.
+    One finding per missing tag and page level; column pages are counted together."""
+
+    code = "meta_tags_missing"
+    title = "网页元数据标签缺失（待复核）"
+    source = f"{GUIDE_2017} 附件 《政府网站网页设计规范》 (网页元数据：SiteName、SiteDomain、SiteIDCode、ColumnName、ColumnType …)；不扣分"
+    applies_when_unknown = True
+    message = Template("{where}未按网页设计规范设置{items}元数据标签", {"where": tuple(META_WHERE.values())})
+    subject = Subject(("item", "scope"))
+
+    def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        duties = _homepage_duties(snapshot)
+        if duties is not None:
+            for tag in duties.get("missing_metas", []):
+                yield Draft(
+                    message=self.message(where=META_WHERE["homepage"], items=tag),
+                    url=snapshot.homepage_url,
+                    scope="homepage",
+                    item=tag,
+                    evidence={"homepage_url": snapshot.homepage_url, "tag": tag},
+                )
+        lacking: dict[str, list[ColumnState]] = {}
+        for column in snapshot.columns:
+            if column.status in {"ok", "blank"}:
+                for tag in column.missing_metas or []:
+                    lacking.setdefault(tag, []).append(column)
+        for tag, columns in lacking.items():
+            yield Draft(
+                message=self.message(where=META_WHERE["page"], items=tag),
+                url=columns[0].url,
+                scope="page",
+                item=tag,
+                urls=[c.url for c in columns],
+                evidence={"tag": tag, "pages": len(columns), "columns": [c.name for c in columns[:50]]},
+            )
+
+
 # The one table of rules, in report order.
 RULES: tuple[Rule, ...] = (
     SiteUnreachable(),
@@ -1045,5 +1270,10 @@ RULES: tuple[Rule, ...] = (
     ServiceGuideIncomplete(),
     FooterMissing(),
     DomainNotGov(),
+    JiucuoEntryMissing(),
+    AnnualReportMissing(),
+    HomepageUpdateVolume(),
+    Ipv6Unsupported(),
+    MetaTagsMissing(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

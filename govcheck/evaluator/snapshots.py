@@ -93,6 +93,7 @@ class _Facts:
     links: list[LinkTarget] = field(default_factory=list)
     link_count: int = 0
     service_pages: list[ServicePageState] = field(default_factory=list)
+    homepage_recent: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SnapshotReader:
@@ -119,6 +120,7 @@ class SnapshotReader:
         self._checked_links(session, facts)
         self._rule_links(session, facts)
         self._service_pages(session, facts)
+        self._homepage_recent(session, facts)
         probes = self._probes(session, [j.site.id for j in recent])
         for j in recent:
             f, health = facts[j.crawl.id], j.crawl.health or {}
@@ -145,6 +147,10 @@ class SnapshotReader:
                 connectivity=health.get("connectivity"),
                 concurrent_failures=self._concurrent_failures(session, j.crawl),
                 service_pages=f.service_pages,
+                duties=health.get("duties"),
+                ipv6=health.get("ipv6"),
+                site_code=j.site.site_code,
+                homepage_recent=f.homepage_recent if f.homepage else None,
             )
         return judged
 
@@ -185,6 +191,7 @@ class SnapshotReader:
                 ColumnCheck.status,
                 ColumnCheck.reason,
                 ColumnCheck.http_status,
+                ColumnCheck.missing_metas,
             )
             .join(ColumnCheck, ColumnCheck.column_id == Column.id)
             .where(Column.site_id.in_([j.site.id for j in judged]), ColumnCheck.crawl_id.in_(list(facts)))
@@ -202,6 +209,7 @@ class SnapshotReader:
             status,
             reason,
             http,
+            missing_metas,
         ) in rows:
             category = profiles[crawl_id].override(name, url) or classify(name, url, column_type)
             state = ColumnState(
@@ -215,6 +223,7 @@ class SnapshotReader:
                 http_status=http,
                 category=category,
                 threshold_days=threshold_days(category, self.settings),
+                missing_metas=missing_metas,
             )
             if is_homepage:
                 facts[crawl_id].homepage = state
@@ -319,6 +328,28 @@ class SnapshotReader:
         )
         for column_id, *letter in rows:
             states[column_id].letters.append(LetterFact(*letter))
+
+    def _homepage_recent(self, session: Session, facts: dict[int, _Facts]) -> None:
+        """Per homepage: its dated items of the GOVCHECK_UPDATE_VOLUME_DAYS up to the as-of date (the
+        2 weeks of homepage_update_volume), newest first, as the homepage showed them at this crawl."""
+        homepages = {f.homepage.id: f for f in facts.values() if f.homepage}
+        if not homepages:
+            return
+        since = self.as_of - dt.timedelta(days=int(self.settings["GOVCHECK_UPDATE_VOLUME_DAYS"]))
+        rows = session.execute(
+            select(Entry.column_id, Entry.url, Entry.title, Entry.published, Entry.date_text)
+            .join(ColumnCheck, ColumnCheck.column_id == Entry.column_id)
+            .where(
+                *self._shown(list(homepages), list(facts)),
+                Entry.published >= since,
+                Entry.published <= self.as_of,
+            )
+            .order_by(Entry.column_id, Entry.published.desc(), Entry.id)
+        )
+        for column_id, url, title, published, text in rows:
+            homepages[column_id].homepage_recent.append(
+                {"url": url, "title": title, "published": published.isoformat(), "date_text": text}
+            )
 
     @staticmethod
     def _shown(column_ids: list[int], crawl_ids: list[int]) -> tuple[ColumnElement[bool], ...]:

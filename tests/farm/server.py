@@ -23,6 +23,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
 from tests.farm.sites_cache import cache_sites
 from tests.farm.sites_depth import depth_sites
+from tests.farm.sites_duties import duty_sites
 from tests.farm.sites_faults import FAULT_SITES, serve_fault
 from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
@@ -229,7 +230,8 @@ class FarmServer(ThreadingHTTPServer):
         self.timeout_delay = timeout_delay
         # depth replicas: sites_depth.py; the one linking into the inspector's network: sites_hostile.py;
         # faulty ones for the fault suite: sites_faulty.py; consultation columns' letters: sites_letters.py;
-        # ones sharing outside links: sites_cache.py; link-check ones: sites_links.py
+        # ones sharing outside links: sites_cache.py; link-check ones: sites_links.py;
+        # the homepage duties' ones: sites_duties.py
         self.sites: dict[str, Any] = {
             **build_all(),
             **depth_sites(),
@@ -239,6 +241,7 @@ class FarmServer(ThreadingHTTPServer):
             **cache_sites(),
             **service_sites(),  # service and blank-list replicas: sites_service.py
             **link_sites(),
+            **duty_sites(),
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch

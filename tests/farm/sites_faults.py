@@ -53,13 +53,19 @@ COLUMNS = (("政务动态", "/zwdt/"), ("通知公告", "/tzgg/"), ("政策文�
 FOOTER = (
     '<div class="footer"><p>主办单位：故障农场人民政府办公室</p><p>网站标识码：4200000099</p>'
     "<p>鄂ICP备00000000号</p><p>鄂公网安备 42000000000000号</p>"
-    '<a href="http://bszs.conac.cn/sitename?method=show&id=1"><img src="/dzjg.png" alt="党政机关"></a></div>'
+    '<a href="http://bszs.conac.cn/sitename?method=show&id=1"><img src="/dzjg.png" alt="党政机关"></a>'
+    "<script id=\"_jiucuo_\" sitecode='4200000099' src='https://zfwzgl.www.gov.cn/exposure/jiucuo.js'></script></div>"
+)
+# The 网页设计规范 metas (the control has every footer and homepage duty: it is clean).
+SITE_METAS = (
+    '<meta name="SiteName" content="故障农场人民政府"><meta name="SiteDomain" content="control.faultfarm.gov.cn">'
+    '<meta name="SiteIDCode" content="4200000099">'
 )
 
 
-def _document(title: str, body: str) -> bytes:
+def _document(title: str, body: str, metas: str = "") -> bytes:
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{SITE_METAS}{metas}</head>'
         f"<body>{body}{FOOTER}</body></html>"
     ).encode()
 
@@ -84,7 +90,9 @@ def _homepage(extra: str = "") -> bytes:
 
 def _column(name: str, slug: str) -> bytes:
     return _document(
-        f"{name}_故障农场人民政府", f'<div class="crumb">首页 > {name}</div>{_list(f"/{slug}/")}'
+        f"{name}_故障农场人民政府",
+        f'<div class="crumb">首页 > {name}</div>{_list(f"/{slug}/")}',
+        f'<meta name="ColumnName" content="{name}"><meta name="ColumnType" content="{name}">',
     )
 
 
