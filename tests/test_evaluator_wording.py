@@ -71,8 +71,18 @@ def every_rule_fires() -> dict:
                 [{"url": "http://example.com/f.docx", "text": "申请表", "kind": "attachment"}],
             )
         ],
-        # the 服务不实用 veto is off by default (its threshold is UNCONFIRMED)
-        "settings": {**SETTINGS, "GOVCHECK_VETO_GUIDE_ITEMS": 1},
+        # the homepage duties: no 找错 entry, no annual report, no design metas, no AAAA record, and
+        # one dated homepage item in the two weeks
+        "duties": {"parsed": True, "jiucuo": [], "annual_reports": [], "missing_metas": ["SiteName"]},
+        "ipv6": {"result": "unsupported", "reason": "no_aaaa"},
+        "homepage_recent": [{"url": "http://example.com/n/1.html", "published": str(days_ago(3))}],
+        # off by default: the 服务不实用 veto, the annual report and the update volume (UNCONFIRMED)
+        "settings": {
+            **SETTINGS,
+            "GOVCHECK_VETO_GUIDE_ITEMS": 1,
+            "GOVCHECK_ANNUAL_REPORT_CHECK": True,
+            "GOVCHECK_UPDATE_VOLUME_CHECK": True,
+        },
     }
 
 
