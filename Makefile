@@ -33,7 +33,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MAKE) --no-print-directory imports
-	$(PY) -m pytest -q -n 3 --dist loadgroup
+	$(PY) -m pytest -q -n 3 --dist loadgroup --durations=15
 
 # The layering contracts in pyproject.toml ([tool.importlinter]). import-linter reads a package from its
 # directory: govcheck/spiders and govcheck/pipelines are symlinks to the top-level folders, the shape

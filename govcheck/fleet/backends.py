@@ -46,13 +46,19 @@ class BackendMap:
         self.known: dict[str, str] = {}
         self.missing: dict[str, float] = {}  # host -> when the map last had no group for it
 
+    def local(self, host: str) -> tuple[bool, str | None]:
+        """``(True, group)`` when this view answers for ``host`` without asking Redis, else ``(False, None)``:
+        the caller then knows whether a success says anything about Redis."""
+        if host in self.known:
+            return True, self.known[host]
+        asked = self.missing.get(host)
+        return (True, None) if asked is not None and self.clock() - asked < MISS_TTL else (False, None)
+
     def group(self, host: str) -> str | None:
         """The backend group of ``host`` in the map, if any."""
-        if host in self.known:
-            return self.known[host]
-        asked = self.missing.get(host)
-        if asked is not None and self.clock() - asked < MISS_TTL:
-            return None
+        answered, group = self.local(host)
+        if answered:
+            return group
         value = self.server.hget(self.key, host)
         if value is None:
             self.missing[host] = self.clock()

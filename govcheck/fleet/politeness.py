@@ -236,10 +236,13 @@ class ClusterPoliteHTTPDownloadHandler(HTTP11DownloadHandler):
         (none while Redis is away: the host's limit still holds)."""
         backend_for = getattr(self.crawler.spider, "backend_for", None)
         own = backend_for(host) if callable(backend_for) else None
+        # Only a call that reaches Redis may tell the outage record that Redis is back.
+        answered, group = self.backends.local(host)
         if own:
-            self._call(self.backends.add, host, str(own))
+            if host not in self.backends.known:
+                self._call(self.backends.add, host, str(own))
             return str(own)
-        return self._call(self.backends.group, host)
+        return group if answered else self._call(self.backends.group, host)
 
     async def _address(self, host: str) -> str | None:
         """The host's first address, cached: hosts on one server form a group even without a backend key."""

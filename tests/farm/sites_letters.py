@@ -101,6 +101,8 @@ class _Builder:
         html = (
             '<!DOCTYPE html><html><head><meta charset="utf-8">'
             f'<meta name="SiteName" content="{self.name}"><meta name="SiteIDCode" content="{self.code}">'
+            f'<meta name="SiteDomain" content="{self.site.host}">'
+            f'<meta name="ColumnName" content="{title}"><meta name="ColumnType" content="{title}">'
             f"<title>{title}</title></head><body>"
             f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
             f'<div class="main">{main}</div>'
@@ -109,6 +111,7 @@ class _Builder:
             '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000118">'
             "鄂公网安备 42130202000118号</a></p>"
             '<span id="_ideConac"></span><script src="http://dcs.conac.cn/js/17/254/1604/a.js"></script>'
+            f"<script id=\"_jiucuo_\" sitecode='{self.code}' src='https://zfwzgl.www.gov.cn/exposure/jiucuo.js'></script>"
             "</div></body></html>"
         )
         self.site.pages[path] = Resource(200, "text/html; charset=utf-8", html.encode())

@@ -54,6 +54,8 @@ def _page(site: DepthSite, path: str, title: str, main: str, crumb: str | None =
     html = (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f'<meta name="SiteName" content="{_NAMES[site.host]}"><meta name="SiteIDCode" content="{_CODES[site.host]}">'
+        f'<meta name="SiteDomain" content="{site.host}">'
+        f'<meta name="ColumnName" content="{crumb or title}"><meta name="ColumnType" content="{crumb or title}">'
         f"<title>{title}_{_NAMES[site.host]}</title></head><body>"
         f'<div class="header"><a href="{base}/"><img src="/images/logo.png" alt="{_NAMES[site.host]}"></a></div>'
         f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
@@ -68,7 +70,8 @@ _FOOTER = (
     '<p>网站标识码：{code} <a href="https://beian.miit.gov.cn/">鄂ICP备05003310号-1</a> '
     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000118">鄂公网安备 42130202000118号</a></p>'
     '<span id="_ideConac"></span><script src="https://dcs.conac.cn/js/17/254/1604/a.js"></script>'
-    '<a href="http://www.hubei.gov.cn/12345/">12345网上留言</a></div>'
+    '<a href="http://www.hubei.gov.cn/12345/">12345网上留言</a>'
+    "<script id=\"_jiucuo_\" sitecode='{code}' src='https://zfwzgl.www.gov.cn/exposure/jiucuo.js'></script></div>"
 )
 _NAMES = {SERVICE: "服务县人民政府", BLANK: "空栏县人民政府", CONTROL: "合规县人民政府"}
 _CODES = {SERVICE: "4290000201", BLANK: "4290000202", CONTROL: "4290000203"}
