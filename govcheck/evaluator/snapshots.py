@@ -383,7 +383,9 @@ class SnapshotReader:
                 LinkCheck.crawl_id.in_(list(facts)),
                 LinkCheck.outcome.in_(("broken", "refused")),
             )
-            .order_by(Link.id)
+            # Not the order links were stored in (the order pages answered): the homepage's first,
+            # then by page and target, so a finding's first source is the same in every run.
+            .order_by(Link.crawl_id, Link.on_homepage.desc(), Link.source_url, Link.target_url)
         )
         found: dict[tuple[int, str], dict[str, BrokenLink]] = {}
         for crawl_id, outcome, target, source, on_homepage, external, status, error, by, at in rows:
