@@ -15,38 +15,22 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import Engine
 
 from govcheck.context import CrawlContext
 from govcheck.db.writer import CrawlWriter
 from govcheck.items import (
-    ColumnItem,
     CrawlItem,
     EntryItem,
     LetterItem,
     LinkCheckItem,
-    LinkItem,
-    PageItem,
-    ServicePageItem,
-    SiteItem,
 )
 from govcheck.monitors import MonitorSuite
 
-ITEM_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        SiteItem,
-        ColumnItem,
-        EntryItem,
-        LetterItem,
-        PageItem,
-        LinkItem,
-        LinkCheckItem,
-        ServicePageItem,
-    )
-}
+# Every item kind the crawl yields, by name: read from the one union in items.py.
+ITEM_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(CrawlItem)}
 REPLAY_BATCH = 500
 
 logger = logging.getLogger(__name__)
