@@ -169,6 +169,22 @@ SETTINGS: tuple[Setting, ...] = (
         "after 31 January (国办函〔2018〕12号); off by default: the 2019 checklist's scoring of it is UNCONFIRMED.",
     ),
     Setting(
+        "GOVCHECK_ARTICLE_META_CHECK",
+        False,
+        _parse_bool,
+        "meta_tags_missing on article pages: read the 网页设计规范 metas (ArticleTitle, PubDate, ContentSource and "
+        "the site's and column's) of a sample of article pages (GOVCHECK_ARTICLE_META_PAGES) and report the "
+        "missing ones; off by default: the 2019 checklist's scoring of the metas is UNCONFIRMED.",
+    ),
+    Setting(
+        "GOVCHECK_ARTICLE_META_PAGES",
+        5,
+        _non_negative_int,
+        "Article pages fetched per site for their metas when GOVCHECK_ARTICLE_META_CHECK is on: the newest "
+        "entry of each of the first N columns (navigation order) that list any, after the staleness work "
+        "and before the link checks; an entry page already read for its date is not fetched again.",
+    ),
+    Setting(
         "GOVCHECK_ATTACHMENT_MAXSIZE",
         2 * 1024 * 1024,
         _positive(int),

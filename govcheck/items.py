@@ -151,6 +151,26 @@ class ServicePageItem(SiteScoped):
     links: list[dict[str, str]] = field(default_factory=list)  # url, text, kind (attachment | online)
 
 
+@dataclass
+class ArticleCheckItem(SiteScoped):
+    """An article page read for its 网页设计规范 metas (GOVCHECK_ARTICLE_META_CHECK): the newest entry of
+    a column, fetched for the sample or already read for its date."""
+
+    url: str
+    column_url: str
+    http_status: int | None  # None: no answer (``error`` says why)
+    missing_metas: list[str] | None = None  # None: not read (not a 2xx HTML page, or unparseable)
+    error: str | None = None
+
+
 CrawlItem = (
-    SiteItem | ColumnItem | EntryItem | LetterItem | PageItem | LinkItem | LinkCheckItem | ServicePageItem
+    SiteItem
+    | ColumnItem
+    | EntryItem
+    | LetterItem
+    | PageItem
+    | LinkItem
+    | LinkCheckItem
+    | ServicePageItem
+    | ArticleCheckItem
 )

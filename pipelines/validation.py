@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import DropItem
 
 from govcheck.items import (
+    ArticleCheckItem,
     ColumnItem,
     CrawlItem,
     EntryItem,
@@ -60,6 +61,6 @@ class ValidationPipeline:
                 return _url_problem(item.url)
             case LinkItem():
                 return _url_problem(item.target_url) or _url_problem(item.source_url)
-            case ServicePageItem():
+            case ServicePageItem() | ArticleCheckItem():
                 return _url_problem(item.url) or _url_problem(item.column_url)
         return None

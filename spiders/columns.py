@@ -26,6 +26,7 @@ from govcheck.extract.duties import missing_metas
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
+from govcheck.spiders.articles import ArticleSampler
 from govcheck.spiders.letters import LetterHandler
 from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.outcomes import (
@@ -54,7 +55,8 @@ class ColumnHandler:
     pages. Entries are dated here, once (:meth:`entry`). Whether a column is a soft-404 is the link
     checker's call: its hosts' not-found fingerprints tell. A consultation column's letters are the
     letter handler's: they are the column's entries too (a dated list). A service column's page and
-    guides are the service handler's to read."""
+    guides are the service handler's to read. Each column's newest entry is the article sampler's to
+    know (its dating fetch is checked for the design metas)."""
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class ColumnHandler:
         links: LinkChecker,
         letters: LetterHandler,
         service: ServiceHandler,
+        articles: ArticleSampler,
     ) -> None:
         self.site = site
         self.options = options
@@ -71,6 +74,7 @@ class ColumnHandler:
         self.links = links
         self.letters = letters
         self.service = service
+        self.articles = articles
 
     def requests(
         self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
@@ -192,6 +196,9 @@ class ColumnHandler:
         yield from self.service.column_page(column.name, response, listing)
         year = generation_year(facts.generated_text)
         entries = list(self.entries(column.url, listing, year, read_details=letter_page is None))
+        if letter_page is None:  # a letter's page is an interaction record, not an article
+            listed = [e for e in entries if isinstance(e, EntryItem) and e.url not in self.service.guide_urls]
+            self.articles.column(column.url, meta["position"], listed)
         yield from entries
         dates = [e.published for e in entries if isinstance(e, EntryItem)]
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
@@ -322,6 +329,7 @@ class ColumnHandler:
         """An undated entry's own page: its PubDate meta or 发布时间/发布日期/成文日期 text."""
         site = self.site
         yield page_item(response, "article")
+        yield from self.articles.dated(response)
         if not 200 <= response.status < 300 or not isinstance(response, TextResponse):
             return
         yield from self._detail_date(response)

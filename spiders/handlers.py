@@ -22,6 +22,7 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from govcheck.spiders.articles import ArticleSampler
 from govcheck.spiders.columns import ColumnHandler
 from govcheck.spiders.homepage import HomepageHandler
 from govcheck.spiders.letters import LetterHandler
@@ -38,19 +39,24 @@ OnFailure = Callable[[Failure], Iterable[Any]]
 
 # The routes of a site's page work, which comes before every link check; the rest is link work but
 # the reference hosts (asked only when the homepage failed: never followed by link checks).
-PAGE_WORK = frozenset({Route.HOMEPAGE, Route.SITEMAP, Route.COLUMN, Route.LIST_PAGE, Route.DETAIL})
+PAGE_WORK = frozenset(
+    {Route.HOMEPAGE, Route.SITEMAP, Route.COLUMN, Route.LIST_PAGE, Route.DETAIL, Route.ARTICLE}
+)
 LINK_WORK = frozenset({Route.LINK, Route.FINGERPRINT})
 
 
 class SiteHandlers:
-    """One site's homepage, column, letter and link handlers over its :class:`SiteCrawl`."""
+    """One site's homepage, column, letter, service, article and link handlers over its :class:`SiteCrawl`."""
 
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
         self.site = site
         self.links = LinkChecker(site, options, router)
         self.letters = LetterHandler(site, options, router)
         self.service = ServiceHandler(site, options, router, self.links)
-        self.columns = ColumnHandler(site, options, router, self.links, self.letters, self.service)
+        self.articles = ArticleSampler(site, options, router)
+        self.columns = ColumnHandler(
+            site, options, router, self.links, self.letters, self.service, self.articles
+        )
         self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),
@@ -61,6 +67,7 @@ class SiteHandlers:
             Route.DETAIL: (self.columns.detail, self.ignore_failure),
             Route.LETTER: (self.letters.detail, self.letters.failed),
             Route.GUIDE: (self.columns.guide, self.ignore_failure),
+            Route.ARTICLE: (self.articles.answered, self.articles.failed),
             Route.LINK: (self.links.checked, self.links.failed),
             Route.FINGERPRINT: (self.links.fingerprinted, self.links.fingerprint_failed),
             Route.IPV6: (self.homepage.ipv6_answered, self.homepage.ipv6_failed),
@@ -120,6 +127,9 @@ class SiteHandlers:
 
     def _next_wave(self) -> Iterator[Request]:
         site = self.site
+        if site.page_work == 0 and not site.closed:
+            # The article sample goes once the staleness work has drained; the links wait for it.
+            yield from self.articles.release()
         if site.page_work == 0 and site.link_work == 0 and site.link_queue and not site.closed:
             yield from self.links.release()
 

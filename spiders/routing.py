@@ -31,6 +31,7 @@ class Route(StrEnum):
     LIST_PAGE = "list_page"  # page 2+ of a column
     DETAIL = "detail"  # an undated entry's own page
     LETTER = "letter"  # a letter's own page (its reply)
+    ARTICLE = "article"  # a column's newest entry, read for its design-standard metas
     GUIDE = "guide"  # a 办事指南 a service column lists (also its detail page)
     LINK = "link"  # a link check (HEAD, then GET)
     FINGERPRINT = "fingerprint"  # a host's not-found answer and its root

@@ -104,6 +104,8 @@ class CrawlOptions:
     letter_detail_limit: int
     letter_window_days: int
     service_guide_limit: int
+    article_meta_check: bool
+    article_meta_pages: int
     paginate_always: bool
     soft404_check: bool
     reference_urls: tuple[str, ...]
@@ -125,6 +127,8 @@ class CrawlOptions:
             letter_detail_limit=settings.getint("GOVCHECK_LETTER_DETAIL_LIMIT"),
             letter_window_days=settings.getint("GOVCHECK_LETTER_WINDOW_DAYS"),
             service_guide_limit=settings.getint("GOVCHECK_SERVICE_GUIDE_LIMIT"),
+            article_meta_check=settings.getbool("GOVCHECK_ARTICLE_META_CHECK"),
+            article_meta_pages=settings.getint("GOVCHECK_ARTICLE_META_PAGES"),
             paginate_always=settings.get("GOVCHECK_PAGINATE") == "always",
             soft404_check=settings.getbool("GOVCHECK_SOFT404_CHECK"),
             reference_urls=tuple(config.reference_urls(settings.get("GOVCHECK_REFERENCE_HOSTS", ""))),

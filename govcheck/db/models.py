@@ -279,6 +279,21 @@ class ServicePage(Base):
     links: Mapped[list[Any]]  # {url, text, kind: attachment | online}
 
 
+class ArticleCheck(Base):
+    """An article page one crawl read for its 网页设计规范 metas (the sample of GOVCHECK_ARTICLE_META_CHECK)."""
+
+    __tablename__ = "article_checks"
+    __table_args__ = (UniqueConstraint("crawl_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawls.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(1000))
+    column_url: Mapped[str] = mapped_column(String(1000))  # the column that lists it
+    http_status: Mapped[int | None]  # None: no answer
+    missing_metas: Mapped[list[Any] | None]  # None: not read (not a 2xx HTML page)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
 class Evaluation(Base):
     __tablename__ = "evaluations"
     __table_args__ = (UniqueConstraint("site_id", "as_of", "round"),)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from govcheck.context import CrawlContext
 from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
 from govcheck.db.models import (
+    ArticleCheck,
     Column,
     ColumnCheck,
     Crawl,
@@ -40,6 +41,7 @@ from govcheck.db.models import (
 )
 from govcheck.db.session import with_retry
 from govcheck.items import (
+    ArticleCheckItem,
     ColumnItem,
     CrawlItem,
     EntryItem,
@@ -465,6 +467,14 @@ class CrawlWriter:
             [{"crawl_id": crawl_id, **_columns(service)} for service in services],
             ("crawl_id", "url"),
             ("column_url", "kind", "title", "elements", "missing", "links"),
+        )
+        articles: list[ArticleCheckItem] = by_kind.get(ArticleCheckItem, [])
+        _upsert(
+            session,
+            ArticleCheck,
+            [{"crawl_id": crawl_id, **_columns(article)} for article in articles],
+            ("crawl_id", "url"),
+            ("column_url", "http_status", "missing_metas", "error"),
         )
 
     def _write_letters(self, session: Session, letters: list[LetterItem]) -> None:

@@ -172,6 +172,22 @@ class ServicePageState:
 
 
 @dataclass(slots=True)
+class ArticleState:
+    """An article page the crawl read for its design-standard metas (article_checks)."""
+
+    url: str
+    column_url: str
+    http_status: int | None
+    missing_metas: list[str] | None  # None: not read
+
+    @property
+    def read(self) -> bool:
+        return (
+            self.missing_metas is not None and self.http_status is not None and 200 <= self.http_status < 300
+        )
+
+
+@dataclass(slots=True)
 class ProbeStats:
     """Availability probes of the week before the as-of date, per Asia/Shanghai day."""
 
@@ -222,6 +238,7 @@ class SiteSnapshot:
     ipv6: dict[str, Any] | None = None
     site_code: str | None = None
     homepage_recent: list[dict[str, Any]] | None = None
+    articles: list[ArticleState] = field(default_factory=list)  # the article pages read for their metas
 
     def __post_init__(self) -> None:
         if self.link_count is None:
@@ -1208,19 +1225,23 @@ class Ipv6Unsupported(Rule):
         )
 
 
-META_WHERE = {"homepage": "首页", "page": "栏目页面"}
+META_WHERE = {"homepage": "首页", "page": "栏目页面", "article": "文章页面"}
 
 
 class MetaTagsMissing(Rule):
     """A review item without points: the 2019 scoring of the design standard's metas is UNCONFIRMED.
-    One finding per missing tag and page level; column pages are counted together."""
+    One finding per missing tag and page level; column pages are counted together, and so are the
+    sampled article pages (GOVCHECK_ARTICLE_META_CHECK: off by default, as the crawl reads them only then)."""
 
     code = "meta_tags_missing"
     title = "网页元数据标签缺失（待复核）"
-    source = f"{GUIDE_2017} 附件 《政府网站网页设计规范》 (网页元数据：SiteName、SiteDomain、SiteIDCode、ColumnName、ColumnType …)；不扣分"
+    source = (
+        f"{GUIDE_2017} 附件 《政府网站网页设计规范》 (网页元数据：SiteName、SiteDomain、SiteIDCode、ColumnName、"
+        "ColumnType；文章页 ArticleTitle、PubDate、ContentSource …)；不扣分；文章页 GOVCHECK_ARTICLE_META_CHECK 开启时判定"
+    )
     applies_when_unknown = True
     message = Template("{where}未按网页设计规范设置{items}元数据标签", {"where": tuple(META_WHERE.values())})
-    subject = Subject(("item", "scope"))
+    subject = Subject(("item", "scope"), scope_words={words: scope for scope, words in META_WHERE.items()})
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         duties = _homepage_duties(snapshot)
@@ -1246,6 +1267,39 @@ class MetaTagsMissing(Rule):
                 item=tag,
                 urls=[c.url for c in columns],
                 evidence={"tag": tag, "pages": len(columns), "columns": [c.name for c in columns[:50]]},
+            )
+        if snapshot.settings.get("GOVCHECK_ARTICLE_META_CHECK"):
+            yield from self._articles(snapshot)
+
+    def _articles(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        """The sampled article pages that answered, per tag they lack; each with the column listing it."""
+        names = {c.url: c.name for c in snapshot.columns}
+        read = [a for a in snapshot.articles if a.read]
+        lacking: dict[str, list[ArticleState]] = {}
+        for article in read:
+            for tag in article.missing_metas or []:
+                lacking.setdefault(tag, []).append(article)
+        for tag, articles in lacking.items():
+            yield Draft(
+                message=self.message(where=META_WHERE["article"], items=tag),
+                url=articles[0].url,
+                scope="article",
+                item=tag,
+                urls=[a.url for a in articles],
+                evidence={
+                    "tag": tag,
+                    "pages": len(articles),
+                    "pages_read": len(read),
+                    "articles": [
+                        {
+                            "url": a.url,
+                            "column_url": a.column_url,
+                            "column": names.get(a.column_url),
+                            "http_status": a.http_status,
+                        }
+                        for a in articles[:50]
+                    ],
+                },
             )
 
 

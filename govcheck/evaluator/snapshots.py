@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from govcheck.dates import SHANGHAI
 from govcheck.db.attempts import FINISHED, no_newer_finished
 from govcheck.db.models import (
+    ArticleCheck,
     Column,
     ColumnCheck,
     Crawl,
@@ -40,6 +41,7 @@ from govcheck.evaluator.inspector import ConcurrentFailures, concurrent_failures
 from govcheck.evaluator.profiles import load_profile
 from govcheck.evaluator.rules import (
     RULES,
+    ArticleState,
     BrokenLink,
     ColumnState,
     LetterFact,
@@ -94,6 +96,7 @@ class _Facts:
     link_count: int = 0
     service_pages: list[ServicePageState] = field(default_factory=list)
     homepage_recent: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[ArticleState] = field(default_factory=list)
 
 
 class SnapshotReader:
@@ -120,6 +123,7 @@ class SnapshotReader:
         self._checked_links(session, facts)
         self._rule_links(session, facts)
         self._service_pages(session, facts)
+        self._articles(session, facts)
         self._homepage_recent(session, facts)
         probes = self._probes(session, [j.site.id for j in recent])
         for j in recent:
@@ -151,6 +155,7 @@ class SnapshotReader:
                 ipv6=health.get("ipv6"),
                 site_code=j.site.site_code,
                 homepage_recent=f.homepage_recent if f.homepage else None,
+                articles=f.articles,
             )
         return judged
 
@@ -436,6 +441,23 @@ class SnapshotReader:
         )
         for crawl_id, *page in rows:
             facts[crawl_id].service_pages.append(ServicePageState(*page))
+
+    def _articles(self, session: Session, facts: dict[int, _Facts]) -> None:
+        """The article pages each crawl read for their design-standard metas, by URL (the order they
+        answered in varies from crawl to crawl)."""
+        rows = session.execute(
+            select(
+                ArticleCheck.crawl_id,
+                ArticleCheck.url,
+                ArticleCheck.column_url,
+                ArticleCheck.http_status,
+                ArticleCheck.missing_metas,
+            )
+            .where(ArticleCheck.crawl_id.in_(list(facts)))
+            .order_by(ArticleCheck.crawl_id, ArticleCheck.url)
+        )
+        for crawl_id, *article in rows:
+            facts[crawl_id].articles.append(ArticleState(*article))
 
     def _probes(self, session: Session, site_ids: list[int]) -> dict[int, ProbeStats]:
         """Per site, the probes of the GOVCHECK_PROBE_DAYS Asia/Shanghai days ending with the as-of day."""

@@ -237,6 +237,8 @@ class Subject:
 
     fields: tuple[str, ...] = ()
     item_words: Mapping[str, str] = field(default_factory=dict)  # item → words, as messages say it
+    # words → scope, as messages say where, for a rule whose places are not a link's (首页/网站页面)
+    scope_words: Mapping[str, str] = field(default_factory=dict)
 
     def of(self, finding: StoredFinding) -> Facts:
         """A stored finding's subject."""
@@ -249,7 +251,7 @@ class Subject:
         """The findings a published sentence names, from its template fields."""
         base = Facts()
         if "scope" in self.fields and "where" in found:
-            base["scope"] = scope_of(found["where"])
+            base["scope"] = self.scope_words.get(found["where"]) or scope_of(found["where"])
         if "column_name" in self.fields:
             period = found.get("period")
             days = period_days(period.strip(QUOTES)) if period else None

@@ -2,8 +2,8 @@
 the 我为政府网站找错 entry, the 政府网站工作年度报表 link, and the 网页设计规范 meta tags.
 
 ``homepage_duties`` feeds ``crawls.health["duties"]``; ``missing_metas`` of a column page is kept on
-its column check. The evaluator's ``jiucuo_entry_missing``, ``annual_report_missing`` and
-``meta_tags_missing`` rules read them.
+its column check, ``article_missing_metas`` of a sampled article page on its article check. The
+evaluator's ``jiucuo_entry_missing``, ``annual_report_missing`` and ``meta_tags_missing`` rules read them.
 """
 
 from __future__ import annotations
@@ -81,6 +81,14 @@ def missing_metas(html: str, level: str) -> list[str]:
     in the standard's spelling; an unparseable page lacks none (nothing was read)."""
     document = _parse(html)
     return _missing(document, level) if document is not None else []
+
+
+def article_missing_metas(html: str) -> list[str] | None:
+    """The 网页设计规范 metas an article page lacks or leaves empty: its own (ArticleTitle, PubDate,
+    ContentSource) and the site's and column's it repeats, in the standard's spelling; None for a page
+    that cannot be parsed (nothing was read: unlike ``missing_metas``, an article check keeps that apart)."""
+    document = _parse(html)
+    return _missing(document, "article") if document is not None else None
 
 
 def jiucuo_entries(html: str, url: str) -> list[dict[str, Any]]:
