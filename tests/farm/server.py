@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from tests.farm.builder import STUB_HOSTS, Resource, build_all, stub_resource
+from tests.farm.sites_artmeta import artmeta_sites
 from tests.farm.sites_cache import cache_sites
 from tests.farm.sites_depth import depth_sites
 from tests.farm.sites_duties import duty_sites
@@ -242,6 +243,7 @@ class FarmServer(ThreadingHTTPServer):
             **service_sites(),  # service and blank-list replicas: sites_service.py
             **link_sites(),
             **duty_sites(),
+            **artmeta_sites(),  # article pages' design metas: sites_artmeta.py
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
