@@ -1,6 +1,7 @@
 """govcheck/evaluator/rules.py, the footer and homepage duties (issue 13 item 3) judged on hand-built
 snapshots: the 找错 entry (missing, hidden, another site's code), the annual report at the 31 January
-edge, the update volume at 9/10 items, IPv6 (unknown never a finding), the design-standard metas;
+edge, the update volume at 9/10 items, IPv6 (unknown never a finding), the design-standard metas
+(homepage, column pages, and sampled article pages when GOVCHECK_ARTICLE_META_CHECK is on);
 their bulletin sentences and how a published cell reads back."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from govcheck.evaluator.engine import judge
-from govcheck.evaluator.rules import RULES_BY_CODE, SiteSnapshot
+from govcheck.evaluator.rules import RULES_BY_CODE, ArticleState, SiteSnapshot
 from govcheck.evaluator.summary import summarize
 from govcheck.extract.duties import homepage_duties
 from tests.helpers import SETTINGS, column, days_ago, snapshot
@@ -189,6 +190,51 @@ def test_meta_tags_missing_on_the_homepage_and_the_column_pages() -> None:
         ("ColumnName", "page", [other.url], 0.0),
     ]
     assert judge(snap)[:3] == ("pass", None, 100.0)  # a review item: no points
+
+
+def test_meta_tags_missing_on_the_sampled_article_pages_only_when_switched_on() -> None:
+    news = column("工作动态", days_ago(1), position=1)
+    notices = column("通知公告", days_ago(1), position=2)
+    articles = [
+        ArticleState("http://sjj.suizhou.gov.cn/gzdt/1.html", news.url, 200, ["ArticleTitle", "PubDate"]),
+        ArticleState("http://sjj.suizhou.gov.cn/tzgg/1.html", notices.url, 200, ["PubDate"]),
+        ArticleState("http://sjj.suizhou.gov.cn/zcwj/1.html", notices.url, 200, []),
+        # Not read: no finding, whatever it may lack (a 404 is the link checks' to judge).
+        ArticleState("http://sjj.suizhou.gov.cn/bmdt/1.html", news.url, 404, None),
+        ArticleState("http://sjj.suizhou.gov.cn/bmdt/2.html", news.url, None, None),
+    ]
+    off = duty_snapshot(columns=[news, notices], articles=articles)
+    assert found(off) == []  # GOVCHECK_ARTICLE_META_CHECK off by default
+    on = duty_snapshot(
+        columns=[news, notices], articles=articles, settings={**ON, "GOVCHECK_ARTICLE_META_CHECK": True}
+    )
+    verdict, _, score, findings = judge(on)
+    drafts = [d for _, d in findings]
+    assert [(d.item, d.scope, d.url, d.urls, d.points) for d in drafts] == [
+        ("ArticleTitle", "article", articles[0].url, [articles[0].url], 0.0),
+        ("PubDate", "article", articles[0].url, [articles[0].url, articles[1].url], 0.0),
+    ]
+    assert drafts[0].message == "文章页面未按网页设计规范设置ArticleTitle元数据标签"
+    pub = drafts[1].evidence
+    assert (pub["pages"], pub["pages_read"]) == (2, 3)
+    assert [(a["column"], a["http_status"]) for a in pub["articles"]] == [
+        ("工作动态", 200),
+        ("通知公告", 200),
+    ]
+    assert (verdict, score) == ("pass", 100.0)  # a review item: no points
+
+
+def test_article_meta_sentences_read_back_as_article_pages() -> None:
+    rule = RULES_BY_CODE["meta_tags_missing"]
+    assert rule.read("文章页面未按网页设计规范设置PubDate元数据标签") == [
+        {"scope": "article", "item": "PubDate"}
+    ]
+    assert rule.read("栏目页面未按网页设计规范设置ColumnType元数据标签") == [
+        {"scope": "page", "item": "ColumnType"}
+    ]
+    assert rule.read("首页未按网页设计规范设置SiteName元数据标签") == [
+        {"scope": "homepage", "item": "SiteName"}
+    ]
 
 
 # ----------------------------------------------------------------------------------- wording

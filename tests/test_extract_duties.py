@@ -1,12 +1,15 @@
 """govcheck/extract/duties.py: the 找错 entry in its real forms, the 年度报表 link, the design-standard
-metas — on hand-written snippets and on the real pages of tests/corpus/real."""
+metas (of homepages, column and article pages) — on hand-written snippets and on the real pages of tests/corpus/real."""
 
 from __future__ import annotations
 
 import pytest
 
 from govcheck.extract.duties import (
+    ARTICLE_METAS,
+    SITE_METAS,
     annual_report_links,
+    article_missing_metas,
     homepage_duties,
     jiucuo_entries,
     missing_metas,
@@ -130,3 +133,51 @@ def test_homepage_duties_of_the_real_homepage() -> None:
 def test_unparseable_page_has_no_duties_read() -> None:
     duties = homepage_duties("", URL)
     assert (duties["parsed"], duties["jiucuo"], duties["missing_metas"]) == (False, [], [])
+
+
+ARTICLE_HEAD = (
+    '<meta name="SiteName" content="随州市审计局"><meta name="SiteDomain" content="sjj.suizhou.gov.cn">'
+    '<meta name="SiteIDCode" content="4213000045"><meta name="ColumnName" content="工作动态">'
+    '<meta name="ColumnType" content="工作动态"><meta name="ArticleTitle" content="审计局召开会议">'
+    '<meta name="PubDate" content="2024-02-27 09:30"><meta name="ContentSource" content="随州市审计局">'
+)
+
+
+def test_article_missing_metas_lists_its_own_and_the_site_and_column_ones() -> None:
+    assert article_missing_metas(page("", ARTICLE_HEAD)) == []
+    without = ARTICLE_HEAD.replace('<meta name="PubDate" content="2024-02-27 09:30">', "")
+    assert article_missing_metas(page("", without.replace('content="随州市审计局">', 'content="">'))) == [
+        "SiteName",
+        "PubDate",
+        "ContentSource",
+    ]
+    # Lower-case names count (www.yn.gov.cn); a date in the body is no PubDate meta.
+    lower = ARTICLE_HEAD.replace('name="ArticleTitle"', 'name="articletitle"')
+    assert article_missing_metas(page("<p>发布时间：2024-02-27</p>", lower)) == []
+    assert article_missing_metas(page("<p>发布时间：2024-02-27</p>")) == [
+        *SITE_METAS,
+        "ColumnName",
+        "ColumnType",
+        *ARTICLE_METAS,
+    ]
+
+
+def test_article_missing_metas_of_an_unparseable_page_is_none() -> None:
+    assert article_missing_metas("") is None  # nothing read: not "every meta missing"
+
+
+@pytest.mark.parametrize(
+    ("file", "missing"),
+    [
+        ("www.yn.gov.cn__zsdt-article-mirror.html", []),
+        ("sw.wuhan.gov.cn__gzdt-t20230611_2214470-article-mirror.html", []),
+        ("www.wanzai.gov.cn__tjgb-201705-article.html", ["ContentSource"]),
+        ("www.shanxi.gov.cn__sxyw-article.html", ["ColumnType"]),
+        (
+            "www.gov.cn__gongbao-2007-23-article.html",
+            [*SITE_METAS, "ColumnName", "ColumnType", *ARTICLE_METAS],
+        ),
+    ],
+)
+def test_article_missing_metas_of_real_articles(file: str, missing: list[str]) -> None:
+    assert article_missing_metas(read(file)) == missing
