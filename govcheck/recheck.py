@@ -69,8 +69,9 @@ class Problem:
         return (self.code, "site", "")
 
     def match_keys(self) -> set[tuple[str, str, str]]:
-        """Every way a previous finding may name this current one."""
-        found = {(self.code, "site", "")} if not (self.column_url or self.column_name) else set()
+        """Every way a previous finding may name this current one; a previous one naming nothing but
+        its code (a published sentence naming no column) is named by any current one of that code."""
+        found = {(self.code, "site", "")}
         if self.column_url:
             found.add((self.code, "column_url", self.column_url))
         if self.column_name:

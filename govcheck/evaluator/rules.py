@@ -472,7 +472,10 @@ class LinkBroken(Rule):
     subject = Subject(("url", "scope"))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        service = service_targets(snapshot)
         for link in snapshot.broken_links:
+            if link.url in service:
+                continue  # an attachment or online system of a service page: online_system_down says it
             scope = "homepage" if link.on_homepage else "page"
             yield Draft(
                 message=self.message(where=SCOPE_WORDS[scope], url=link.url),
@@ -670,6 +673,8 @@ class InteractionUnanswered(Rule):
     unanswered = Template("{names}栏目存在超过{period}未回应有效留言的现象")
     unseen = Template("政务咨询类栏目{names}无法查看结果")
     variants = (unanswered, unseen, Template("政务咨询类栏目无法查看结果"))
+    # Per letters column (one fixed and another not are told apart in 复查); no channel at all is its own.
+    subject = Subject(("column_url", "column_name", "item"))
     link_terms = CHANNEL_URL_TERMS
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -689,6 +694,7 @@ class InteractionUnanswered(Rule):
         yield Draft(
             message=self.message(),
             url=snapshot.homepage_url,
+            item="no_channel",
             evidence={
                 "basis": "no interaction column, and no homepage link naming 咨询/信箱/12345/留言",
                 "letters": "none: the site shows no consultation column whose letters could be read",
@@ -895,11 +901,24 @@ class DomainNotGov(Rule):
 SERVICE_ACTIONS = {"attachment": "下载", "online": "访问"}
 
 
+def service_targets(snapshot: SiteSnapshot) -> dict[str, tuple[BrokenLink, ServicePageState, dict[str, str]]]:
+    """The broken targets linked from a service column's page or 办事指南, each with the first page (in
+    the order stored) and link naming it: reported once, as ``online_system_down``, not ``link_broken``."""
+    broken = {link.url: link for link in snapshot.broken_links}
+    found: dict[str, tuple[BrokenLink, ServicePageState, dict[str, str]]] = {}
+    for page in snapshot.service_pages:
+        for link in page.links:
+            if (target := broken.get(link["url"])) is not None and target.url not in found:
+                found[target.url] = (target, page, link)
+    return found
+
+
 class OnlineSystemDown(Rule):
     """An attachment (办事表格, 文件附件) or an online application/query system linked from a service
     column's page or one of its 办事指南 that cannot be downloaded or opened: one finding per target,
     judged by the link check (broken only: 404/410, soft-404, DNS failure, refused or dropped
-    connection, timeout; a 5xx or a firewall stays inconclusive and is not reported)."""
+    connection, timeout; a 5xx or a firewall stays inconclusive and is not reported). The target is
+    not a ``link_broken`` finding too: one broken link, one finding, the more specific."""
 
     code = "online_system_down"
     title = "在线系统或附件无法访问"
@@ -916,39 +935,33 @@ class OnlineSystemDown(Rule):
     subject = Subject(("url",))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
-        broken = {link.url: link for link in snapshot.broken_links}
         columns = {c.url: c for c in snapshot.columns}
-        seen: set[str] = set()
-        for page in snapshot.service_pages:
-            for link in page.links:
-                target = broken.get(link["url"])
-                if target is None or target.url in seen:
-                    continue
-                seen.add(target.url)
-                column = columns.get(page.column_url)
-                yield Draft(
-                    message=self.message(
-                        names=quoted([column.name if column else page.column_url]),
-                        text=link["text"],
-                        action=SERVICE_ACTIONS[link["kind"]],
-                    ),
-                    column=column,
-                    url=target.url,
-                    source_url=page.url,
-                    external=target.external,
-                    urls=target.sources,
-                    evidence={
-                        "kind": link["kind"],
-                        "text": link["text"],
-                        "found_on": page.url,
-                        "found_on_kind": page.kind,
-                        "column_url": page.column_url,
-                        "http_status": target.status,
-                        "error": target.error,
-                        "sources": target.sources,
-                    },
-                    points=self.points,
-                )
+        for target, page, link in service_targets(snapshot).values():
+            column = columns.get(page.column_url)
+            yield Draft(
+                message=self.message(
+                    names=quoted([column.name if column else page.column_url]),
+                    text=link["text"],
+                    action=SERVICE_ACTIONS[link["kind"]],
+                ),
+                column=column,
+                url=target.url,
+                source_url=page.url,
+                external=target.external,
+                urls=target.sources,
+                evidence={
+                    "kind": link["kind"],
+                    "text": link["text"],
+                    "found_on": page.url,
+                    "found_on_kind": page.kind,
+                    "column_url": page.column_url,
+                    "http_status": target.status,
+                    "error": target.error,
+                    "sources": target.sources,
+                    "on_homepage": target.on_homepage,
+                },
+                points=self.points,
+            )
 
 
 def incomplete_guides(snapshot: SiteSnapshot, at_least: int = 1) -> list[ServicePageState]:
