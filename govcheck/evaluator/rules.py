@@ -256,6 +256,16 @@ class Draft:
     points: float = 0.0
 
 
+@dataclass(slots=True)
+class NotJudged:
+    """A check a rule could not make on a site, and why: never a finding (the verdict stands on what
+    was checked), but stored with the evaluation so every report says it was not judged."""
+
+    reason: str  # the cause's code (proxied, dns_unavailable …)
+    note: str  # the report's words, from the rule's wording
+    evidence: dict[str, Any]
+
+
 COLUMN_SUBJECT = Subject(("column_url", "column_name"))
 
 
@@ -281,6 +291,10 @@ class Rule:
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         raise NotImplementedError
+
+    def not_judged(self, snapshot: SiteSnapshot) -> NotJudged | None:
+        """Why this rule could not judge the site, when the cause is the inspector's and not the site's."""
+        return None
 
     def read(self, sentence: str) -> list[Facts] | None:
         """The findings a sentence of a published cell names, or None when it is not this rule's."""
@@ -1193,9 +1207,21 @@ class HomepageUpdateVolume(Rule):
         )
 
 
+# Why the IPv6 check is unknown (govcheck/ipv6.py, crawls.health["ipv6"]["reason"]), as reports say it.
+IPV6_UNKNOWN_WORDS = {
+    "proxied": "检查方经代理访问网站",
+    "runner_without_ipv6": "检查方无IPv6线路",
+    "runner_ipv6_unreachable": "检查方IPv6网络不通",
+    "dns_unavailable": "检查方域名解析无应答",
+    "check_failed": "IPv6检查出错",
+    "check_off": "未开启IPv6检查",
+    "not_checked": "本次抓取未做IPv6检查",
+}
+
+
 class Ipv6Unsupported(Rule):
     """Only a runner with working IPv6 of its own judges: an unknown result (no route, a proxy, no DNS)
-    is no finding (crawls.health["ipv6"] keeps why)."""
+    is no finding but a check not made (``not_judged``), so reports say IPv6 was not judged and why."""
 
     code = "ipv6_unsupported"
     title = "网站未支持IPv6访问"
@@ -1207,6 +1233,14 @@ class Ipv6Unsupported(Rule):
     cap = 1.0
     applies_when_unknown = True
     message = Template("网站未支持IPv6访问")
+    unknown = Template("IPv6访问未判定（{why}）", {"why": tuple(IPV6_UNKNOWN_WORDS.values())})
+
+    def not_judged(self, snapshot: SiteSnapshot) -> NotJudged | None:
+        fact = snapshot.ipv6
+        if snapshot.homepage_status != "ok" or (fact and fact.get("result") != "unknown"):
+            return None  # judged, or no homepage to judge (the verdict says so)
+        reason = (fact or {}).get("reason") or "not_checked"
+        return NotJudged(reason, self.unknown(why=IPV6_UNKNOWN_WORDS.get(reason, reason)), dict(fact or {}))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         fact = snapshot.ipv6
