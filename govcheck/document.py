@@ -74,6 +74,8 @@ class Document:
     figures: list[Figure]
     tables: list[Table] = field(default_factory=list)
     health: list[Figure] = field(default_factory=list)  # sites whose crawl failed each health monitor
+    # Lines under the 附件 table, (label, text): the checks not made and why, counted in sites.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

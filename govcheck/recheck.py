@@ -4,7 +4,8 @@ A previous finding *remains* when the current round has a finding with the same 
 subject, as its rule in the rule table names it: the column URL (else the normalized column name),
 the target URL or the scope of a link finding, the footer item, or nothing more for site-level
 findings. Each previous site is then 已完成整改 (nothing remains), 未整改到位 (some remain — listed), or
-无法复查 (the current round could not judge the site, or did not evaluate it).
+无法复查 (the current round could not judge the site, or did not evaluate it, or could not make the
+check of a problem not found again: IPv6 from a proxied runner is no proof of a fix).
 
 The previous round is either a round in the database or a published 附件 table (``--previous-file``,
 xlsx or csv with 网站标识码, 网站名称, 首页地址, 存在的突出问题), whose 存在的突出问题 cells are read back
@@ -69,8 +70,9 @@ class Problem:
         return (self.code, "site", "")
 
     def match_keys(self) -> set[tuple[str, str, str]]:
-        """Every way a previous finding may name this current one."""
-        found = {(self.code, "site", "")} if not (self.column_url or self.column_name) else set()
+        """Every way a previous finding may name this current one; a previous one naming nothing but
+        its code (a published sentence naming no column) is named by any current one of that code."""
+        found = {(self.code, "site", "")}
         if self.column_url:
             found.add((self.code, "column_url", self.column_url))
         if self.column_name:
@@ -269,6 +271,7 @@ def recheck(
                 "result": UNCHECKABLE,
                 "remaining": [],
                 "fixed": [],
+                "unchecked": [],  # problems whose check the current round could not make, with its note
             }
             if match is None or match[0].verdict == "unknown":
                 row["reason"] = "not evaluated in the current round" if match is None else match[0].reason
@@ -281,17 +284,25 @@ def recheck(
             for finding in _findings(session, evaluation.id):
                 current_keys |= _problem(finding).match_keys()
             history = _history(session, site.id, evaluation.as_of)
+            # A check the current round could not make (IPv6 from a proxied runner) proves no fix.
+            unjudged = {u["code"]: u["note"] for u in evaluation.unchecked or []}
             for problem in prev.problems:
-                bucket = "remaining" if problem.key() in current_keys else "fixed"
-                row[bucket].append(_problem_json(problem, history.get(problem.key())))
+                if problem.key() in current_keys:
+                    bucket = "remaining"
+                else:
+                    bucket = "unchecked" if problem.code in unjudged else "fixed"
+                found = _problem_json(problem, history.get(problem.key()))
+                row[bucket].append(
+                    {**found, "note": unjudged[problem.code]} if bucket == "unchecked" else found
+                )
             row.update(
                 site_code=row["site_code"] or site.site_code,
                 name=row["name"] or site.name,
                 current_as_of=evaluation.as_of.isoformat(),
                 current_verdict=evaluation.verdict,
                 current_summary=evaluation.summary,
-                result=NOT_FIXED if row["remaining"] else FIXED,
-                reason=None,
+                result=NOT_FIXED if row["remaining"] else UNCHECKABLE if row["unchecked"] else FIXED,
+                reason="；".join(dict.fromkeys(p["note"] for p in row["unchecked"])) or None,
                 problems=None,
             )
             results.append(row)
@@ -361,7 +372,12 @@ def document(data: dict[str, Any], *, problems_only: bool = False) -> Document:
         frozenset({5}),
     )
     for site in listed:
-        for bucket, word in (("remaining", "未整改"), ("fixed", "已整改"), ("problems", "无法复查")):
+        for bucket, word in (
+            ("remaining", "未整改"),
+            ("fixed", "已整改"),
+            ("unchecked", "无法复查"),
+            ("problems", "无法复查"),
+        ):
             for p in site.get(bucket) or []:
                 detail.rows.append(
                     (

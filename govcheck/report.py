@@ -29,6 +29,7 @@ from govcheck.vocabulary import UNKNOWN_REASON_WORDS
 VERDICT_WORDS = {"pass": "合格", "fail": "不合格", "unknown": "无法判定"}
 FORMATS = ("json", "markdown", "xlsx", "html")
 ANNEX_TITLE = "检查政府网站发现的问题清单"
+NOT_JUDGED_LABEL = "未判定项"  # a check a rule could not make (the rule table words why)
 EVIDENCE_HEADERS = (
     "网站标识码",
     "网站名称",
@@ -119,6 +120,9 @@ def build_from(
                 # A re-crawl that has not finished (running, or interrupted): not part of this verdict.
                 "later_attempt": later_attempt(session, crawl) if crawl else None,
                 "findings": [_finding(f) for f in findings],
+                # The checks the evaluation could not make, and why (code, reason, note, evidence);
+                # not findings: the verdict stands without them.
+                "unchecked": evaluation.unchecked or [],
             }
         )
     return {"as_of": as_of.isoformat(), "round": round_name or None, "sites": sites}
@@ -202,6 +206,23 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
                     json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True, default=str),
                 )
             )
+        for unjudged in site.get("unchecked") or []:
+            evidence.rows.append(
+                (
+                    site["site_code"] or "",
+                    site["name"] or site["host"],
+                    NOT_JUDGED_LABEL,
+                    "否",
+                    "",
+                    unjudged["note"],
+                    site["homepage"] or "",
+                    "",
+                    "",
+                    "",
+                    unjudged["code"],
+                    json.dumps(unjudged, ensure_ascii=False, sort_keys=True, default=str),
+                )
+            )
         if coverage := site.get("coverage"):
             # Not a finding: the verdict stands on what was checked, and the reader is told what was not.
             evidence.rows.append(
@@ -221,6 +242,11 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
                 )
             )
     incomplete = sum(1 for s in sites if s.get("coverage"))
+    # Every site checked counts, listed or not: 未判定项：19 家网站IPv6访问未判定（检查方经代理访问网站）.
+    unjudged: dict[str, int] = {}
+    for site in sites:
+        for note in dict.fromkeys(u["note"] for u in site.get("unchecked") or []):
+            unjudged[note] = unjudged.get(note, 0) + 1
     as_of = dt.date.fromisoformat(report["as_of"])
     period: list[tuple[str, str | dt.date]] = [("监测时间点", as_of)]
     if report["round"]:
@@ -243,6 +269,7 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
             ),
             *([Figure(INCOMPLETE_LABEL, incomplete)] if incomplete else []),
         ],
+        [(NOT_JUDGED_LABEL, f"{count} 家网站{note}") for note, count in unjudged.items()],
     )
 
 
@@ -270,6 +297,7 @@ def render_markdown(doc: Document, imprint: Imprint | None = None) -> str:
     lines.append("|" + "---|" * len(annex.headers))
     lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in annex.rows]
     lines.append("")
+    lines += [line for label, text in doc.notes for line in (markdown_text(f"{label}：{text}"), "")]
     if imprint:
         lines += [line for line in (markdown_text(imprint.issuer), chinese_date(imprint.issued)) if line]
     return "\n".join(lines).rstrip("\n") + "\n"

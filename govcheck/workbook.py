@@ -142,6 +142,7 @@ def _summary_sheet(book: Workbook, doc: Document, imprint: Imprint) -> None:
         (f.label, f.value, RATE_FORMAT if f.rate else COUNT_FORMAT) for f in doc.figures
     ]
     rows += [(f"抓取健康：{f.label}", f.value, COUNT_FORMAT) for f in doc.health]
+    rows += [(label, text, None) for label, text in doc.notes]
     rows += [(label, value, None) for label, value in doc.period]
     rows += [("印发单位", imprint.issuer, None), ("印发日期", imprint.issued, None)]
     for at, (label, value, number_format) in enumerate(rows, start=HEADER_ROW + 1):

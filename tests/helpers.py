@@ -366,6 +366,7 @@ class SiteRound:
     broken: list[str] = field(default_factory=list)
     status: str = "ok"
     footer: dict | None = None
+    health: dict | None = None  # crawl facts such as the IPv6 check's ("ipv6")
 
 
 def write_crawl(engine: Engine, site: SiteRound, round_name: str, as_of: dt.date) -> None:
@@ -384,6 +385,7 @@ def write_crawl(engine: Engine, site: SiteRound, round_name: str, as_of: dt.date
             name=site.name,
             site_code=site.code,
             footer=site.footer or {},
+            health=site.health or {},
         ),
         PageItem(url=home, kind="homepage", status=200 if site.status == "ok" else 403),
     ]

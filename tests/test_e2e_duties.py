@@ -179,3 +179,10 @@ def test_defaults_leave_opt_in_duties_off_and_a_proxied_runner_ipv6_unknown(
     assert {host: fact["reason"] for host, fact in ipv6_facts(database_url).items()} == {
         host: "proxied" for host in hosts
     }
+    # Reported as a check not made, with why, never a finding: the verdicts stand.
+    assert {host: [(u["code"], u["note"]) for u in sites[host]["unchecked"]] for host in hosts} == {
+        host: [("ipv6_unsupported", "IPv6访问未判定（检查方经代理访问网站）")] for host in hosts
+    }
+    assert {sites[host]["verdict"] for host in hosts} == {"pass"}
+    markdown = govcheck("report", "--format", "markdown", "--as-of", AS_OF.isoformat(), env=env, cwd=tmp_path)
+    assert "未判定项：3 家网站IPv6访问未判定（检查方经代理访问网站）" in markdown.stdout, markdown.stderr

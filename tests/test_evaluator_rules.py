@@ -69,6 +69,7 @@ def test_no_consultation_channel_is_judged_only_on_portals_with_homepage_facts()
     verdict, _, _, findings = judge(snapshot([], footer=no_channel, is_portal=True))
     assert (verdict, codes(findings)) == ("fail", ["interaction_unanswered"])
     assert findings[0][1].message == "网站未提供网上有效咨询建言渠道"
+    assert findings[0][1].item == "no_channel"  # told apart from a letters column's finding in 复查
     assert "no consultation column" in findings[0][1].evidence["letters"]
     assert codes(judge(snapshot([], footer=no_channel, is_portal=False))[3]) == []
     with_column = [column("领导信箱", AS_OF, url="http://example.gov.cn/ldxx/")]

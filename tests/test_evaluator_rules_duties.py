@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from govcheck.evaluator.engine import judge
+from govcheck.evaluator.engine import judge, not_judged
 from govcheck.evaluator.rules import RULES_BY_CODE, ArticleState, SiteSnapshot
 from govcheck.evaluator.summary import summarize
 from govcheck.extract.duties import homepage_duties
@@ -169,6 +169,49 @@ def test_ipv6_unsupported_is_a_finding_and_unknown_is_not() -> None:
         found(duty_snapshot(ipv6=fact, as_of=dt.date(2019, 1, 10), homepage_newest=dt.date(2019, 1, 10)))
         == []
     )
+
+
+def unjudged(snap: SiteSnapshot) -> list[tuple[str, str, str]]:
+    return [(rule.code, n.reason, n.note) for rule, n in not_judged(snap, judge(snap)[0])]
+
+
+@pytest.mark.parametrize(
+    ("fact", "reason", "note"),
+    [
+        ({"result": "unknown", "reason": "proxied"}, "proxied", "IPv6访问未判定（检查方经代理访问网站）"),
+        (
+            {"result": "unknown", "reason": "runner_without_ipv6"},
+            "runner_without_ipv6",
+            "IPv6访问未判定（检查方无IPv6线路）",
+        ),
+        (
+            {"result": "unknown", "reason": "dns_unavailable", "error": "timed out"},
+            "dns_unavailable",
+            "IPv6访问未判定（检查方域名解析无应答）",
+        ),
+        (None, "not_checked", "IPv6访问未判定（本次抓取未做IPv6检查）"),  # check off, or an older crawl
+    ],
+)
+def test_ipv6_unknown_is_a_check_not_made_with_its_reason_and_never_a_verdict(
+    fact: dict[str, Any] | None, reason: str, note: str
+) -> None:
+    snap = duty_snapshot(ipv6=fact)
+    assert judge(snap)[:3] == ("pass", None, 100.0)  # the verdict and score as if IPv6 were fine
+    assert unjudged(snap) == [("ipv6_unsupported", reason, note)]
+    assert not_judged(snap, "pass")[0][1].evidence == (fact or {})
+    # The wording is the rule's: every reason's words read back through its template.
+    assert RULES_BY_CODE["ipv6_unsupported"].unknown.read(note) is not None
+
+
+def test_ipv6_judged_or_not_in_force_is_no_check_left_unmade() -> None:
+    for fact in ({"result": "supported"}, {"result": "unsupported", "reason": "no_aaaa"}):
+        assert unjudged(duty_snapshot(ipv6=fact)) == []
+    proxied = {"result": "unknown", "reason": "proxied"}
+    before = dt.date(2019, 1, 10)  # the 2015 book has no IPv6 check
+    assert unjudged(duty_snapshot(ipv6=proxied, as_of=before, homepage_newest=before)) == []
+    # A homepage not read, or a site not judged at all: its verdict and reason say it all.
+    assert unjudged(duty_snapshot(ipv6=proxied, homepage_status="unreachable")) == []
+    assert not_judged(duty_snapshot(ipv6=proxied), "unknown") == []
 
 
 # ----------------------------------------------------------------------------------- metas

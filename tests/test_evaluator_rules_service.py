@@ -65,8 +65,40 @@ def test_a_broken_attachment_or_system_of_a_service_page_is_online_system_down()
     assert down[0].evidence["http_status"] == 404 and down[0].evidence["found_on"] == FORMS
     assert down[1].evidence["error"] == "connection_refused" and down[1].external is True
     assert down[0].column is not None and down[0].column.url == FORMS
-    # The broken links stay link_broken findings too (链接可用性 and 办事服务 are two indicators).
-    assert sum(1 for rule, _ in findings if rule.code == "link_broken") == 3
+    # Reported once, as the more specific finding: only the other broken link is link_broken.
+    assert [d.url for rule, d in findings if rule.code == "link_broken"] == [SITE + "/gzdt/x.html"]
+
+
+def test_a_broken_service_link_is_not_also_link_broken_and_the_rest_count_as_before() -> None:
+    form = SITE + "/f/a.doc"
+    links = [{"url": form, "text": "申请表", "kind": "attachment"}]
+    broken = [
+        BrokenLink(form, [SITE + "/", FORMS], True, False, 404, None),  # on the homepage too
+        BrokenLink(SITE + "/dead.html", [SITE + "/"], True, False, 404, None),
+        BrokenLink(SITE + "/gzdt/x.html", [SITE + "/gzdt/"], False, False, 404, None),
+        BrokenLink(SITE + "/gzdt/y.html", [SITE + "/gzdt/"], False, False, None, "dns"),
+    ]
+    verdict, _, score, findings = judge(
+        snapshot(_columns(), broken_links=broken, service_pages=[_form_page(links)])
+    )
+    assert [(rule.code, d.url) for rule, d in findings if d.url == form] == [("online_system_down", form)]
+    (down,) = [d for rule, d in findings if rule.code == "online_system_down"]
+    assert down.evidence["on_homepage"] is True and down.points == 1.0
+    broken_links = [(d.url, d.scope, d.points) for rule, d in findings if rule.code == "link_broken"]
+    assert broken_links == [
+        (SITE + "/dead.html", "homepage", 1.0),
+        (SITE + "/gzdt/x.html", "page", 0.1),
+        (SITE + "/gzdt/y.html", "page", 0.1),
+    ]
+    assert (verdict, score) == ("pass", 100 - 1.0 - 1.0 - 0.2)
+    cell = summarize([(rule.code, d) for rule, d in findings])
+    assert (
+        cell == "“表格下载”栏目中“申请表”无法正常下载；首页存在1个不可用链接；网站其他页面存在2个不可用链接"
+    )
+    assert [p.code for p in parse_problems(cell)] == ["online_system_down", "link_broken", "link_broken"]
+    # Without its service page the same target is an ordinary broken link of the homepage again.
+    _, _, _, plain = judge(snapshot(_columns(), broken_links=broken))
+    assert [d.scope for rule, d in plain if rule.code == "link_broken" and d.url == form] == ["homepage"]
 
 
 def test_a_target_linked_from_several_service_pages_is_one_finding() -> None:

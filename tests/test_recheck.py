@@ -17,10 +17,25 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from govcheck import config
+from govcheck.context import CrawlContext
 from govcheck.db.session import open_database
+from govcheck.db.writer import CrawlWriter
 from govcheck.evaluator import evaluate
+from govcheck.items import ColumnItem, EntryItem, LetterItem, PageItem, SiteItem
 from govcheck.recheck import FIXED, NOT_FIXED, UNCHECKABLE, parse_problems, recheck
-from tests.helpers import ANNEX2, COLUMNS, Q1, Q4, REPO, SiteRound, q1_site, q4_site, run_round, write_crawl
+from tests.helpers import (
+    ANNEX2,
+    COLUMNS,
+    Q1,
+    Q4,
+    REPO,
+    SHANGHAI,
+    SiteRound,
+    q1_site,
+    q4_site,
+    run_round,
+    write_crawl,
+)
 
 
 @pytest.fixture
@@ -176,3 +191,95 @@ def test_homepage_threshold_in_force_words_the_cell_and_rechecks_it(engine: Engi
     assert [(p["code"], p["message"]) for p in row["remaining"]] == [
         ("homepage_stale", "首页监测时间点前3天内无信息更新")
     ]
+
+
+LETTERS_HOST = "xx.example.gov.cn"
+LETTER_COLUMNS = {"市长信箱": "szxx", "县长信箱": "xzxx"}
+
+
+def write_letters_crawl(engine: Engine, round_name: str, as_of: dt.date, late: set[str]) -> None:
+    """A site with two letters columns; those in ``late`` hold a letter left unanswered for 120 days."""
+    home = f"http://{LETTERS_HOST}/"
+    writer = CrawlWriter(
+        engine,
+        CrawlContext(
+            LETTERS_HOST, home, round_name, as_of, dt.datetime.combine(as_of, dt.time(23, 59), SHANGHAI)
+        ),
+    )
+    writer.begin()
+    items: list[object] = [
+        SiteItem(homepage_url=home, status="ok", name="某县", site_code="4213000098", footer={}),
+        PageItem(url=home, kind="homepage", status=200),
+        ColumnItem(url=home, name=None, status="ok", is_homepage=True, position=0),
+        EntryItem(home, f"{home}t{as_of:%Y%m%d}.html", "要闻", as_of.isoformat(), as_of),
+    ]
+    for position, (name, slug) in enumerate(LETTER_COLUMNS.items(), start=1):
+        url = f"{home}{slug}/"
+        items.append(ColumnItem(url=url, name=name, status="ok", position=position, http_status=200))
+        posted = as_of - dt.timedelta(days=120)
+        replied = None if name in late else posted + dt.timedelta(days=5)
+        old = LetterItem(
+            url, f"{url}1.html", "来信", posted.isoformat(), posted,
+            "processing" if replied is None else "replied", replied=replied,
+        )  # fmt: skip
+        recent = as_of - dt.timedelta(days=3)
+        items += [
+            old,
+            LetterItem(url, f"{url}2.html", "来信", recent.isoformat(), recent, "replied", replied=recent),
+        ]
+        items += [EntryItem(url, x.url, x.title, x.posted_text, x.posted) for x in (old, items[-1])]
+    writer.write(items)
+    writer.finish("finished", {})
+    evaluate(engine, as_of, settings=config.defaults(), round_name=round_name)
+
+
+def test_interaction_unanswered_is_rechecked_per_letters_column(engine: Engine, tmp_path: Path) -> None:
+    from govcheck import report
+
+    write_letters_crawl(engine, "R1", Q4, late={"市长信箱", "县长信箱"})
+    write_letters_crawl(engine, "R2", Q1, late={"县长信箱"})  # 市长信箱 answered its letter since
+    (r1,) = report.build(engine, Q4, round_name="R1")["sites"]
+    assert [(f["code"], f["column"]) for f in r1["findings"]] == [
+        ("interaction_unanswered", "市长信箱"),
+        ("interaction_unanswered", "县长信箱"),
+    ]
+    (row,) = recheck(engine, previous="R1", current="R2")["sites"]
+    assert row["result"] == NOT_FIXED
+    assert [(p["code"], p["column"]) for p in row["remaining"]] == [("interaction_unanswered", "县长信箱")]
+    assert [(p["code"], p["column"]) for p in row["fixed"]] == [("interaction_unanswered", "市长信箱")]
+    # The same from the published cell, each sentence naming its column.
+    annex = tmp_path / "annex.csv"
+    annex.write_text(
+        f"网站标识码,网站名称,首页地址,存在的突出问题\n4213000098,某县,{LETTERS_HOST},{r1['summary']}\n",
+        encoding="utf-8",
+    )
+    (row,) = recheck(engine, previous_file=annex, current="R2")["sites"]
+    assert [p["column"] for p in row["remaining"]] == ["县长信箱"]
+    assert [p["column"] for p in row["fixed"]] == ["市长信箱"]
+    # Both answered at last: 已完成整改.
+    write_letters_crawl(engine, "R3", Q1 + dt.timedelta(days=7), late=set())
+    assert recheck(engine, previous="R1", current="R3")["sites"][0]["result"] == FIXED
+
+
+@pytest.mark.parametrize(
+    ("cell", "parsed"),
+    [
+        ("网站未提供网上有效咨询建言渠道", [("interaction_unanswered", None, None)]),
+        ("政务咨询类栏目无法查看结果", [("interaction_unanswered", None, None)]),
+        ("“局长信箱”栏目存在超过3个月未回应有效留言的现象", [("interaction_unanswered", "局长信箱", 90)]),
+        ("政务咨询类栏目“网络问政”无法查看结果", [("interaction_unanswered", "网络问政", None)]),
+    ],
+)
+def test_parse_interaction_sentences(cell: str, parsed: list[tuple]) -> None:
+    assert [(p.code, p.column_name, p.threshold_days) for p in parse_problems(cell)] == parsed
+
+
+def test_a_letters_column_finding_answers_a_nameless_sentence_but_not_a_missing_channel() -> None:
+    from govcheck.recheck import Problem
+
+    current = Problem("interaction_unanswered", "…", column_url="http://x/szxx/", column_name="市长信箱")
+    (nameless,) = parse_problems("政务咨询类栏目无法查看结果")
+    assert nameless.key() in current.match_keys()  # the column is not named: any such finding remains
+    no_channel = Problem("interaction_unanswered", "网站未提供网上有效咨询建言渠道", item="no_channel")
+    assert no_channel.key() not in current.match_keys()  # a channel is there now: that one is fixed
+    assert no_channel.key() in no_channel.match_keys()

@@ -3,6 +3,7 @@ in every format; text kept plain and only web URLs linked. (xlsx: test_workbook.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -19,8 +20,10 @@ from tests.helpers import (
     IMPRINT_ENV,
     Q1,
     Q4_REPORT,
+    SiteRound,
     assert_bulletin_sheet,
     govcheck_on,
+    run_round,
 )
 
 
@@ -147,3 +150,67 @@ def test_a_budget_cut_is_a_note_not_a_finding() -> None:
     assert doc.tables[0].rows[0][3:] == ("无", "合格")  # the verdict stands on what was checked
     assert (doc.health[-1].label, doc.health[-1].value) == (INCOMPLETE_LABEL, 1)
     assert INCOMPLETE_LABEL not in [f.label for f in recheck_free_document("乙").health]
+
+
+def test_ipv6_not_judged_is_said_with_its_reason_in_every_format(tmp_path: Path) -> None:
+    from govcheck.db.session import open_database
+
+    engine = open_database(f"sqlite:///{tmp_path / 'govcheck.db'}", migrate=True)
+    fresh = {"图片新闻": Q1 - dt.timedelta(days=2)}
+    facts = {
+        "a.suizhou.gov.cn": {"result": "unknown", "reason": "proxied"},
+        "b.suizhou.gov.cn": {"result": "unknown", "reason": "proxied"},
+        "c.suizhou.gov.cn": {"result": "unknown", "reason": "dns_unavailable", "error": "timed out"},
+        "d.suizhou.gov.cn": {"result": "supported"},
+    }
+    sites = [
+        SiteRound(host, f"421300009{n}", f"甲{n}", fresh, health={"ipv6": fact})
+        for n, (host, fact) in enumerate(facts.items())
+    ]
+    run_round(engine, sites, "R", Q1)
+    data = report.build(engine, Q1, round_name="R")
+    by_host = {s["host"]: s for s in data["sites"]}
+    assert [(s["verdict"], s["summary"], s["findings"]) for s in data["sites"]] == [("pass", "", [])] * 4
+    (proxied,) = by_host["a.suizhou.gov.cn"]["unchecked"]
+    assert proxied == {
+        "code": "ipv6_unsupported",
+        "reason": "proxied",
+        "note": "IPv6访问未判定（检查方经代理访问网站）",
+        "evidence": facts["a.suizhou.gov.cn"],
+    }
+    assert by_host["c.suizhou.gov.cn"]["unchecked"][0]["note"] == "IPv6访问未判定（检查方域名解析无应答）"
+    assert by_host["d.suizhou.gov.cn"]["unchecked"] == []
+
+    doc = report.document(data)
+    notes = [
+        ("未判定项", "2 家网站IPv6访问未判定（检查方经代理访问网站）"),
+        ("未判定项", "1 家网站IPv6访问未判定（检查方域名解析无应答）"),
+    ]
+    assert doc.notes == notes
+    assert [(r[2], r[3], r[5], r[10]) for r in doc.tables[1].rows if r[0] == "4213000090"] == [
+        ("未判定项", "否", "IPv6访问未判定（检查方经代理访问网站）", "ipv6_unsupported")
+    ]
+    markdown = report.render(data, doc, "markdown")
+    assert "\n\n未判定项：2 家网站IPv6访问未判定（检查方经代理访问网站）\n\n" in markdown
+    assert markdown.index("| 4213000093 |") < markdown.index("未判定项")  # under the table
+    page = report.render(data, doc, "html")
+    assert '<p class="note">未判定项：1 家网站IPv6访问未判定（检查方域名解析无应答）</p>' in page
+    book = load_workbook(io.BytesIO(report.render(data, doc, "xlsx")))
+    summary = [(row[0].value, row[1].value) for row in book["汇总"].iter_rows(min_row=4)]
+    assert set(notes) <= set(summary)
+    evidence = {row[3].value: row[6].value for row in book["证据"].iter_rows(min_row=4)}
+    assert evidence["未判定项"].startswith("IPv6访问未判定")
+    # 复查: a site whose IPv6 the current round could not judge is not called fixed.
+    unsupported = {"result": "unsupported", "reason": "no_aaaa"}
+    before = {"图片新闻": Q1 - dt.timedelta(days=9)}
+    earlier = SiteRound("a.suizhou.gov.cn", "4213000090", "甲0", before, health={"ipv6": unsupported})
+    run_round(engine, [earlier], "R0", Q1 - dt.timedelta(days=7))
+    (row,) = recheck.recheck(engine, previous="R0", current="R")["sites"]
+    assert (row["result"], row["reason"]) == ("无法复查", "IPv6访问未判定（检查方经代理访问网站）")
+    assert [(p["code"], p["note"]) for p in row["unchecked"]] == [
+        ("ipv6_unsupported", "IPv6访问未判定（检查方经代理访问网站）")
+    ]
+    assert not row["fixed"] and not row["remaining"]
+    detail = recheck.document(recheck.recheck(engine, previous="R0", current="R")).tables[1].rows
+    assert [(r[2], r[6]) for r in detail] == [("网站未支持IPv6访问", "无法复查")]
+    engine.dispose()

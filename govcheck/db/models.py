@@ -309,6 +309,9 @@ class Evaluation(Base):
     rulebook: Mapped[str] = mapped_column(String(40))
     thresholds: Mapped[dict[str, Any]]
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The checks its rules could not make, and why (not findings: the verdict stands without them);
+    # None for evaluations stored before the column existed.
+    unchecked: Mapped[list[Any] | None]
     evaluated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 

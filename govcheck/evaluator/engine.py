@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from govcheck.db.models import Evaluation, Finding, Site, utc_now
 from govcheck.db.session import session_factory, with_retry
 from govcheck.evaluator.inspector import inspector_fault
-from govcheck.evaluator.rules import RULES, Draft, Rule, SiteSnapshot, rulebook_for
+from govcheck.evaluator.rules import RULES, Draft, NotJudged, Rule, SiteSnapshot, rulebook_for
 from govcheck.evaluator.snapshots import Judged, SnapshotReader
 from govcheck.evaluator.summary import summarize
 from govcheck.vocabulary import ROBOTS_TXT
@@ -68,7 +68,7 @@ class EvaluationResult:
     finding_count: int
 
 
-Outcome = tuple[str, str | None, float | None, list[tuple[Rule, Draft]]]
+Outcome = tuple[str, str | None, float | None, list[tuple[Rule, Draft]], list[tuple[Rule, NotJudged]]]
 
 
 def unknown_reason(snapshot: SiteSnapshot) -> str | None:
@@ -139,11 +139,24 @@ def judge(snapshot: SiteSnapshot) -> tuple[str, str | None, float, list[tuple[Ru
     return verdict, reason, round(score, 1), findings
 
 
+def not_judged(snapshot: SiteSnapshot, verdict: str) -> list[tuple[Rule, NotJudged]]:
+    """The checks the rules in force could not make on a judged site (an unknown site's reason says
+    it all); they never change the verdict."""
+    if verdict == "unknown":
+        return []
+    found = []
+    for rule in RULES:
+        if snapshot.rulebook in rule.rulebooks and (unjudged := rule.not_judged(snapshot)) is not None:
+            found.append((rule, unjudged))
+    return found
+
+
 def _outcome(judged: Judged) -> Outcome:
     if judged.snapshot is None:
         # Old data would make every column look stale: the inspector has not looked, not the site failed.
-        return ("unknown", NO_RECENT_CRAWL, None, [])
-    return judge(judged.snapshot)
+        return ("unknown", NO_RECENT_CRAWL, None, [], [])
+    verdict, reason, score, findings = judge(judged.snapshot)
+    return verdict, reason, score, findings, not_judged(judged.snapshot, verdict)
 
 
 def _store(
@@ -181,9 +194,13 @@ def _store(
                 "rulebook": rulebook,
                 "thresholds": thresholds,
                 "summary": summarize([(rule.code, draft) for rule, draft in findings]),
+                "unchecked": [
+                    {"code": rule.code, "reason": n.reason, "note": n.note, "evidence": n.evidence}
+                    for rule, n in unchecked
+                ],
                 "evaluated_at": now,
             }
-            for j, (verdict, reason, score, findings) in zip(judged, outcomes, strict=True)
+            for j, (verdict, reason, score, findings, unchecked) in zip(judged, outcomes, strict=True)
         ],
     ).all()
     rows = [
@@ -206,14 +223,14 @@ def _store(
             "evidence": {"rule_source": rule.source, **draft.evidence},
             "position": position,
         }
-        for evaluation_id, (_, _, _, findings) in zip(evaluation_ids, outcomes, strict=True)
+        for evaluation_id, (_, _, _, findings, _) in zip(evaluation_ids, outcomes, strict=True)
         for position, (rule, draft) in enumerate(findings)
     ]
     if rows:
         session.execute(insert(findings_table), rows)
     return [
         EvaluationResult(j.site.id, evaluation_id, verdict, score, len(findings))
-        for j, evaluation_id, (verdict, _, score, findings) in zip(
+        for j, evaluation_id, (verdict, _, score, findings, _) in zip(
             judged, evaluation_ids, outcomes, strict=True
         )
     ]

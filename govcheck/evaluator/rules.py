@@ -273,6 +273,16 @@ class Draft:
     points: float = 0.0
 
 
+@dataclass(slots=True)
+class NotJudged:
+    """A check a rule could not make on a site, and why: never a finding (the verdict stands on what
+    was checked), but stored with the evaluation so every report says it was not judged."""
+
+    reason: str  # the cause's code (proxied, dns_unavailable …)
+    note: str  # the report's words, from the rule's wording
+    evidence: dict[str, Any]
+
+
 COLUMN_SUBJECT = Subject(("column_url", "column_name"))
 
 
@@ -298,6 +308,10 @@ class Rule:
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         raise NotImplementedError
+
+    def not_judged(self, snapshot: SiteSnapshot) -> NotJudged | None:
+        """Why this rule could not judge the site, when the cause is the inspector's and not the site's."""
+        return None
 
     def read(self, sentence: str) -> list[Facts] | None:
         """The findings a sentence of a published cell names, or None when it is not this rule's."""
@@ -489,7 +503,10 @@ class LinkBroken(Rule):
     subject = Subject(("url", "scope"))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
+        service = service_targets(snapshot)
         for link in snapshot.broken_links:
+            if link.url in service:
+                continue  # an attachment or online system of a service page: online_system_down says it
             scope = "homepage" if link.on_homepage else "page"
             yield Draft(
                 message=self.message(where=SCOPE_WORDS[scope], url=link.url),
@@ -687,6 +704,8 @@ class InteractionUnanswered(Rule):
     unanswered = Template("{names}栏目存在超过{period}未回应有效留言的现象")
     unseen = Template("政务咨询类栏目{names}无法查看结果")
     variants = (unanswered, unseen, Template("政务咨询类栏目无法查看结果"))
+    # Per letters column (one fixed and another not are told apart in 复查); no channel at all is its own.
+    subject = Subject(("column_url", "column_name", "item"))
     link_terms = CHANNEL_URL_TERMS
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
@@ -706,6 +725,7 @@ class InteractionUnanswered(Rule):
         yield Draft(
             message=self.message(),
             url=snapshot.homepage_url,
+            item="no_channel",
             evidence={
                 "basis": "no interaction column, and no homepage link naming 咨询/信箱/12345/留言",
                 "letters": "none: the site shows no consultation column whose letters could be read",
@@ -912,11 +932,24 @@ class DomainNotGov(Rule):
 SERVICE_ACTIONS = {"attachment": "下载", "online": "访问"}
 
 
+def service_targets(snapshot: SiteSnapshot) -> dict[str, tuple[BrokenLink, ServicePageState, dict[str, str]]]:
+    """The broken targets linked from a service column's page or 办事指南, each with the first page (in
+    the order stored) and link naming it: reported once, as ``online_system_down``, not ``link_broken``."""
+    broken = {link.url: link for link in snapshot.broken_links}
+    found: dict[str, tuple[BrokenLink, ServicePageState, dict[str, str]]] = {}
+    for page in snapshot.service_pages:
+        for link in page.links:
+            if (target := broken.get(link["url"])) is not None and target.url not in found:
+                found[target.url] = (target, page, link)
+    return found
+
+
 class OnlineSystemDown(Rule):
     """An attachment (办事表格, 文件附件) or an online application/query system linked from a service
     column's page or one of its 办事指南 that cannot be downloaded or opened: one finding per target,
     judged by the link check (broken only: 404/410, soft-404, DNS failure, refused or dropped
-    connection, timeout; a 5xx or a firewall stays inconclusive and is not reported)."""
+    connection, timeout; a 5xx or a firewall stays inconclusive and is not reported). The target is
+    not a ``link_broken`` finding too: one broken link, one finding, the more specific."""
 
     code = "online_system_down"
     title = "在线系统或附件无法访问"
@@ -933,39 +966,33 @@ class OnlineSystemDown(Rule):
     subject = Subject(("url",))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
-        broken = {link.url: link for link in snapshot.broken_links}
         columns = {c.url: c for c in snapshot.columns}
-        seen: set[str] = set()
-        for page in snapshot.service_pages:
-            for link in page.links:
-                target = broken.get(link["url"])
-                if target is None or target.url in seen:
-                    continue
-                seen.add(target.url)
-                column = columns.get(page.column_url)
-                yield Draft(
-                    message=self.message(
-                        names=quoted([column.name if column else page.column_url]),
-                        text=link["text"],
-                        action=SERVICE_ACTIONS[link["kind"]],
-                    ),
-                    column=column,
-                    url=target.url,
-                    source_url=page.url,
-                    external=target.external,
-                    urls=target.sources,
-                    evidence={
-                        "kind": link["kind"],
-                        "text": link["text"],
-                        "found_on": page.url,
-                        "found_on_kind": page.kind,
-                        "column_url": page.column_url,
-                        "http_status": target.status,
-                        "error": target.error,
-                        "sources": target.sources,
-                    },
-                    points=self.points,
-                )
+        for target, page, link in service_targets(snapshot).values():
+            column = columns.get(page.column_url)
+            yield Draft(
+                message=self.message(
+                    names=quoted([column.name if column else page.column_url]),
+                    text=link["text"],
+                    action=SERVICE_ACTIONS[link["kind"]],
+                ),
+                column=column,
+                url=target.url,
+                source_url=page.url,
+                external=target.external,
+                urls=target.sources,
+                evidence={
+                    "kind": link["kind"],
+                    "text": link["text"],
+                    "found_on": page.url,
+                    "found_on_kind": page.kind,
+                    "column_url": page.column_url,
+                    "http_status": target.status,
+                    "error": target.error,
+                    "sources": target.sources,
+                    "on_homepage": target.on_homepage,
+                },
+                points=self.points,
+            )
 
 
 def incomplete_guides(snapshot: SiteSnapshot, at_least: int = 1) -> list[ServicePageState]:
@@ -1197,9 +1224,21 @@ class HomepageUpdateVolume(Rule):
         )
 
 
+# Why the IPv6 check is unknown (govcheck/ipv6.py, crawls.health["ipv6"]["reason"]), as reports say it.
+IPV6_UNKNOWN_WORDS = {
+    "proxied": "检查方经代理访问网站",
+    "runner_without_ipv6": "检查方无IPv6线路",
+    "runner_ipv6_unreachable": "检查方IPv6网络不通",
+    "dns_unavailable": "检查方域名解析无应答",
+    "check_failed": "IPv6检查出错",
+    "check_off": "未开启IPv6检查",
+    "not_checked": "本次抓取未做IPv6检查",
+}
+
+
 class Ipv6Unsupported(Rule):
     """Only a runner with working IPv6 of its own judges: an unknown result (no route, a proxy, no DNS)
-    is no finding (crawls.health["ipv6"] keeps why)."""
+    is no finding but a check not made (``not_judged``), so reports say IPv6 was not judged and why."""
 
     code = "ipv6_unsupported"
     title = "网站未支持IPv6访问"
@@ -1211,6 +1250,14 @@ class Ipv6Unsupported(Rule):
     cap = 1.0
     applies_when_unknown = True
     message = Template("网站未支持IPv6访问")
+    unknown = Template("IPv6访问未判定（{why}）", {"why": tuple(IPV6_UNKNOWN_WORDS.values())})
+
+    def not_judged(self, snapshot: SiteSnapshot) -> NotJudged | None:
+        fact = snapshot.ipv6
+        if snapshot.homepage_status != "ok" or (fact and fact.get("result") != "unknown"):
+            return None  # judged, or no homepage to judge (the verdict says so)
+        reason = (fact or {}).get("reason") or "not_checked"
+        return NotJudged(reason, self.unknown(why=IPV6_UNKNOWN_WORDS.get(reason, reason)), dict(fact or {}))
 
     def check(self, snapshot: SiteSnapshot) -> Iterator[Draft]:
         fact = snapshot.ipv6

@@ -252,12 +252,12 @@ class Subject:
         base = Facts()
         if "scope" in self.fields and "where" in found:
             base["scope"] = self.scope_words.get(found["where"]) or scope_of(found["where"])
-        if "column_name" in self.fields:
+        if "column_name" in self.fields and "names" in found:
             period = found.get("period")
             days = period_days(period.strip(QUOTES)) if period else None
             names = [normalize_name(name) for name in LIST_SEPARATORS.split(found["names"])]
             return [{**base, "column_name": name, "threshold_days": days} for name in names if name]
-        if "item" in self.fields:
+        if "item" in self.fields and "items" in found:
             items = {words: item for item, words in self.item_words.items()}
             words = [w.strip() for w in LIST_SEPARATORS.split(found["items"])]
             return [{**base, "item": items.get(w) or w} for w in words]
