@@ -54,12 +54,14 @@ class Store:
 
 @dataclass(frozen=True)
 class ItemKind:
+    """One kind of crawl item: the URLs it must carry and the tables it is stored in."""
+
     item: type[Any]
     urls: tuple[str, ...]  # fields that must be http(s) URLs, checked in this order
     stores: tuple[Store, ...]
 
 
-def fields(item: CrawlItem) -> dict[str, Any]:
+def _fields(item: CrawlItem) -> dict[str, Any]:
     """An item's fields as row values; ``site`` is the crawl row's, not a column."""
     values = dataclasses.asdict(item)
     del values["site"]
@@ -68,7 +70,7 @@ def fields(item: CrawlItem) -> dict[str, Any]:
 
 def per_crawl(item: CrawlItem, at: RowScope) -> dict[str, Any]:
     """A row of this crawl attempt's own: all the item's fields."""
-    return {"crawl_id": at.crawl_id, **fields(item)}
+    return {"crawl_id": at.crawl_id, **_fields(item)}
 
 
 def _pick(item: CrawlItem, names: tuple[str, ...]) -> dict[str, Any]:
