@@ -1,4 +1,5 @@
-"""Drop items that cannot be stored meaningfully, counting each reason."""
+"""Drop items that cannot be stored meaningfully, counting each reason; which URL fields each item kind
+needs is its row in govcheck/db/kinds.py."""
 
 from __future__ import annotations
 
@@ -7,17 +8,8 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
-from govcheck.items import (
-    ArticleCheckItem,
-    ColumnItem,
-    CrawlItem,
-    EntryItem,
-    LetterItem,
-    LinkCheckItem,
-    LinkItem,
-    PageItem,
-    ServicePageItem,
-)
+from govcheck.db.kinds import KIND_OF
+from govcheck.items import CrawlItem
 
 if TYPE_CHECKING:
     from typing import Self
@@ -54,13 +46,9 @@ class ValidationPipeline:
 
     @staticmethod
     def _problem(item: Any) -> str | None:
-        match item:
-            case EntryItem() | LetterItem():
-                return _url_problem(item.url) or _url_problem(item.column_url)
-            case ColumnItem() | PageItem() | LinkCheckItem():
-                return _url_problem(item.url)
-            case LinkItem():
-                return _url_problem(item.target_url) or _url_problem(item.source_url)
-            case ServicePageItem() | ArticleCheckItem():
-                return _url_problem(item.url) or _url_problem(item.column_url)
+        kind = KIND_OF.get(type(item))
+        for name in kind.urls if kind is not None else ():
+            problem = _url_problem(getattr(item, name))
+            if problem:
+                return problem
         return None

@@ -14,23 +14,34 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, get_args, get_type_hints
 
 from sqlalchemy import Engine
 
 from govcheck.context import CrawlContext
 from govcheck.db.writer import CrawlWriter
-from govcheck.items import (
-    CrawlItem,
-    EntryItem,
-    LetterItem,
-    LinkCheckItem,
-)
+from govcheck.items import CrawlItem
 from govcheck.monitors import MonitorSuite
 
-# Every item kind the crawl yields, by name: read from the one union in items.py.
-ITEM_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(CrawlItem)}
+
+def _date_fields(cls: type[Any]) -> dict[str, Callable[[str], Any]]:
+    """The item's date and datetime fields, each with how its JSON text is read back."""
+    parsers: dict[str, Callable[[str], Any]] = {}
+    for name, hint in get_type_hints(cls).items():
+        types = get_args(hint) or (hint,)
+        if dt.datetime in types:
+            parsers[name] = dt.datetime.fromisoformat
+        elif dt.date in types:
+            parsers[name] = dt.date.fromisoformat
+    return parsers
+
+
+# Every item kind the crawl yields, by name, with its date fields: read from the one union in items.py.
+ITEM_TYPES: dict[str, tuple[type[Any], dict[str, Callable[[str], Any]]]] = {
+    cls.__name__: (cls, _date_fields(cls)) for cls in get_args(CrawlItem)
+}
 REPLAY_BATCH = 500
 
 logger = logging.getLogger(__name__)
@@ -86,16 +97,11 @@ class Spool:
 
 
 def _item(record: dict[str, Any]) -> CrawlItem:
-    cls = ITEM_TYPES[record["type"]]
+    cls, dates = ITEM_TYPES[record["type"]]
     values = dict(record["item"])
-    if cls is EntryItem and values.get("published"):
-        values["published"] = dt.date.fromisoformat(values["published"])
-    if cls is LetterItem:
-        for name in ("posted", "replied"):
-            if values.get(name):
-                values[name] = dt.date.fromisoformat(values[name])
-    if cls is LinkCheckItem and values.get("checked_at"):
-        values["checked_at"] = dt.datetime.fromisoformat(values["checked_at"])
+    for name, parse in dates.items():
+        if values.get(name):
+            values[name] = parse(values[name])
     return cls(**values)  # type: ignore[no-any-return]
 
 

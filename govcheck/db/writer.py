@@ -7,7 +7,6 @@ shared rows (columns, entries) only move ``last_seen``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -24,35 +23,10 @@ from sqlalchemy.orm import Session
 
 from govcheck.context import CrawlContext
 from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
-from govcheck.db.models import (
-    ArticleCheck,
-    Column,
-    ColumnCheck,
-    Crawl,
-    Entry,
-    Letter,
-    Link,
-    LinkCheck,
-    Page,
-    Probe,
-    ServicePage,
-    Site,
-    utc_now,
-)
+from govcheck.db.kinds import KINDS, ItemKind, RowScope
+from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Page, Probe, Site, utc_now
 from govcheck.db.session import with_retry
-from govcheck.items import (
-    ArticleCheckItem,
-    ColumnItem,
-    CrawlItem,
-    EntryItem,
-    LetterItem,
-    LinkCheckItem,
-    LinkItem,
-    PageItem,
-    ProbeItem,
-    ServicePageItem,
-    SiteItem,
-)
+from govcheck.items import CrawlItem, ProbeItem, SiteItem
 from govcheck.monitors import CrawlFacts, MonitorSuite
 from govcheck.statkeys import LIMIT_HITS_KEY, LIMITS_PREFIX, ROBOTS_FORBIDDEN_KEY, ROBOTS_URLS_KEY
 
@@ -169,13 +143,6 @@ def _copy_field(value: Any) -> str:
     if any(c in text for c in "\\\t\n\r"):
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return text
-
-
-def _columns(item: CrawlItem) -> dict[str, Any]:
-    """An item's fields as row values; ``site`` is the crawl row's, not a column."""
-    values = dataclasses.asdict(item)
-    del values["site"]
-    return values
 
 
 class CrawlWriter:
@@ -331,172 +298,34 @@ class CrawlWriter:
         }
 
     def _write(self, session: Session, batch: list[CrawlItem]) -> None:
-        crawl_id, site_id, now = self.crawl_id, self.site_id, utc_now()
+        """Upsert the batch kind by kind, in the order of the item-kind table (govcheck/db/kinds.py)."""
         by_kind: dict[type[Any], list[Any]] = {}
         for item in batch:
             by_kind.setdefault(type(item), []).append(item)
-
         for site_item in by_kind.get(SiteItem, []):
             self._write_site(session, site_item)
+        assert self.site_id is not None and self.crawl_id is not None
+        at = RowScope(self.site_id, self.crawl_id, utc_now(), self._column_ids)
+        for kind in KINDS:
+            items = by_kind.get(kind.item, [])
+            for store in kind.stores:
+                stored = items if store.column is None else self._placed(session, kind, store.column, items)
+                rows = [store.row(item, at) for item in stored]
+                _upsert(session, store.model, rows, store.keys, store.update)
 
-        columns: list[ColumnItem] = by_kind.get(ColumnItem, [])
-        _upsert(
-            session,
-            Column,
-            [
-                {
-                    "site_id": site_id,
-                    "url": c.url,
-                    "name": c.name,
-                    "breadcrumb": c.breadcrumb or None,
-                    "parent_url": c.parent_url,
-                    "depth": c.depth,
-                    "position": c.position,
-                    "source": c.source,
-                    "column_type": c.column_type,
-                    "is_homepage": c.is_homepage,
-                    "first_seen_crawl_id": crawl_id,
-                    "last_seen_crawl_id": crawl_id,
-                }
-                for c in columns
-            ],
-            ("site_id", "url"),
-            (
-                "name",
-                "breadcrumb",
-                "parent_url",
-                "depth",
-                "position",
-                "source",
-                "column_type",
-                "is_homepage",
-                "last_seen_crawl_id",
-            ),
-        )
-        entries: list[EntryItem] = by_kind.get(EntryItem, [])
-        letters: list[LetterItem] = by_kind.get(LetterItem, [])
-        self._resolve_column_ids(
-            session,
-            {c.url for c in columns} | {e.column_url for e in entries} | {x.column_url for x in letters},
-        )
-        _upsert(
-            session,
-            ColumnCheck,
-            [
-                {
-                    "crawl_id": crawl_id,
-                    "column_id": self._column_ids[c.url],
-                    "status": c.status,
-                    "reason": c.reason,
-                    "http_status": c.http_status,
-                    "entry_count": c.entry_count,
-                    "extractor": c.extractor,
-                    "encoding": c.encoding,
-                    "missing_metas": c.missing_metas,
-                }
-                for c in columns
-            ],
-            ("crawl_id", "column_id"),
-            ("status", "reason", "http_status", "entry_count", "extractor", "encoding", "missing_metas"),
-        )
-        orphans = [e for e in entries if e.column_url not in self._column_ids]
-        if orphans:
+    def _placed(self, session: Session, kind: ItemKind, column: str, items: list[Any]) -> list[Any]:
+        """The items whose column (the URL in their field ``column``) is stored, with its id resolved."""
+        self._resolve_column_ids(session, {getattr(item, column) for item in items})
+        placed = [item for item in items if getattr(item, column) in self._column_ids]
+        if len(placed) < len(items):
+            orphan = next(item for item in items if getattr(item, column) not in self._column_ids)
             logger.warning(
-                "%d entries name a column that was never stored; first: %s", len(orphans), orphans[0]
+                "%d %s(s) name a column that was never stored; first: %s",
+                len(items) - len(placed),
+                kind.item.__name__,
+                orphan,
             )
-        _upsert(
-            session,
-            Entry,
-            [
-                {
-                    "column_id": self._column_ids[e.column_url],
-                    "url": e.url,
-                    "title": e.title,
-                    "published": e.published,
-                    "date_text": e.date_text,
-                    "date_source": e.date_source,
-                    "date_error": e.date_error,
-                    "first_seen_crawl_id": crawl_id,
-                    "last_seen_crawl_id": crawl_id,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                }
-                for e in entries
-                if e.column_url in self._column_ids
-            ],
-            ("column_id", "url"),
-            (
-                "title",
-                "published",
-                "date_text",
-                "date_source",
-                "date_error",
-                "last_seen_crawl_id",
-                "last_seen_at",
-            ),
-        )
-        self._write_letters(session, [x for x in letters if x.column_url in self._column_ids])
-        pages: list[PageItem] = by_kind.get(PageItem, [])
-        _upsert(
-            session,
-            Page,
-            [{"crawl_id": crawl_id, **_columns(p), "fetched_at": now} for p in pages],
-            ("crawl_id", "url"),
-            ("kind", "status", "latency_ms", "error", "encoding", "fetched_at"),
-        )
-        links: list[LinkItem] = by_kind.get(LinkItem, [])
-        _upsert(
-            session,
-            Link,
-            [{"crawl_id": crawl_id, **_columns(link)} for link in links],
-            ("crawl_id", "source_url", "target_url"),
-            (),
-        )
-        checks: list[LinkCheckItem] = by_kind.get(LinkCheckItem, [])
-        _upsert(
-            session,
-            LinkCheck,
-            [{"crawl_id": crawl_id, **_columns(check)} for check in checks],
-            ("crawl_id", "url"),
-            ("outcome", "status", "error", "method", "checked_by", "checked_at"),
-        )
-        services: list[ServicePageItem] = by_kind.get(ServicePageItem, [])
-        _upsert(
-            session,
-            ServicePage,
-            [{"crawl_id": crawl_id, **_columns(service)} for service in services],
-            ("crawl_id", "url"),
-            ("column_url", "kind", "title", "elements", "missing", "links"),
-        )
-        articles: list[ArticleCheckItem] = by_kind.get(ArticleCheckItem, [])
-        _upsert(
-            session,
-            ArticleCheck,
-            [{"crawl_id": crawl_id, **_columns(article)} for article in articles],
-            ("crawl_id", "url"),
-            ("column_url", "http_status", "missing_metas", "error"),
-        )
-
-    def _write_letters(self, session: Session, letters: list[LetterItem]) -> None:
-        """Letters, keyed like entries by (column, URL): a later crawl updates what it saw anew."""
-        values = ("title", "posted", "posted_text", "status", "status_text", "replied", "replied_text")
-        values += ("reply_present", "unit", "reply", "evidence")
-        _upsert(
-            session,
-            Letter,
-            [
-                {
-                    "column_id": self._column_ids[x.column_url],
-                    "url": x.url,
-                    **{name: getattr(x, name) for name in values},
-                    "first_seen_crawl_id": self.crawl_id,
-                    "last_seen_crawl_id": self.crawl_id,
-                }
-                for x in letters
-            ],
-            ("column_id", "url"),
-            (*values, "last_seen_crawl_id"),
-        )
+        return placed
 
     def _write_site(self, session: Session, item: SiteItem) -> None:
         site = session.get(Site, self.site_id)
