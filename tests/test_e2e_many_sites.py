@@ -44,7 +44,7 @@ def statuses(database: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT status FROM crawls ORDER BY id")]
 
 
-@pytest.mark.timeout(2 * CRAWL_TIMEOUT)  # two rounds of four sites on a shared machine
+@pytest.mark.timeout(3 * CRAWL_TIMEOUT)  # three rounds of four sites on a shared machine
 def test_one_process_stores_the_same_findings_as_one_process_per_site(
     farm: FarmProcess, tmp_path: Path
 ) -> None:
@@ -62,6 +62,15 @@ def test_one_process_stores_the_same_findings_as_one_process_per_site(
     assert len(list((tmp_path / "var" / "logs" / AS_OF.isoformat()).glob("*.log"))) == 1
     expected = findings(report(each, tmp_path))
     assert findings(report(together, tmp_path)) == expected
+    spread = environment(farm, f"sqlite:///{tmp_path / 'spread.db'}")
+    crawled = govcheck(
+        "crawl", *sites, "--as-of", AS_OF.isoformat(), "--jobs", "4", "--processes", "2",
+        "--round", "spread", env=spread, cwd=tmp_path,
+    )  # fmt: skip
+    assert crawled.returncode == 0, crawled.stderr
+    assert "4 at a time in 2 process(es)" in crawled.stderr
+    assert len(list((tmp_path / "var" / "logs" / "spread").glob("crawl-*.log"))) == 2
+    assert findings(report(spread, tmp_path, "--round", "spread")) == expected
     assert {f[0] for f in expected["www.suizhou.gov.cn"][2]} >= {"link_broken", "column_blank"}
 
 

@@ -53,7 +53,7 @@ def test_the_farm_registry_is_the_truth() -> None:
 
 def test_the_usage_section_works_as_written(farm: FarmProcess, tmp_path: Path) -> None:
     blocks = usage_blocks()
-    assert [b.name for b in blocks] == ["sites", "crawl", "report", "round", "all", "duties"]
+    assert [b.name for b in blocks] == ["sites", "crawl", "report", "round", "duties"]
     script = "\n".join(f"echo {MARK}{b.name}\n{b.script}" for b in blocks)
     env = {
         k: v
