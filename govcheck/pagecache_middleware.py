@@ -132,7 +132,7 @@ class PageCacheMiddleware:
 
     def _stored_answer(self, request: Request, response: Response, stored: StoredPage) -> Response:
         """The page the site says is unchanged, as it was downloaded (the 304's connection facts kept)."""
-        body = stored.text()
+        body = stored.uncompressed()
         headers = Headers(stored.headers)
         self._inc("unchanged")
         self._inc("bytes_saved", len(body))
@@ -152,26 +152,13 @@ class PageCacheMiddleware:
 
     def _keep(self, request: Request, response: Response) -> None:
         """A full answer with validators, complete and within bounds, stored for the next round."""
-        headers = {
-            name: value.decode("latin-1")
-            for name in KEPT_HEADERS
-            if (value := response.headers.get(name)) is not None
-        }
-        etag, modified = headers.get("ETag"), headers.get("Last-Modified")
-        if (
-            response.status != 200
-            or not (etag or modified)
-            or "dataloss" in response.flags
-            or len(request.url) > URL_WIDTH
-            or len(etag or "") > ETAG_WIDTH
-            or len(modified or "") > LAST_MODIFIED_WIDTH
-        ):
+        site = request.meta.get("govcheck_site") or ""
+        page = keepable(request, response, site=site, round_name=self.rounds.get(site, ""))
+        if page is None:
             return
-        if len(response.body) > self.max_size:
+        if len(page.body) > self.max_size:
             self._inc("too_large")
             return
-        site = request.meta.get("govcheck_site") or ""
-        page = FetchedPage(request.url, site, self.rounds.get(site, ""), 200, headers, response.body)
         self._inc("stored")
         self._run(self.store.save, page)
 
@@ -202,3 +189,24 @@ class PageCacheMiddleware:
 
     def _inc(self, what: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"govcheck/pagecache/{what}", count)
+
+
+def keepable(request: Request, response: Response, *, site: str, round_name: str) -> FetchedPage | None:
+    """The answer as the next round may hand it back: a complete 200 with validators (ETag and/or
+    Last-Modified) that fit the table; None for anything else."""
+    headers = {
+        name: value.decode("latin-1")
+        for name in KEPT_HEADERS
+        if (value := response.headers.get(name)) is not None
+    }
+    etag, modified = headers.get("ETag"), headers.get("Last-Modified")
+    if (
+        response.status != 200
+        or not (etag or modified)
+        or "dataloss" in response.flags  # a body shorter than its Content-Length
+        or len(request.url) > URL_WIDTH
+        or len(etag or "") > ETAG_WIDTH
+        or len(modified or "") > LAST_MODIFIED_WIDTH
+    ):
+        return None
+    return FetchedPage(request.url, site, round_name, 200, headers, response.body)

@@ -38,7 +38,7 @@ class StoredPage:
     body: bytes
     size: int
 
-    def text(self) -> bytes:
+    def uncompressed(self) -> bytes:
         """The body as the downloader handed it to the crawl (decompressed)."""
         return zlib.decompress(self.body)
 

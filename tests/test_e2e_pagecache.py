@@ -115,6 +115,7 @@ def test_round_two_revalidates_every_page_and_finds_what_a_full_fetch_finds(
         codes = set(findings[host])
         assert {("link_broken", url) for url in truth.broken_links} <= codes, findings[host]
         assert any(code == "column_stale" for code, _url in codes), findings[host]
+        assert any(code == "homepage_stale" for code, _url in codes) == truth.homepage_stale, findings[host]
 
     saved = _total(cached["stats"], "govcheck/pagecache/bytes_saved")
     bytes_cached = _total(cached["stats"], "downloader/response_bytes")

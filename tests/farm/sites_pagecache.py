@@ -5,11 +5,12 @@ requests between rounds"), each declaring its own truth.
   (else to an If-Modified-Since not older than the page);
 - ``lastmod.pagecache.gov.cn`` sends Last-Modified only and answers 304 to If-Modified-Since.
 
-Each has a homepage with dated news, 工作动态 (hand-ordered: its newest item is on page 2, so the
-crawl paginates), 通知公告 (undated rows: the crawl reads each detail page's 发布时间), 政策文件 (GBK
-bytes declared UTF-8: EncodingMiddleware must fix a revalidated page as a downloaded one) and 公示公告,
-stale since 2023 (a finding), a broken link (a 404) on the homepage, and a robots.txt naming
-``/sitemap.xml`` (a urlset with each detail page's <lastmod>).
+Each has a homepage with dated news (the Last-Modified one's all older than 14 days: homepage_stale),
+工作动态 (hand-ordered: its newest item is on page 2, so the crawl paginates), 通知公告 (undated rows:
+the crawl reads each detail page's 发布时间), 政策文件 (GBK bytes declared UTF-8: EncodingMiddleware must
+fix a revalidated page as a downloaded one) and 公示公告, stale since 2023 (a finding), a broken link (a
+404) on the homepage, and a robots.txt naming ``/sitemap.xml`` (a urlset with each detail page's
+<lastmod>; not read by the crawl yet).
 
 Served through the same farm proxy (server.py looks hosts up here); not in the farm's registry.
 """
@@ -41,6 +42,7 @@ class PageCacheTruth:
     stale_columns: tuple[str, ...]  # column URLs whose newest item is older than its threshold
     broken_links: tuple[str, ...]
     detail_dated: tuple[str, ...]  # entries dated by their detail page's 发布时间
+    homepage_stale: bool  # its homepage shows no item of the last 14 days (a finding a 304 must keep)
 
 
 @dataclass
@@ -100,7 +102,9 @@ def _rows(rows: list[tuple[str, str, str | None]]) -> str:
     )
 
 
-def _county(host: str, name: str, code: str, *, etag: bool) -> tuple[PageCacheSite, PageCacheTruth]:
+def _county(
+    host: str, name: str, code: str, *, etag: bool, stale_home: bool
+) -> tuple[PageCacheSite, PageCacheTruth]:
     site = PageCacheSite(host, etag)
     base = f"http://{host}"
 
@@ -140,9 +144,11 @@ def _county(host: str, name: str, code: str, *, etag: bool) -> tuple[PageCacheSi
     columns = (("工作动态", "/gzdt/"), ("通知公告", "/tzgg/"), ("政策文件", "/zcwj/"), ("公示公告", "/gsgg/"))
     nav = "".join(f'<li><a href="{base}{path}">{col}</a></li>' for col, path in columns)
     broken = f"{base}/old/removed.html"
+    # A stale homepage shows the older news only (newest 2024-02-12: 16 days before the as-of date).
+    home_news = [row for row in news if row[2] != "2024-02-20"] if stale_home else news[:3]
     home = (
         f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-        f'<div class="box"><h3><a href="/gzdt/">工作动态</a></h3><ul>{_rows(news[:3])}</ul></div>'
+        f'<div class="box"><h3><a href="/gzdt/">工作动态</a></h3><ul>{_rows(home_news)}</ul></div>'
         f'<div class="footer"><a href="{broken}">旧版网站</a><p>{name}主办 网站标识码：{code}</p></div>'
     )
     page("/index.html", name, home)
@@ -164,6 +170,7 @@ def _county(host: str, name: str, code: str, *, etag: bool) -> tuple[PageCacheSi
         stale_columns=(f"{base}/gsgg/",),
         broken_links=(broken,),
         detail_dated=tuple(f"{base}{href}" for _t, href, _ in notices),
+        homepage_stale=stale_home,
     )
     return site, truth
 
@@ -176,7 +183,7 @@ def build_pagecache() -> tuple[dict[str, PageCacheSite], dict[str, PageCacheTrut
         (ETAG_SITE, "丙县人民政府", "4290000301", True),
         (LASTMOD_SITE, "丁县人民政府", "4290000302", False),
     ):
-        sites[host], truths[host] = _county(host, name, code, etag=etag)
+        sites[host], truths[host] = _county(host, name, code, etag=etag, stale_home=not etag)
     return sites, truths
 
 
