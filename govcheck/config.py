@@ -394,6 +394,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Crawl health monitor few_items: fewest entries (list items) a crawl must parse.",
     ),
     Setting(
+        "GOVCHECK_PAGE_CACHE",
+        True,
+        _parse_bool,
+        "Between rounds: a page (homepage, column, list, detail, letter, guide, 网站地图) is requested with "
+        "the ETag/Last-Modified of its previous full answer, always asked, never served unasked; a 304 "
+        "hands the crawl the stored body, so it reads what a full fetch would. Saves bytes, not requests.",
+    ),
+    Setting(
+        "GOVCHECK_PAGE_CACHE_MAXSIZE",
+        1024 * 1024,
+        _positive(int),
+        "Largest page body (bytes, uncompressed) GOVCHECK_PAGE_CACHE keeps in the database (compressed); "
+        "a bigger page is fetched whole every round.",
+    ),
+    Setting(
         "GOVCHECK_PAGE_LINK_LIMIT",
         2000,
         _positive(int),
@@ -468,8 +483,8 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         _parse_bool,
         "Between rounds: a link check sends the ETag/Last-Modified of the site's previous check of the "
-        "target; a 304 keeps that check's outcome and evidence (no GET, no not-found fingerprint). Link "
-        "checks only: pages are fetched whole every round.",
+        "target; a 304 keeps that check's outcome and evidence (no GET, no not-found fingerprint). "
+        "Pages: GOVCHECK_PAGE_CACHE.",
     ),
     Setting(
         "GOVCHECK_SCORE_VERDICT",

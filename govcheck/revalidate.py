@@ -10,8 +10,8 @@ the spider stores the previous outcome with its evidence (status, method, ``chec
 settles a HEAD, and the host's not-found fingerprints. Any other answer is checked as usual.
 
 Covered: link checks (where only the status, or a soft-404 verdict on an unchanged body, matters).
-Not covered: homepages, column and list pages, detail pages (their extracted entries would have to be
-reused, not only a status): they are fetched whole every round.
+Pages (homepages, columns, list and detail pages) are revalidated by govcheck/pagecache_middleware.py,
+which keeps their bodies, since their callbacks read them.
 """
 
 from __future__ import annotations

@@ -55,6 +55,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's robots.txt middleware at its slot: every request waiting for robots.txt is checked.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "govcheck.robots_middleware.EveryWaiterRobotsTxtMiddleware": 100,
+    # A page request asks whether the page changed since the previous round's full answer; a 304 hands
+    # the callbacks the stored body (below redirects and decompression, above EncodingMiddleware);
+    # govcheck/pagecache_middleware.py.
+    "govcheck.pagecache_middleware.PageCacheMiddleware": 580,
     # Sees responses after decompression (590): fixes a wrong charset before any callback reads text.
     "govcheck.middlewares.EncodingMiddleware": 560,
     # Replaces Scrapy's retry middleware at its slot: Retry-After is honoured.

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -260,6 +261,26 @@ class LinkValidator(Base):
     method: Mapped[str | None] = mapped_column(String(10))
     round: Mapped[str] = mapped_column(String(100))
     checked_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class PageCacheEntry(Base):
+    """A page's newest full answer with its validators (ETag, Last-Modified): the next round asks the
+    site whether it changed since, and a 304 hands the crawl this body (govcheck/pagecache_middleware.py).
+    One row per URL, whichever site's crawl fetched it last (the validators are the URL's, not a site's)."""
+
+    __tablename__ = "page_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), unique=True)
+    host: Mapped[str] = mapped_column(String(255))  # the site whose crawl fetched it
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[int]
+    headers: Mapped[dict[str, Any]]  # the few headers a callback reads (Content-Type …)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed, as the downloader decoded it
+    size: Mapped[int]  # bytes of the body uncompressed
+    round: Mapped[str] = mapped_column(String(100))
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
 class ServicePage(Base):

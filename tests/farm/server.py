@@ -30,6 +30,7 @@ from tests.farm.sites_faulty import faulty_sites
 from tests.farm.sites_hostile import hostile_sites
 from tests.farm.sites_letters import letters_sites
 from tests.farm.sites_links import link_sites
+from tests.farm.sites_pagecache import pagecache_sites
 from tests.farm.sites_service import service_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
@@ -244,6 +245,7 @@ class FarmServer(ThreadingHTTPServer):
             **link_sites(),
             **duty_sites(),
             **artmeta_sites(),  # article pages' design metas: sites_artmeta.py
+            **pagecache_sites(),  # ones answering conditional requests: sites_pagecache.py
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
