@@ -537,7 +537,10 @@ def national_night(sample: GovcheckRun, sites: int, cpu_per_site: float, fleet_s
     )
     for label, at_once in (
         (f"fleet default, GOVCHECK_FLEET_SITES × 2 slots = {fleet_slots}", fleet_slots),
-        ("100 sites at once", 100),
+        (
+            "100 sites at once (ASSUMES each site's time and CPU stay as in the sample; measured: bench/night.py)",
+            100,
+        ),
     ):
         nodes = NATIONAL_SITES * site_seconds / (at_once * NIGHT_SECONDS)
         needed = max(nodes, cpu_nodes)
