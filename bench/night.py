@@ -1,14 +1,15 @@
 """The national night at default politeness: N big-farm sites at once on one node, measured in CPU-seconds.
 
 Run: .venv/bin/python bench/night.py [--sites 100] [--columns 30] [--items 60] [--seconds 540]
-     [--links all] [--profile FILE]
+     [--processes 1] [--links all] [--budget 600] [--profile FILE]
 
 The big farm (bench/bigfarm.py, in a process of its own) serves N realistic sites (30 columns × 60 items,
 ~2 % broken links, generic/TRS/Hanweb in turn); `govcheck crawl --all --jobs N --links all` crawls every
 one of them at once in ONE Scrapy process (govcheck/local_crawl.py, govcheck/fleet/local.py) at the
 DEFAULT politeness profile (per host: 4 at a time, ≥ 0.25 s apart, AutoThrottle) and the default
 600-request budget, into a fresh SQLite file, cut after --seconds (a bounded run; what finished by then
-is counted). Sampled every second over the crawl's process tree only (the farm's own CPU is printed
+is counted; every process of the tree is killed at the cut). `--processes P` shares the sites over P
+Scrapy processes (`govcheck crawl --processes`). Sampled every second over the crawl's process tree only (the farm's own CPU is printed
 apart): CPU-seconds from /proc (each process's own utime + stime, its last value kept once it is gone),
 summed RSS, sites finished, requests the farm answered, the machine's load average.
 
@@ -48,6 +49,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
 
+from bigfarm import DOMAIN  # noqa: E402
 from crawl import Farm, _proc_tree  # noqa: E402
 
 GOVCHECK = str(Path(sys.executable).with_name("govcheck"))
@@ -318,7 +320,12 @@ def report(
         f"({'under' if rss_ok else 'OVER'}), busiest process {'not ' if unbound else ''}CPU-bound: "
         f"{'met' if cpu_ok and rss_ok and unbound and args.sites >= 100 else 'NOT met'}"
     )
-    per_host = Counter(urlsplit(str(url)).hostname for _m, url, status in log if status is not None)
+    hosts = {f"s{i:03d}.{DOMAIN}" for i in range(args.sites)}  # the farm's sites, not what they link to
+    per_host = Counter(
+        host
+        for _m, url, status in log
+        if status is not None and (host := urlsplit(str(url)).hostname) in hosts
+    )
     so_far = statistics.median(per_host.values()) if per_host else 0
     rate = so_far / last.at
     print(f"  requests per site so far: median {so_far:.0f} ({rate:.2f}/s per site)")
