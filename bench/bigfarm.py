@@ -213,17 +213,11 @@ def main(argv: list[str] | None = None) -> None:
         args.truth.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
 
     from tests.farm.server import FarmServer
+    from tests.farm.serving import serve
 
     server = FarmServer(("127.0.0.1", args.port), timeout_delay=20.0)
     server.sites.update(sites)
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    print(json.dumps(summary(truth)), flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server, json.dumps(summary(truth)))
 
 
 if __name__ == "__main__":

@@ -100,19 +100,31 @@ class Usage:
             for method, url, status in self.log
         )
 
+    @property
+    def pages(self) -> int:
+        """Non-asset URLs answered to a GET or a HEAD: pages fetched plus links checked."""
+        return sum(
+            method in ("GET", "HEAD")
+            and status is not None
+            and not urlsplit(url).path.lower().endswith(ASSETS)
+            for method, url, status in self.log
+        )
+
     def cpu_percent(self) -> float:
         return 100 * self.cpu_seconds / self.seconds / (os.cpu_count() or 1)
 
     def row(self) -> str:
         return (
             f"{self.tool:<34} {self.seconds:>7.1f} {self.responses:>8,} {self.responses / self.seconds:>8.1f} "
-            f"{self.get_pages:>8,} {self.get_pages / self.seconds:>8.1f} {self.cpu_percent():>5.0f} % "
+            f"{self.get_pages:>8,} {self.get_pages / self.seconds:>8.1f} {self.pages / self.seconds:>9.1f} "
+            f"{self.cpu_seconds:>6.1f} {self.cpu_percent():>5.0f} % "
             f"{self.peak_rss_mb:>6.0f} {self.tree_rss_mb:>6.0f} {self.load:>5.1f}"
         )
 
 
 HEADER = (
-    f"{'tool':<34} {'seconds':>7} {'responses':>8} {'resp/s':>8} {'GET pages':>8} {'GET/s':>8} {'CPU':>7} "
+    f"{'tool':<34} {'seconds':>7} {'responses':>8} {'resp/s':>8} {'GET pages':>8} {'GET/s':>8} {'GET+HEAD/s':>9} "
+    f"{'CPU-s':>6} {'CPU':>7} "
     f"{'RSS MB':>6} {'tree MB':>6} {'load':>5}"
 )
 
@@ -343,6 +355,49 @@ def plain_scrapy(farm: Farm, workdir: Path, jobs: int, timeout: float) -> Usage:
     )
 
 
+def replay_scrapy(farm: Farm, workdir: Path, jobs: int, log: list[list[Any]], timeout: float) -> Usage:
+    """bench/replay_spider.py: plain Scrapy making exactly the requests of a govcheck run (``log``, the
+    farm's), the hosts dealt round-robin over ``jobs`` processes; politeness off, outside the project."""
+    cwd = workdir / "replay"
+    cwd.mkdir(exist_ok=True)
+    settings = {
+        **POLITENESS_OFF,
+        "ROBOTSTXT_OBEY": "False",
+        "LOG_LEVEL": "INFO",
+        "TELNETCONSOLE_ENABLED": "False",
+    }
+    hosts = sorted({urlsplit(url).hostname or "" for _m, url, _s in log})
+    commands = []
+    for k in range(jobs):
+        mine = set(hosts[k::jobs])
+        requests = [[method, url] for method, url, _s in log if urlsplit(url).hostname in mine]
+        if requests:
+            (cwd / f"requests{k}.json").write_text(json.dumps(requests), encoding="utf-8")
+            args = [
+                "-m",
+                "scrapy",
+                "runspider",
+                str(BENCH / "replay_spider.py"),
+                "-a",
+                f"requests=requests{k}.json",
+            ]
+            args += [
+                "--logfile",
+                f"replay{k}.log",
+                *(p for s in settings.items() for p in ("-s", "=".join(s))),
+            ]
+            commands.append([sys.executable, *args])
+    script = " & ".join(" ".join(map(_quote, c)) for c in commands) + " & wait"
+    return run_measured(
+        f"plain Scrapy, govcheck's requests ×{len(commands)}",
+        ["sh", "-c", script],
+        env=farm.env(),
+        cwd=cwd,
+        farm=farm,
+        timeout=timeout,
+    )
+
+
 def _quote(part: str) -> str:
     return "'" + part.replace("'", "'\\''") + "'"
 
@@ -482,7 +537,10 @@ def national_night(sample: GovcheckRun, sites: int, cpu_per_site: float, fleet_s
     )
     for label, at_once in (
         (f"fleet default, GOVCHECK_FLEET_SITES × 2 slots = {fleet_slots}", fleet_slots),
-        ("100 sites at once", 100),
+        (
+            "100 sites at once (ASSUMES each site's time and CPU stay as in the sample; measured: bench/night.py)",
+            100,
+        ),
     ):
         nodes = NATIONAL_SITES * site_seconds / (at_once * NIGHT_SECONDS)
         needed = max(nodes, cpu_nodes)
@@ -549,13 +607,14 @@ def report(args: argparse.Namespace, farm: Farm, workdir: Path, python: Path | N
         )
         print(f"govcheck run {k}: {run.usage.seconds:.1f} s, {len(run.findings)} findings", flush=True)
         runs.append(run)
-    others = [plain_scrapy(farm, workdir, args.jobs, args.timeout)]
+    median = sorted(runs, key=lambda r: r.usage.get_pages / r.usage.seconds)[len(runs) // 2]
+    replay = replay_scrapy(farm, workdir, args.jobs, median.usage.log, args.timeout)
+    others = [replay, plain_scrapy(farm, workdir, args.jobs, args.timeout)]
     if python is not None:
         for throttled in (False, True):
             others.append(
                 linkchecker(farm, workdir, python, throttled=throttled, seconds=args.linkchecker_seconds)
             )
-    median = sorted(runs, key=lambda r: r.usage.get_pages / r.usage.seconds)[len(runs) // 2]
     print(
         f"\n== Throughput, politeness off, {farm.summary['sites']} sites, {args.jobs} jobs ({os.cpu_count()} cores) =="
     )
@@ -565,16 +624,24 @@ def report(args: argparse.Namespace, farm: Farm, workdir: Path, python: Path | N
     for usage in others:
         print(usage.row())
     gov = median.usage
-    print(f"ratios (govcheck median run {gov.tool} ÷ other):")
-    for usage in others:
+    print(f"ratios (govcheck median run {gov.tool} ÷ other, measured side by side in this run):")
+    print(
+        f"  SAME REQUESTS, vs {replay.tool} ({replay.responses:,} of govcheck's {gov.responses:,} requests "
+        f"replayed): responses/s {ratio(gov.responses / gov.seconds, replay.responses / replay.seconds)}, "
+        f"pages GET+HEAD/s {ratio(gov.pages / gov.seconds, replay.pages / replay.seconds)}, "
+        f"CPU-s per response {ratio(gov.cpu_seconds / max(gov.responses, 1), replay.cpu_seconds / max(replay.responses, 1))}"
+    )
+    for usage in others[1:]:
         print(
             f"  vs {usage.tool}: responses/s {ratio(gov.responses / gov.seconds, usage.responses / usage.seconds)}, "
-            f"GET pages/s {ratio(gov.get_pages / gov.seconds, usage.get_pages / usage.seconds)}, "
+            f"pages GET+HEAD/s {ratio(gov.pages / gov.seconds, usage.pages / usage.seconds)}, "
+            f"pages-only GET pages/s {ratio(gov.get_pages / gov.seconds, usage.get_pages / usage.seconds)}, "
+            f"CPU-s per response {ratio(gov.cpu_seconds / max(gov.responses, 1), usage.cpu_seconds / max(usage.responses, 1))}, "
             f"CPU % {ratio(gov.cpu_percent(), usage.cpu_percent())}, RSS {ratio(gov.peak_rss_mb, usage.peak_rss_mb)}"
         )
     if python is None:
         print("  LinkChecker: not measured (--linkchecker off, or not installed in --quick)")
-    for usage in others:
+    for usage in others[1:]:
         broken = broken_truth(farm.truth, ("homepage", "list", "deep"))
         requested = {(urlsplit(u).hostname, u) for _m, u, status in usage.log if status == 404}
         print(f"  {usage.tool}: requested {len(requested & broken)} of {len(broken)} broken links (farm log)")

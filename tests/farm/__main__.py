@@ -7,6 +7,7 @@ import argparse
 from datetime import date
 
 from tests.farm.server import FarmServer
+from tests.farm.serving import serve
 
 DEFAULT_PORT = 8899  # fixed, so the README's Usage section can name it (`make farm`)
 
@@ -38,19 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         parser.exit(1, f"python -m tests.farm: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}\n")
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    print(url, flush=True)
-    if args.exports:
-        print(
-            "# The sample sites are served until Ctrl-C. In the shell where you run govcheck:\n"
-            f"export http_proxy={url} https_proxy={url} no_proxy=127.0.0.1,localhost",
-            flush=True,
-        )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    exports = (
+        "# The sample sites are served until Ctrl-C. In the shell where you run govcheck:\n"
+        f"export http_proxy={url} https_proxy={url} no_proxy=127.0.0.1,localhost",
+    )
+    serve(server, *(exports if args.exports else ()))
 
 
 if __name__ == "__main__":
