@@ -30,6 +30,7 @@ from tests.farm.sites_hostile import hostile_sites
 from tests.farm.sites_letters import letters_sites
 from tests.farm.sites_links import link_sites
 from tests.farm.sites_service import service_sites
+from tests.farm.sites_waves import waves_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
 
@@ -242,6 +243,7 @@ class FarmServer(ThreadingHTTPServer):
             **service_sites(),  # service and blank-list replicas: sites_service.py
             **link_sites(),
             **duty_sites(),
+            **waves_sites(),  # page work beyond a small budget: sites_waves.py
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
