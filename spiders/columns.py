@@ -82,7 +82,7 @@ class ColumnHandler:
         site = self.site
         step = POSITION_STEP if discovered_on is None else 1
         for index, column in enumerate(columns, start=1):
-            if column.url in site.column_urls or column.url in site.homepage_urls:
+            if column.url in site.homepage_urls:
                 continue
             if site.profile and site.profile.ignores(column.url, column.name):
                 continue

@@ -178,3 +178,28 @@ def test_a_wave_released_by_a_dropped_duplicate_stands_in_at_the_next_callback()
     out = list(spider.dispatch(_answer(crawled[0], "<html><body></body></html>")))
     stand_ins = [i.url.removeprefix(HOME) for i in out if isinstance(i, ColumnItem) and i.reason == BUDGET]
     assert stand_ins == ["a/y/", "a/z/", "b/x/", "b/y/", "b/z/"]
+
+
+def test_a_column_found_on_two_pages_of_one_wave_keeps_its_first_place() -> None:
+    """A sub-column both channel pages list is asked for once, placed under the first channel in the
+    column order, whichever channel page answered first."""
+    shared = '<li><a href="/gk/">信息公开</a></li>'
+    placed = set()
+    for order in ((0, 1), (1, 0)):
+        spider = portal_spider(GOVCHECK_LINK_CHECK=False, GOVCHECK_IPV6_CHECK=False)
+
+        async def first(spider: PortalSpider = spider) -> Request:
+            return await anext(aiter(spider.start()))
+
+        columns = [
+            r for r in spider.dispatch(_answer(asyncio.run(first()), HOMEPAGE)) if isinstance(r, Request)
+        ]
+        released = []
+        for index in order:
+            path = columns[index].url.removeprefix(HOME)
+            body = _channel(path).replace('<ul class="subnav">', f'<ul class="subnav">{shared}')
+            released += [r for r in spider.dispatch(_answer(columns[index], body)) if isinstance(r, Request)]
+        released += spider.dispatch(_answer(columns[2], "<html><body></body></html>"))
+        (gk,) = [r for r in released if isinstance(r, Request) and r.url == HOME + "gk/"]
+        placed.add((gk.meta["column"]["parent_url"], gk.meta["column"]["position"]))
+    assert placed == {(HOME + "a/", 1001)}
