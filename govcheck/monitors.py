@@ -104,6 +104,14 @@ def failed_monitors(health: Mapping[str, Any] | None) -> list[str] | None:
 
 
 INCOMPLETE_LABEL = "检查未完成（请求预算用尽）"  # the 汇总's count of sites whose budget cut work
+# The page work a budget cut, per wave phase (govcheck.spiders.waves.Phase), in the order of value.
+PHASE_LABELS = {
+    "discovery": "网站地图",
+    "column": "栏目首页",
+    "pagination": "栏目翻页",
+    "detail": "详情页",
+    "other": "留言和办事指南页",
+}
 
 
 def crawl_coverage(health: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -116,10 +124,14 @@ def crawl_coverage(health: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if checked >= total and not pages:
         return None
     notes = []
+    if pages:
+        by_phase = limits.get("pages_skipped_by_phase") or {}
+        kinds = "、".join(
+            f"{label}{by_phase[phase]}个" for phase, label in PHASE_LABELS.items() if by_phase.get(phase)
+        )
+        notes.append(f"页面检查未完成：跳过{pages}个页面" + (f"（{kinds}）" if kinds else ""))
     if checked < total:
         notes.append(f"链接检查未完成：已检查{checked}个/共{total}个")
-    if pages:
-        notes.append(f"页面抓取未完成：跳过{pages}个栏目、列表或详情页面")
     return {
         "links_checked": checked,
         "links_total": total,

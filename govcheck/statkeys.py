@@ -7,3 +7,4 @@ LIMITS_PREFIX = "govcheck/limits/"  # + the limit's name: how often a site ran i
 LIMIT_HITS_KEY = "govcheck/limits/hits"  # the first hits, each {"limit", "url", ...detail}
 ROBOTS_FORBIDDEN_KEY = "govcheck/robots/forbidden"  # requests robots.txt forbade
 ROBOTS_URLS_KEY = "govcheck/robots/forbidden_urls"  # the first of those URLs
+SKIPPED_PAGES_PREFIX = "govcheck/budget/skipped_pages/"  # + a wave's phase: its pages the budget left out

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -39,6 +38,7 @@ from govcheck.spiders.outcomes import (
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.waves import BUDGET, HeldPage, Phase
 from govcheck.vocabulary import ROBOTS_TXT
 
 POSITION_STEP = 1000
@@ -76,23 +76,24 @@ class ColumnHandler:
         self.service = service
         self.articles = articles
 
-    def requests(
+    def hold(
         self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
-    ) -> Iterator[Request]:
-        """Requests for newly found columns. Positions keep navigation (tree) order whatever order
-        responses arrive in: homepage columns are 1000, 2000, …; a channel page's sub-columns follow
-        their channel (1001, 1002, …)."""
+    ) -> None:
+        """Requests for newly found columns, held for their wave in position order. Positions keep
+        navigation (tree) order whatever order responses arrive in: homepage columns are 1000, 2000, …;
+        a channel page's sub-columns follow their channel (1001, 1002, …). A column the budget leaves
+        out is stored ``unparseable`` (reason ``budget``): judged unknown, never stale or blank."""
         site = self.site
         step = POSITION_STEP if discovered_on is None else 1
         for index, column in enumerate(columns, start=1):
-            if column.url in site.column_urls or column.url in site.homepage_urls:
+            if column.url in site.homepage_urls:
                 continue
             if site.profile and site.profile.ignores(column.url, column.name):
                 continue
             if self.options.policy.check_url(column.url):  # the link check records it as refused
                 continue
-            if not site.budget.spend(column.url):
-                continue
+            if column.url in site.column_urls and not site.pages.holds(column.url):
+                continue  # asked for in an earlier wave; one found again in this one keeps its first place
             site.column_urls.add(column.url)
             if discovered_on is None:
                 depth, parent_url = (2, column.parent_url) if column.parent_url else (1, None)
@@ -103,26 +104,32 @@ class ColumnHandler:
             if section == "xxgk" or XXGK_NAME.match(column.name or ""):
                 # The 政府信息公开 directory tree: counted with the site, tagged in the column's source.
                 source, section = "xxgk", "xxgk"
-            yield self.router.request(
+            placed = {
+                "name": column.name,
+                "source": source,
+                "section": section,
+                "parent_url": parent_url,
+                "depth": depth,
+                "position": base_position + index * step,
+            }
+            request = self.router.request(
                 column.url,
                 Route.COLUMN,
-                meta={
-                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                    "column": {
-                        "name": column.name,
-                        "source": source,
-                        "section": section,
-                        "parent_url": parent_url,
-                        "depth": depth,
-                        "position": base_position + index * step,
-                    },
-                },
+                meta={"handle_httpstatus_list": NON_REDIRECT_STATUSES, "column": placed},
+            )
+            site.pages.hold(
+                HeldPage(
+                    (Phase.COLUMN, (placed["position"],), column.url),
+                    request,
+                    fallback=lambda url=column.url, placed=placed: [self._skipped_column(url, placed)],
+                )
             )
 
     def column(self, response: Response) -> Iterator[Any]:
         """A column's page 1: its status, name and list, then further pages, sub-columns and links."""
         site = self.site
         meta = response.meta["column"]
+        site.column_positions[response.request.url] = meta["position"]  # its later pages' place
         yield page_item(response, "column")
         error = proxy_error(response)
         status = response.status
@@ -195,7 +202,7 @@ class ColumnHandler:
         # First: the guides it requests are then not asked for again as detail pages.
         yield from self.service.column_page(column.name, response, listing)
         year = generation_year(facts.generated_text)
-        entries = list(self.entries(column.url, listing, year, read_details=letter_page is None))
+        entries = list(self.entries(column.url, listing, year, page=1, read_details=letter_page is None))
         if letter_page is None:  # a letter's page is an interaction record, not an article
             listed = [e for e in entries if isinstance(e, EntryItem) and e.url not in self.service.guide_urls]
             self.articles.column(column.url, meta["position"], listed)
@@ -204,17 +211,17 @@ class ColumnHandler:
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
         yield from self.letters.items(column.url, letters)
         if letter_page is not None:
-            yield from self.letters.search(column.url, letter_page, listing)
+            self.letters.search(column.url, letter_page, listing)
         more_letters = (
             letter_page is not None and letter_page.kind == "letters" and self.letters.wants_more(letters)
         )
-        yield from self.more_pages(column.url, listing, page=1, dates=dates, letters=more_letters)
+        self.more_pages(column.url, listing, page=1, dates=dates, letters=more_letters)
         # The 信息公开 directory is a tree deeper than the navigation: one more level of it.
         depth_limit = self.options.discovery_depth + (1 if meta.get("section") == "xxgk" else 0)
         if meta["depth"] < depth_limit:
             # Channel pages' side menus and 更多栏目 lists lead to columns the homepage does not show.
             found_here = {**meta, "url": response.request.url}
-            yield from self.requests(
+            self.hold(
                 discover_columns(html, response.url), discovered_on=found_here, base_position=meta["position"]
             )
         if site.check_links:
@@ -297,12 +304,20 @@ class ColumnHandler:
         )
 
     def entries(
-        self, column_url: str, listing: ListingPage, year: int | None, *, read_details: bool = True
+        self,
+        column_url: str,
+        listing: ListingPage,
+        year: int | None,
+        *,
+        page: int = 1,
+        read_details: bool = True,
     ) -> Iterator[Any]:
         """The list's entries (``year``: of their year-less dates); undated ones (no date in the row or
-        the URL) get their detail page read, unless they are letters (their page is the letter handler's)."""
+        the URL) get their detail page read, unless they are letters (their page is the letter handler's):
+        held for their wave, at most GOVCHECK_DETAIL_PAGE_LIMIT per column, the first in list order."""
         site = self.site
-        for found in site.capped(listing.entries, column_url, "entries"):
+        order = site.column_positions.get(column_url, 0)
+        for index, found in enumerate(site.capped(listing.entries, column_url, "entries")):
             yield self.entry(column_url, found.url, found.title, found.date_text, context_year=year)
             if (
                 not read_details
@@ -311,18 +326,21 @@ class ColumnHandler:
                 or found.url in self.service.guide_urls
             ):
                 continue
-            asked = site.detail_requested.get(column_url, 0)
-            if asked >= self.options.detail_page_limit or not site.budget.spend(found.url):
-                site.stats.inc_value("govcheck/dates/detail_skipped")
-                continue
-            site.detail_requested[column_url] = asked + 1
-            yield self.router.request(
+            request = self.router.request(
                 found.url,
                 Route.DETAIL,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
                     "entry": {"column_url": column_url, "url": found.url, "title": found.title},
                 },
+            )
+            site.pages.hold(
+                HeldPage(
+                    (Phase.DETAIL, (order, page, index), found.url),
+                    request,
+                    quota=(f"detail:{column_url}", self.options.detail_page_limit),
+                    skipped_stat="govcheck/dates/detail_skipped",
+                )
             )
 
     def detail(self, response: Response) -> Iterator[Any]:
@@ -369,8 +387,8 @@ class ColumnHandler:
         page: int,
         dates: list[Any] | None = None,
         letters: bool = False,
-    ) -> Iterator[Request]:
-        """Requests for the pages after ``page``. After page 1 only when it cannot answer by itself
+    ) -> None:
+        """Requests for the pages after ``page``, held for their wave. After page 1 only when it cannot answer by itself
         (``dates``: of its entries, in order; see :func:`govcheck.extract.needs_more_pages`), or when it
         is a letters list whose next page may hold letters of the judged year (``letters``)."""
         limit = self.options.column_page_limit
@@ -388,10 +406,9 @@ class ColumnHandler:
         # static 下一页 link is followed one page at a time.
         chained = len(listing.next_page_urls) == 1
         wanted = listing.next_page_urls[: 1 if chained else limit - page]
+        order = site.column_positions.get(column_url, 0)
         for offset, url in enumerate(wanted, start=1):
-            if not site.budget.spend(url):
-                return
-            yield self.router.request(
+            request = self.router.request(
                 url,
                 Route.LIST_PAGE,
                 meta={
@@ -402,6 +419,8 @@ class ColumnHandler:
                     "letters": letters,
                 },
             )
+            # Every column's page 2 before any page 3: the newest pages tell staleness.
+            site.pages.hold(HeldPage((Phase.PAGINATION, (page + offset, order), url), request))
 
     def list_page(self, response: Response) -> Iterator[Any]:
         """Page 2+ of a column: its entries belong to the column (stored under its URL)."""
@@ -420,11 +439,11 @@ class ColumnHandler:
             listing = self.letters.listing(letter_page, listing)
         site.stats.inc_value("govcheck/pagination/pages")
         year = generation_year(page_facts(response.text, response.url).generated_text)
-        yield from self.entries(column_url, listing, year, read_details=letter_page is None)
+        yield from self.entries(column_url, listing, year, page=page, read_details=letter_page is None)
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
         yield from self.letters.items(column_url, letters)
         if response.meta["chained"] and (letter_page is None or self.letters.wants_more(letters)):
-            yield from self.more_pages(column_url, listing, page=page, letters=letter_page is not None)
+            self.more_pages(column_url, listing, page=page, letters=letter_page is not None)
         if site.check_links and site.link_scope == "all":
             yield from self.links.check(
                 response.url, page_links(response.text, response.url), page_kind="list_page"
@@ -442,6 +461,12 @@ class ColumnHandler:
             status="unparseable",
             reason=error,
             **placement(request.meta["column"]),
+        )
+
+    def _skipped_column(self, url: str, placed: dict[str, Any]) -> ColumnItem:
+        """A column whose list page the budget left out: stored, and judged unknown (never stale or blank)."""
+        return ColumnItem(
+            url=url, name=placed["name"], status="unparseable", reason=BUDGET, **placement(placed)
         )
 
     def _column_item(

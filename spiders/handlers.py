@@ -2,7 +2,8 @@
 the other handlers it asks (the column handler asks the link checker about soft-404s; the homepage
 hands what it finds to both). :class:`SiteHandlers` maps each :class:`Route` to the methods that read
 its answer and its failure, and counts the site's page work and link work in flight: once neither is,
-the link checker releases its next wave of queued checks.
+the next wave goes, the one place that decides it: the held page work of the most valuable phase
+(govcheck.spiders.waves), and once no page work is held, the link checker's next wave of checks.
 
 A request is in flight from when a callback or errback yields it until it ends, whichever way: its
 own callback or errback (an answer; a failure, a destination, robots.txt or offsite refusal, a
@@ -38,9 +39,19 @@ OnAnswer = Callable[[Response], Iterable[Any]]
 OnFailure = Callable[[Failure], Iterable[Any]]
 
 # The routes of a site's page work, which comes before every link check; the rest is link work but
-# the reference hosts (asked only when the homepage failed: never followed by link checks).
+# the reference hosts (asked only when the homepage failed: never followed by link checks) and the
+# IPv6 check (answered without a download).
 PAGE_WORK = frozenset(
-    {Route.HOMEPAGE, Route.SITEMAP, Route.COLUMN, Route.LIST_PAGE, Route.DETAIL, Route.ARTICLE}
+    {
+        Route.HOMEPAGE,
+        Route.SITEMAP,
+        Route.COLUMN,
+        Route.LIST_PAGE,
+        Route.DETAIL,
+        Route.LETTER,
+        Route.GUIDE,
+        Route.ARTICLE,
+    }
 )
 LINK_WORK = frozenset({Route.LINK, Route.FINGERPRINT})
 
@@ -50,6 +61,8 @@ class SiteHandlers:
 
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
         self.site = site
+        # What stands for pages a wave released outside any callback left out (see :meth:`dropped`).
+        self.standing: list[Any] = []
         self.links = LinkChecker(site, options, router)
         self.letters = LetterHandler(site, options, router)
         self.service = ServiceHandler(site, options, router, self.links)
@@ -79,10 +92,15 @@ class SiteHandlers:
     def dropped(self, request: Request) -> Iterator[Request]:
         """The scheduler refused a request of this site (a duplicate, or a retry or redirect hop of
         one): no callback will settle it, so it is settled here; if that drained the site's work, the
-        next wave of link checks (for the caller to hand to the engine, counted in flight)."""
+        next wave's requests (for the caller to hand to the engine, counted in flight). Items can only
+        reach the pipelines through a callback: what stands for pages the wave left out waits for the
+        site's next one."""
         self._counted(request, -1)
         for released in self._next_wave():
-            yield self._counted(released, 1)
+            if isinstance(released, Request):
+                yield self._counted(released, 1)
+            else:
+                self.standing.append(released)
 
     def answer(self, response: Response) -> Iterator[Any]:
         """What the handler of the response's route makes of it."""
@@ -95,12 +113,14 @@ class SiteHandlers:
         return self._settled(failure.request, on_failure(failure))
 
     def _settled(self, request: Request, outputs: Iterable[Any]) -> Iterator[Any]:
-        """The handler's outputs, its new requests counted in flight; then the request itself is
-        settled, and so is every new request a spider middleware filtered out (each has passed the
-        whole chain, or not, before this generator is resumed); when the site's page work and link
-        work have drained, the next link checks go."""
+        """What stands for pages a wave outside any callback left out (:meth:`dropped`), then the
+        handler's outputs, its new requests counted in flight; then the request itself is settled, and
+        so is every new request a spider middleware filtered out (each has passed the whole chain, or
+        not, before this generator is resumed); when the site's work has drained, the next wave goes."""
         yielded: list[Request] = []
         own_settled = False
+        standing, self.standing = self.standing, []
+        yield from standing
         try:
             for output in outputs:
                 if isinstance(output, Request):
@@ -108,15 +128,33 @@ class SiteHandlers:
                 yield output
             own_settled = True
             self._counted(request, -1)
-            self._settle_filtered(request, yielded)
-            yielded = []
-            for released in self._next_wave():
-                yielded.append(self._counted(released, 1))
-                yield released
+            while True:
+                # Settling a request a middleware filtered out may drain the site: the next wave.
+                self._settle_filtered(request, yielded)
+                yielded = []
+                for released in self._next_wave():
+                    if isinstance(released, Request):
+                        yielded.append(self._counted(released, 1))
+                    yield released
+                if not yielded:
+                    break
         finally:
             if not own_settled:
                 self._counted(request, -1)
             self._settle_filtered(request, yielded)
+
+    def cut_short(self) -> None:
+        """The site's crawl ends with work still held (cut short by a close reason, or closed by the
+        fleet's safety net): held pages and queued checks are counted as skipped, never silently lost."""
+        self.site.pages.skip_held()
+        self.links.skip_queued()
+        if self.standing:
+            logger.warning(
+                "%s: %d items standing for skipped pages found no callback to leave by",
+                self.site.key,
+                len(self.standing),
+            )
+            self.standing.clear()
 
     def _settle_filtered(self, request: Request, yielded: list[Request]) -> None:
         """Settle the requests of ``request``'s callback that a spider middleware filtered out."""
@@ -125,13 +163,24 @@ class SiteHandlers:
                 if not filtered.meta.get(HANDED):
                     self._counted(filtered, -1)
 
-    def _next_wave(self) -> Iterator[Request]:
+    def _next_wave(self) -> Iterator[Any]:
+        """When none of the site's work is in flight: the next wave with anything to fetch, its requests
+        (the caller counts each in flight before this resumes) and what stands for pages it left out."""
         site = self.site
-        if site.page_work == 0 and not site.closed:
-            # The article sample goes once the staleness work has drained; the links wait for it.
-            yield from self.articles.release()
-        if site.page_work == 0 and site.link_work == 0 and site.link_queue and not site.closed:
-            yield from self.links.release()
+        while not site.closed and site.page_work == 0 and site.link_work == 0:
+            if site.pages:
+                requests, standing = site.pages.release()
+                yield from standing
+                yield from requests
+                continue
+            # The article sample goes once, after the staleness waves; the link checks wait for it.
+            sample = list(self.articles.release())
+            if sample:
+                yield from sample
+            elif site.link_queue:
+                yield from self.links.release()
+            else:
+                return
 
     def _counted(self, request: Request, change: int) -> Request:
         self._count(Route(request.meta[ROUTE]), change)

@@ -49,6 +49,7 @@ from govcheck.spiders.outcomes import (
 )
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.waves import HeldPage, Phase
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ class HomepageHandler:
         for entry in entries:
             yield self.columns.entry(response.url, entry.url, entry.title, entry.date_text, context_year=year)
         site.stats.set_value("govcheck/columns/discovered", len(columns))
-        yield from self.columns.requests(columns, discovered_on=None, base_position=0)
+        self.columns.hold(columns, discovered_on=None, base_position=0)
         yield from self._beyond_navigation(html, response.url)
         if site.check_links:
             yield from self.links.check(response.url, page_links(html, response.url), page_kind="homepage")
@@ -276,20 +277,20 @@ class HomepageHandler:
         for directory in directories:
             # The directory belongs to the site even on another host: its links are internal.
             site.site_hosts.add(urlsplit(directory.url).hostname or "")
-        yield from self.columns.requests(directories, discovered_on=None, base_position=XXGK_POSITION)
+        self.columns.hold(directories, discovered_on=None, base_position=XXGK_POSITION)
         for index, target in enumerate(sitemap_links(html, url)[:2]):
-            if site.budget.spend(target):
-                yield self.router.request(
-                    target,
-                    Route.SITEMAP,
-                    meta={"handle_httpstatus_list": NON_REDIRECT_STATUSES, "sitemap_index": index},
-                )
+            request = self.router.request(
+                target,
+                Route.SITEMAP,
+                meta={"handle_httpstatus_list": NON_REDIRECT_STATUSES, "sitemap_index": index},
+            )
+            site.pages.hold(HeldPage((Phase.DISCOVERY, (index,), target), request))
         if site.profile and site.profile.extra_columns:
             extra = [
                 ColumnLink(name=c["name"], url=c["url"], source="profile", parent_url=c.get("parent_url"))
                 for c in site.profile.extra_columns
             ]
-            yield from self.columns.requests(extra, discovered_on=None, base_position=PROFILE_POSITION)
+            self.columns.hold(extra, discovered_on=None, base_position=PROFILE_POSITION)
         for index, link in enumerate(discover_linkouts(html, url), start=1):
             # Another system (办事大厅, 12345): kept for the evaluator, never fetched as a column.
             yield ColumnItem(
@@ -314,4 +315,4 @@ class HomepageHandler:
             found = [c for c in found if not site.profile.ignores(c.url, c.name)]
         site.stats.set_value("govcheck/columns/sitemap", len(found))
         base = SITEMAP_POSITION + response.meta["sitemap_index"] * 50_000
-        yield from self.columns.requests(found, discovered_on=None, base_position=base)
+        self.columns.hold(found, discovered_on=None, base_position=base)

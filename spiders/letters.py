@@ -15,7 +15,6 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlencode
 
-from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -26,6 +25,7 @@ from govcheck.items import EntryItem, LetterItem
 from govcheck.spiders.outcomes import NON_REDIRECT_STATUSES, page_item
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.waves import HeldPage, Phase
 
 MAX_REASON = 150  # characters of an explanation kept in the column's reason
 
@@ -37,7 +37,6 @@ class LetterHandler:
         self.site = site
         self.options = options
         self.router = router
-        self.details_requested: dict[str, int] = {}
 
     # -- list pages -------------------------------------------------------------------------------
 
@@ -80,24 +79,41 @@ class LetterHandler:
         return []
 
     def items(self, column_url: str, letters: list[Letter]) -> Iterator[Any]:
-        """Each letter, or a request for its own page when the list leaves its answer open."""
-        for letter in sorted(letters, key=self._priority):
-            if self._wants_page(letter) and self._spend(column_url, letter.url):
-                yield self.router.request(
-                    letter.url,
-                    Route.LETTER,
-                    meta={
-                        "handle_httpstatus_list": NON_REDIRECT_STATUSES,
-                        "letter": {"column_url": column_url, **asdict(letter)},
-                    },
+        """Each letter, or a request for its own page held for its wave when the list leaves its answer
+        open (at most GOVCHECK_LETTER_DETAIL_LIMIT per column, the first in priority order; one not
+        read is the letter as its list row showed it)."""
+        site = self.site
+        order = site.column_positions.get(column_url, 0)
+        for index, letter in enumerate(sorted(letters, key=self._priority)):
+            if not self._wants_page(letter):
+                yield self._as_listed(column_url, letter)
+                continue
+            request = self.router.request(
+                letter.url,
+                Route.LETTER,
+                meta={
+                    "handle_httpstatus_list": NON_REDIRECT_STATUSES,
+                    "letter": {"column_url": column_url, **asdict(letter)},
+                },
+            )
+            site.pages.hold(
+                HeldPage(
+                    (Phase.OTHER, (order, self._priority(letter), index), letter.url),
+                    request,
+                    quota=(f"letter:{column_url}", self.options.letter_detail_limit),
+                    skipped_stat="govcheck/letters/detail_skipped",
+                    fallback=lambda letter=letter: [self._as_listed(column_url, letter)],
                 )
-            else:
-                yield self.item(column_url, letter, reply_present=True if letter.reply else None)
+            )
 
-    def search(self, column_url: str, page: LetterPage, listing: ListingPage) -> Iterator[Request]:
-        """The search form sent as it stands, when the column's letters are only its answer."""
+    def _as_listed(self, column_url: str, letter: Letter) -> LetterItem:
+        return self.item(column_url, letter, reply_present=True if letter.reply else None)
+
+    def search(self, column_url: str, page: LetterPage, listing: ListingPage) -> None:
+        """The search form sent as it stands, when the column's letters are only its answer (held
+        for its wave, with the column's pages)."""
         search = page.search
-        if search is None or listing.reason != "behind_search_form" or not self.site.budget.spend(search.url):
+        if search is None or listing.reason != "behind_search_form":
             return
         self.site.stats.inc_value("govcheck/letters/search_form")
         meta = {
@@ -110,12 +126,14 @@ class LetterHandler:
         query = urlencode(search.fields)
         if search.method == "POST":
             headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            yield self.router.request(
+            request = self.router.request(
                 search.url, Route.LIST_PAGE, meta=meta, method="POST", body=query, headers=headers
             )
         else:
             url = f"{search.url}{'&' if '?' in search.url else '?'}{query}" if query else search.url
-            yield self.router.request(url, Route.LIST_PAGE, meta=meta)
+            request = self.router.request(url, Route.LIST_PAGE, meta=meta)
+        order = self.site.column_positions.get(column_url, 0)
+        self.site.pages.hold(HeldPage((Phase.PAGINATION, (1, order), request.url), request))
 
     def wants_more(self, letters: list[Letter]) -> bool:
         """Whether the next list page may still hold letters of the judged year."""
@@ -135,14 +153,6 @@ class LetterHandler:
         if posted is not None and (self.site.as_of - posted).days > self.options.letter_window_days:
             return False  # outside the judged year: the list row is evidence enough
         return letter.reply is None
-
-    def _spend(self, column_url: str, url: str) -> bool:
-        asked = self.details_requested.get(column_url, 0)
-        if asked >= self.options.letter_detail_limit or not self.site.budget.spend(url):
-            self.site.stats.inc_value("govcheck/letters/detail_skipped")
-            return False
-        self.details_requested[column_url] = asked + 1
-        return True
 
     # -- a letter's own page ----------------------------------------------------------------------
 

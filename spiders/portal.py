@@ -211,7 +211,7 @@ class PortalSpider(Spider):
         """A fleet site has drained: store and evaluate it (pipelines and the evaluate-on-close
         extension); the round hears of it once it is stored (``site_stored``)."""
         site.closed = True
-        self.handlers[site.key].links.skip_queued()
+        self.handlers[site.key].cut_short()
         self._send_site_closed(site, "finished", dict(site.stats.values))
         site.release()
         # Its work has drained, so no callback of it comes any more: a job that crawls thousands of
@@ -230,7 +230,7 @@ class PortalSpider(Spider):
         for site in self.sites.values():
             if site.closed:
                 continue
-            self.handlers[site.key].links.skip_queued()  # cut short: what was not checked is counted
+            self.handlers[site.key].cut_short()  # what was not fetched or checked is counted
             if self.fleet:
                 self._send_site_closed(site, "interrupted", dict(site.stats.values))
             else:

@@ -18,6 +18,7 @@ from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.outcomes import NON_REDIRECT_STATUSES, page_item
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.waves import HeldPage, Phase
 from govcheck.vocabulary import is_service_column
 
 GUIDE_WORD = "指南"
@@ -51,18 +52,17 @@ class ServiceHandler:
             candidates = listing.entries
         else:
             candidates = [e for e in listing.entries if GUIDE_WORD in e.title]
-        for entry in candidates:
+        order = self.site.column_positions.get(column_url, 0)
+        for index, entry in enumerate(candidates):
             asked = self.guides_requested.get(column_url, 0)
             if entry.url in self.guide_urls:
                 continue
             if asked >= self.options.service_guide_limit:
                 self.site.stats.inc_value("govcheck/service/guides_skipped")
                 continue
-            if not self.site.budget.spend(entry.url):
-                continue
             self.guides_requested[column_url] = asked + 1
             self.guide_urls.add(entry.url)
-            yield self.router.request(
+            request = self.router.request(
                 entry.url,
                 Route.GUIDE,
                 meta={
@@ -76,6 +76,7 @@ class ServiceHandler:
                     },
                 },
             )
+            self.site.pages.hold(HeldPage((Phase.OTHER, (order, index), entry.url), request))
 
     def guide(self, response: Response) -> Iterator[Any]:
         """A guide page (its fetch, as a detail page's): its key elements and its service links, which are checked here (a guide's other

@@ -25,6 +25,7 @@ from govcheck.profile import CrawlProfile, load_profile
 from govcheck.robots_middleware import ForbiddenByRobots
 from govcheck.spiders.connectivity import ReferenceCheck
 from govcheck.spiders.outcomes import classify_failure, limit_hit
+from govcheck.spiders.waves import PageQueue
 from govcheck.statkeys import LIMIT_HITS_KEY, LIMITS_PREFIX, ROBOTS_FORBIDDEN_KEY, ROBOTS_URLS_KEY
 
 if TYPE_CHECKING:
@@ -178,9 +179,10 @@ class SiteStats:
 class SiteBudget:
     """A site's request and time budgets (GOVCHECK_SITE_PAGE_BUDGET, GOVCHECK_SITE_TIME_BUDGET): every
     request the site's crawl makes is charged here, retries and redirect hops included. Page work
-    (columns, list and detail pages) is charged when it is asked for (:meth:`spend`); a wave of link
-    checks reserves what each check may cost at most (:meth:`reserve`) and draws on it (:meth:`draw`),
-    so which checks fit never depends on the order their answers arrive in."""
+    (columns, list and detail pages) is charged when its wave releases it (:meth:`spend`, in the
+    order of govcheck.spiders.waves); a wave of link checks reserves what each check may cost at most
+    (:meth:`reserve`) and draws on it (:meth:`draw`). So which work fits never depends on the order
+    answers arrive in."""
 
     def __init__(self, stats: SiteStats, *, pages: int, seconds: float) -> None:
         self.stats = stats
@@ -311,7 +313,9 @@ class SiteCrawl:
             self.homepage_hint = f"{self.schemes[-1]}://{self.site_netloc}{self.homepage_path}"
         self.backend = target.backend or (self.profile.backend_group if self.profile else None)
         self.normalizer = DateNormalizer(self.reference_at)
-        self.detail_requested: dict[str, int] = {}  # column URL -> detail pages asked for
+        # Page work waits here for its wave (govcheck.spiders.waves), charged when it goes.
+        self.pages = PageQueue(self.stats, self.budget)
+        self.column_positions: dict[str, int] = {}  # a column's place in the order of its later pages
         # Soft-404 fingerprints per host: "pending", "hard" (real 404s), "catchall" (every path shows
         # the homepage: cannot tell) or the fingerprint text of its not-found answer.
         self.not_found: dict[str, str] = {}
@@ -328,8 +332,9 @@ class SiteCrawl:
             self.column_urls,
             self.checked_links,
             self.homepage_urls,
-            self.detail_requested,
+            self.column_positions,
             self.link_queue,
+            self.pages,
         ):
             collection.clear()
         self.not_found_answers.clear()

@@ -35,6 +35,7 @@ from govcheck.extract.footer import footer_facts
 from govcheck.fleet.round import Round, task_for_site
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from govcheck.spiders.portal import PortalSpider
+from govcheck.spiders.sitecrawl import SiteCrawl
 from tests.farm.truth import AS_OF
 
 if TYPE_CHECKING:
@@ -181,6 +182,16 @@ def portal_spider(**overrides: Any) -> PortalSpider:
     spider = PortalSpider.from_crawler(crawler, site="www.example.gov.cn", as_of="2024-02-28")
     crawler.spider = spider
     return spider
+
+
+def every_wave(site: SiteCrawl) -> list[Any]:
+    """A site's held page work (govcheck.spiders.waves) released wave after wave, as if each wave had
+    drained: the items standing for pages left out and the requests, in the order they go."""
+    out: list[Any] = []
+    while site.pages:
+        requests, standing = site.pages.release()
+        out += [*standing, *requests]
+    return out
 
 
 # -- hand-built evaluator snapshots ----------------------------------------------------------------

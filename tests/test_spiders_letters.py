@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from govcheck.items import ColumnItem, EntryItem, LetterItem
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
-from tests.helpers import portal_spider
+from tests.helpers import every_wave, portal_spider
 
 COLUMN_URL = "http://www.example.gov.cn/xzxx/"
 
@@ -33,7 +33,7 @@ def _column(spider: PortalSpider, body: str, name: str = "县长信箱") -> list
 def _answer(spider: PortalSpider, request: Request, body: str) -> list[Any]:
     response = HtmlResponse(request.url, body=body.encode(), encoding="utf-8", request=request)
     (site,) = spider.sites.values()
-    return list(spider.handlers[site.key].answer(response))
+    return [*spider.handlers[site.key].answer(response), *every_wave(site)]
 
 
 TABLE = _page(

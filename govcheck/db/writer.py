@@ -28,7 +28,13 @@ from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Page, Probe, S
 from govcheck.db.session import with_retry
 from govcheck.items import CrawlItem, ProbeItem, SiteItem
 from govcheck.monitors import CrawlFacts, MonitorSuite
-from govcheck.statkeys import LIMIT_HITS_KEY, LIMITS_PREFIX, ROBOTS_FORBIDDEN_KEY, ROBOTS_URLS_KEY
+from govcheck.statkeys import (
+    LIMIT_HITS_KEY,
+    LIMITS_PREFIX,
+    ROBOTS_FORBIDDEN_KEY,
+    ROBOTS_URLS_KEY,
+    SKIPPED_PAGES_PREFIX,
+)
 
 logger = logging.getLogger(__name__)
 ROWS_PER_STATEMENT = 400
@@ -366,7 +372,8 @@ class CrawlWriter:
 def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
     """The limits a crawl ran into, from its stats: how often each was hit, the first hits with their
     URL, the request budget (made, skipped, which budget ran out) and what it left out: link checks
-    (``links_checked`` of ``links_total``) and pages (``pages_skipped``: columns, list and detail pages)."""
+    (``links_checked`` of ``links_total``) and pages (``pages_skipped``: columns, list and detail pages;
+    ``pages_skipped_by_phase``: per wave phase of govcheck.spiders.waves)."""
     checked = stats.get("govcheck/links/checked", 0)
     counts = {
         key.removeprefix(LIMITS_PREFIX): value
@@ -382,6 +389,11 @@ def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
         "links_checked": checked,
         "links_total": checked + stats.get("govcheck/links/skipped", 0),
         "pages_skipped": stats.get("govcheck/budget/skipped_pages", 0),
+        "pages_skipped_by_phase": {
+            key.removeprefix(SKIPPED_PAGES_PREFIX): value
+            for key, value in stats.items()
+            if key.startswith(SKIPPED_PAGES_PREFIX)
+        },
     }
 
 
