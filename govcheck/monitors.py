@@ -130,12 +130,15 @@ def crawl_coverage(health: Mapping[str, Any] | None) -> dict[str, Any] | None:
             f"{label}{by_phase[phase]}个" for phase, label in PHASE_LABELS.items() if by_phase.get(phase)
         )
         notes.append(f"页面检查未完成：跳过{pages}个页面" + (f"（{kinds}）" if kinds else ""))
+    if undated := limits.get("undated_columns", 0):
+        notes.append(f"{undated}个栏目的发布日期所需页面被跳过，更新情况无法判定")
     if checked < total:
         notes.append(f"链接检查未完成：已检查{checked}个/共{total}个")
     return {
         "links_checked": checked,
         "links_total": total,
         "pages_skipped": pages,
+        "undated_columns": undated,
         "exhausted": limits.get("exhausted"),
         "note": "；".join(notes),
     }

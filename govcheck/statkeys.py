@@ -8,3 +8,5 @@ LIMIT_HITS_KEY = "govcheck/limits/hits"  # the first hits, each {"limit", "url",
 ROBOTS_FORBIDDEN_KEY = "govcheck/robots/forbidden"  # requests robots.txt forbade
 ROBOTS_URLS_KEY = "govcheck/robots/forbidden_urls"  # the first of those URLs
 SKIPPED_PAGES_PREFIX = "govcheck/budget/skipped_pages/"  # + a wave's phase: its pages the budget left out
+# Columns with no dated entry whose dating pages the budget left out: stored unparseable/budget.
+UNDATED_COLUMNS_KEY = "govcheck/budget/undated_columns"

@@ -4,7 +4,8 @@ side menus of channel pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from scrapy.http import Response, TextResponse
@@ -39,6 +40,7 @@ from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
 from govcheck.spiders.waves import BUDGET, HeldPage, Phase
+from govcheck.statkeys import UNDATED_COLUMNS_KEY
 from govcheck.vocabulary import ROBOTS_TXT
 
 POSITION_STEP = 1000
@@ -75,6 +77,10 @@ class ColumnHandler:
         self.letters = letters
         self.service = service
         self.articles = articles
+        # Columns read with entries but none dated yet, as stored: if the budget cuts the pages that
+        # could date them (detail pages, further list pages), they are restated unknown (:meth:`_cut`).
+        self.undated: dict[str, ColumnItem] = {}
+        self.restated: dict[str, ColumnItem] = {}
 
     def hold(
         self, columns: list[ColumnLink], *, discovered_on: dict[str, Any] | None, base_position: int
@@ -208,6 +214,8 @@ class ColumnHandler:
             self.articles.column(column.url, meta["position"], listed)
         yield from entries
         dates = [e.published for e in entries if isinstance(e, EntryItem)]
+        if dates and not any(dates):
+            self.undated[column.url] = column
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
         yield from self.letters.items(column.url, letters)
         if letter_page is not None:
@@ -340,6 +348,7 @@ class ColumnHandler:
                     request,
                     quota=(f"detail:{column_url}", self.options.detail_page_limit),
                     skipped_stat="govcheck/dates/detail_skipped",
+                    if_cut=lambda: self._cut(column_url),
                 )
             )
 
@@ -373,9 +382,11 @@ class ColumnHandler:
         facts = page_facts(response.text, response.url)
         if facts.pub_date_text:
             site.stats.inc_value("govcheck/dates/detail")
-            yield self.entry(
+            dated = self.entry(
                 entry["column_url"], entry["url"], entry["title"], facts.pub_date_text, date_source="detail"
             )
+            yield dated
+            yield from self._dated(entry["column_url"], [dated])
         else:
             site.stats.inc_value("govcheck/dates/detail_undated")
 
@@ -420,7 +431,13 @@ class ColumnHandler:
                 },
             )
             # Every column's page 2 before any page 3: the newest pages tell staleness.
-            site.pages.hold(HeldPage((Phase.PAGINATION, (page + offset, order), url), request))
+            site.pages.hold(
+                HeldPage(
+                    (Phase.PAGINATION, (page + offset, order), url),
+                    request,
+                    if_cut=lambda: self._cut(column_url),
+                )
+            )
 
     def list_page(self, response: Response) -> Iterator[Any]:
         """Page 2+ of a column: its entries belong to the column (stored under its URL)."""
@@ -439,7 +456,9 @@ class ColumnHandler:
             listing = self.letters.listing(letter_page, listing)
         site.stats.inc_value("govcheck/pagination/pages")
         year = generation_year(page_facts(response.text, response.url).generated_text)
-        yield from self.entries(column_url, listing, year, page=page, read_details=letter_page is None)
+        entries = list(self.entries(column_url, listing, year, page=page, read_details=letter_page is None))
+        yield from entries
+        yield from self._dated(column_url, entries)
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
         yield from self.letters.items(column_url, letters)
         if response.meta["chained"] and (letter_page is None or self.letters.wants_more(letters)):
@@ -468,6 +487,28 @@ class ColumnHandler:
         return ColumnItem(
             url=url, name=placed["name"], status="unparseable", reason=BUDGET, **placement(placed)
         )
+
+    def _cut(self, column_url: str) -> list[ColumnItem]:
+        """The budget left out a page that could date a column: one with no dated entry read is
+        restated ``unparseable``/``budget`` (judged unknown like a column the budget left out, never
+        stale: the inspector's own limit, not the site's fault); one with a dated entry stands as read."""
+        column = self.undated.get(column_url)
+        if column is None or column_url in self.restated:
+            return []
+        self.restated[column_url] = column
+        self.site.stats.inc_value(UNDATED_COLUMNS_KEY)
+        return [replace(column, status="unparseable", reason=BUDGET)]
+
+    def _dated(self, column_url: str, entries: Iterable[Any]) -> Iterator[ColumnItem]:
+        """A dated entry read for a column: it is judged on what was read; one restated unknown by a cut
+        in the same wave (its other pages were still in flight) is stored as read again."""
+        if not any(isinstance(e, EntryItem) and e.published for e in entries):
+            return
+        self.undated.pop(column_url, None)
+        restated = self.restated.pop(column_url, None)
+        if restated is not None:
+            self.site.stats.inc_value(UNDATED_COLUMNS_KEY, -1)
+            yield replace(restated)
 
     def _column_item(
         self, response: Response, meta: dict[str, Any], *, status: str, reason: str | None

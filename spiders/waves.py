@@ -7,7 +7,8 @@ in the order, ``(phase, rank, URL)``. When none of the site's work is in flight
 the held requests of the most valuable phase go out in their order (:meth:`PageQueue.release`), each
 charged to the budget then; those the budget (or their per-column quota) leaves out are counted, and
 what stands for them when they are not fetched (a column's ``unparseable``/``budget`` item, a letter as
-its list row showed it) comes back instead. Lower phases wait, held and never dropped, until the
+its list row showed it) comes back instead, and for those the budget left out, what that cut means
+(``if_cut``: a column left with no dated entry is restated ``unparseable``/``budget``). Lower phases wait, held and never dropped, until the
 phases above have drained: a column page found on a channel page goes before any page 2. Link checks
 come after every phase (govcheck.spiders.links)."""
 
@@ -45,13 +46,15 @@ Place = tuple[Phase, tuple[int, ...], str]
 class HeldPage:
     """A page request waiting for its wave. ``quota``: (key, limit), at most ``limit`` pages of one key
     (a column's detail pages) go, the first in the order; ``skipped_stat``: counted for each one not
-    fetched; ``fallback``: the items that stand for it then."""
+    fetched; ``fallback``: the items that stand for it then; ``if_cut``: the items that follow when the
+    budget (not its quota) left it out."""
 
     place: Place
     request: Request
     quota: tuple[str, int] | None = None
     skipped_stat: str | None = None
     fallback: Callable[[], Iterable[Any]] | None = None
+    if_cut: Callable[[], Iterable[Any]] | None = None
 
 
 class PageQueue:
@@ -97,6 +100,7 @@ class PageQueue:
             else:
                 self.stats.inc_value(f"{SKIPPED_PAGES_PREFIX}{phase.name.lower()}")
                 standing.extend(self._not_fetched(page))
+                standing.extend(page.if_cut() if page.if_cut else ())
         return requests, standing
 
     def skip_held(self) -> None:

@@ -203,3 +203,77 @@ def test_a_column_found_on_two_pages_of_one_wave_keeps_its_first_place() -> None
         (gk,) = [r for r in released if isinstance(r, Request) and r.url == HOME + "gk/"]
         placed.add((gk.meta["column"]["parent_url"], gk.meta["column"]["position"]))
     assert placed == {(HOME + "a/", 1001)}
+
+
+# -- a column the budget left undated -------------------------------------------------------------
+
+UNDATED = "".join(
+    f'<li><a href="/a/content_{i}.html">关于开展第{i}批重点工作的通知</a></li>' for i in range(1, 4)
+)
+DETAIL_DATED = '<html><head><meta name="PubDate" content="2024-02-20 10:00"></head><body>正文</body></html>'
+
+
+def _undated_column(
+    budget: int, *, dated_row: bool = False, **overrides: Any
+) -> tuple[PortalSpider, list[Any]]:
+    """The homepage's three columns answered (the first lists three undated rows, one dated row too when
+    ``dated_row``, and a next page; the others nothing): everything the next wave released."""
+    spider = portal_spider(
+        GOVCHECK_SITE_PAGE_BUDGET=budget, GOVCHECK_LINK_CHECK=False, GOVCHECK_IPV6_CHECK=False, **overrides
+    )
+
+    async def first() -> Request:
+        return await anext(aiter(spider.start()))
+
+    columns = [r for r in spider.dispatch(_answer(asyncio.run(first()), HOMEPAGE)) if isinstance(r, Request)]
+    rows = UNDATED + (
+        '<li><a href="/a/t20240220_9.html">通知九</a><span>2024-02-20</span></li>' if dated_row else ""
+    )
+    more = '<div class="page"><a href="index_1.html">下一页</a></div>'
+    page = f'<html><body><div class="main"><ul class="list">{rows}</ul>{more}</div></body></html>'
+    out = list(spider.dispatch(_answer(columns[0], page)))
+    for column in columns[1:]:
+        out += spider.dispatch(_answer(column, "<html><body></body></html>"))
+    return spider, out
+
+
+def _checks(items: list[Any]) -> list[tuple[str, str | None]]:
+    return [(i.status, i.reason) for i in items if isinstance(i, ColumnItem) and i.url == HOME + "a/"]
+
+
+def test_a_column_whose_dating_pages_the_budget_cut_is_restated_unknown() -> None:
+    """All rows undated and every detail page cut: the column is stored unparseable/budget (judged
+    unknown, like a column the budget left out), never left standing as read (judged not updated)."""
+    spider, out = _undated_column(budget=1 + 3)
+    assert not [r for r in out if isinstance(r, Request)]
+    assert _checks(out) == [("ok", None), ("unparseable", BUDGET)]
+    assert _site(spider).stats.get_value("govcheck/budget/undated_columns") == 1
+
+
+def test_a_dated_entry_read_keeps_the_column_judged_as_read() -> None:
+    """A dated row on the list: the cut detail pages change nothing. A detail page of the same wave
+    that dates an entry after the cut restates the column as read."""
+    spider, out = _undated_column(budget=1 + 3, dated_row=True)
+    assert _checks(out) == [("ok", None)]
+    spider, out = _undated_column(budget=1 + 3 + 1)
+    (detail,) = [r for r in out if isinstance(r, Request)]
+    assert detail.meta[ROUTE] == Route.DETAIL.value and detail.url == HOME + "a/content_1.html"
+    assert _checks(out) == [("ok", None), ("unparseable", BUDGET)]
+    restored = list(spider.dispatch(_answer(detail, DETAIL_DATED)))
+    assert _checks(restored) == [("ok", None)]
+    assert _site(spider).stats.get_value("govcheck/budget/undated_columns") == 0
+
+
+def test_a_budget_large_enough_reads_the_detail_pages_and_restates_nothing() -> None:
+    _, out = _undated_column(budget=100)
+    assert len([r for r in out if isinstance(r, Request) and r.meta[ROUTE] == Route.DETAIL.value]) == 3
+    assert _checks(out) == [("ok", None)]
+
+
+def test_a_column_whose_further_list_pages_the_budget_cut_is_restated_unknown() -> None:
+    """No detail page read (GOVCHECK_DETAIL_PAGE_LIMIT 0): page 2 is what could date the undated list."""
+    _, out = _undated_column(budget=1 + 3, GOVCHECK_DETAIL_PAGE_LIMIT=0)
+    assert _checks(out) == [("ok", None), ("unparseable", BUDGET)]
+    _, out = _undated_column(budget=1 + 3 + 1, GOVCHECK_DETAIL_PAGE_LIMIT=0)
+    (page_2,) = [r for r in out if isinstance(r, Request)]
+    assert page_2.meta[ROUTE] == Route.LIST_PAGE.value and _checks(out) == [("ok", None)]

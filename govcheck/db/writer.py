@@ -34,6 +34,7 @@ from govcheck.statkeys import (
     ROBOTS_FORBIDDEN_KEY,
     ROBOTS_URLS_KEY,
     SKIPPED_PAGES_PREFIX,
+    UNDATED_COLUMNS_KEY,
 )
 
 logger = logging.getLogger(__name__)
@@ -373,7 +374,8 @@ def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
     """The limits a crawl ran into, from its stats: how often each was hit, the first hits with their
     URL, the request budget (made, skipped, which budget ran out) and what it left out: link checks
     (``links_checked`` of ``links_total``) and pages (``pages_skipped``: columns, list and detail pages;
-    ``pages_skipped_by_phase``: per wave phase of govcheck.spiders.waves)."""
+    ``pages_skipped_by_phase``: per wave phase of govcheck.spiders.waves; ``undated_columns``: columns
+    with no dated entry whose dating pages it left out, judged unknown)."""
     checked = stats.get("govcheck/links/checked", 0)
     counts = {
         key.removeprefix(LIMITS_PREFIX): value
@@ -389,6 +391,7 @@ def limits_health(stats: dict[str, Any]) -> dict[str, Any]:
         "links_checked": checked,
         "links_total": checked + stats.get("govcheck/links/skipped", 0),
         "pages_skipped": stats.get("govcheck/budget/skipped_pages", 0),
+        "undated_columns": stats.get(UNDATED_COLUMNS_KEY, 0),
         "pages_skipped_by_phase": {
             key.removeprefix(SKIPPED_PAGES_PREFIX): value
             for key, value in stats.items()
