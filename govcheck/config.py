@@ -130,6 +130,17 @@ def _parse_object_path(value: str) -> str:
     return value
 
 
+def parse_gc_thresholds(value: str) -> tuple[int, int, int]:
+    """GOVCHECK_GC_THRESHOLDS: three positive integers, comma-separated, as ``gc.set_threshold`` takes them."""
+    try:
+        numbers = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        numbers = ()
+    if len(numbers) != 3 or min(numbers) <= 0:
+        raise ValueError(f"expected three positive integers such as 50000,20,20, got {value!r}")
+    return numbers  # type: ignore[return-value]
+
+
 def _non_negative_int(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -273,6 +284,21 @@ SETTINGS: tuple[Setting, ...] = (
         4,
         _positive(int),
         "Sites one job crawls at once (fleet mode; `govcheck crawl` sets it from --jobs).",
+    ),
+    Setting(
+        "GOVCHECK_GC_TUNING",
+        True,
+        _parse_bool,
+        "Crawls: at engine start freeze the start-up objects out of Python's garbage collector (`gc.freeze()`) "
+        "and raise its thresholds to GOVCHECK_GC_THRESHOLDS (govcheck/gc_tuning.py); with many big sites "
+        "open the default thresholds spend much of the CPU walking a ~1 GB heap (bench/README.md).",
+    ),
+    Setting(
+        "GOVCHECK_GC_THRESHOLDS",
+        "50000,20,20",
+        _checked(parse_gc_thresholds),
+        "`gc.set_threshold` for crawls when GOVCHECK_GC_TUNING is on: allocations before a young "
+        "collection, then young collections per middle one and middle per old one (Python's default: 700,10,10).",
     ),
     Setting(
         "GOVCHECK_HOMEPAGE_ATTEMPTS",

@@ -82,6 +82,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "govcheck.extensions.EvaluateOnClose": 500,
+    "govcheck.gc_tuning.GarbageCollectorTuning": 100,
 }
 
 LOG_LEVEL = "INFO"
