@@ -532,6 +532,26 @@ SETTINGS: tuple[Setting, ...] = (
         "办事指南 pages read per service column (办事/服务/指南) to check their key elements (0 = none).",
     ),
     Setting(
+        "GOVCHECK_SITEMAP",
+        True,
+        _parse_bool,
+        "Read the site's XML sitemaps (robots.txt's Sitemap: lines, else /sitemap.xml) early in its crawl; "
+        "between rounds a detail, letter or 办事指南 page whose <lastmod> is older than the page cache's "
+        "stored full answer is not requested: the stored page is read instead (never a live check).",
+    ),
+    Setting(
+        "GOVCHECK_SITEMAP_MAX_FILES",
+        3,
+        _positive(int),
+        "Most XML sitemap files read per site, sitemap index files and the files they name included.",
+    ),
+    Setting(
+        "GOVCHECK_SITEMAP_MAXSIZE",
+        10 * 1024 * 1024,
+        _positive(int),
+        "Largest XML sitemap read (bytes, after gunzip); a bigger one is left unread.",
+    ),
+    Setting(
         "GOVCHECK_SITE_PAGE_BUDGET",
         600,
         _positive(int),
