@@ -532,6 +532,22 @@ SETTINGS: tuple[Setting, ...] = (
         "办事指南 pages read per service column (办事/服务/指南) to check their key elements (0 = none).",
     ),
     Setting(
+        "GOVCHECK_SITE_PAGE_BUDGET",
+        600,
+        _positive(int),
+        "Most requests one site's crawl may make (homepage attempts, columns, pages, details, link checks "
+        "and their GETs, soft-404 fingerprints, retries, redirect hops; robots.txt aside). Link checks "
+        "come last, in a stable order (the homepage's first), each with its GET reserved; skipped work "
+        'is counted in crawl health (`crawls.health["limits"]`: `links_checked` of `links_total`, '
+        "`pages_skipped`) and noted in reports.",
+    ),
+    Setting(
+        "GOVCHECK_SITE_TIME_BUDGET",
+        900.0,
+        _positive(float),
+        "Seconds after which a site's crawl stops adding work (requests in flight finish).",
+    ),
+    Setting(
         "GOVCHECK_SITEMAP",
         True,
         _parse_bool,
@@ -550,22 +566,6 @@ SETTINGS: tuple[Setting, ...] = (
         10 * 1024 * 1024,
         _positive(int),
         "Largest XML sitemap read (bytes, after gunzip); a bigger one is left unread.",
-    ),
-    Setting(
-        "GOVCHECK_SITE_PAGE_BUDGET",
-        600,
-        _positive(int),
-        "Most requests one site's crawl may make (homepage attempts, columns, pages, details, link checks "
-        "and their GETs, soft-404 fingerprints, retries, redirect hops; robots.txt aside). Link checks "
-        "come last, in a stable order (the homepage's first), each with its GET reserved; skipped work "
-        'is counted in crawl health (`crawls.health["limits"]`: `links_checked` of `links_total`, '
-        "`pages_skipped`) and noted in reports.",
-    ),
-    Setting(
-        "GOVCHECK_SITE_TIME_BUDGET",
-        900.0,
-        _positive(float),
-        "Seconds after which a site's crawl stops adding work (requests in flight finish).",
     ),
     Setting(
         "GOVCHECK_SOFT404_CHECK",

@@ -97,9 +97,11 @@ class SitemapUnchangedMiddleware:
             or request.method != "GET"
             or request.meta.get(ROUTE) not in SKIPPABLE_ROUTES
             or listed.get("url") != request.url  # a redirect hop or another URL: not what was listed
-            or lastmod_time(listed.get("lastmod")) is None
         ):
             return None
+        changed = lastmod_time(listed.get("lastmod"))
+        if changed is None or changed > dt.datetime.now(dt.UTC):
+            return None  # nothing to weigh: not worth a store call
         self._inc("asked")
         loaded, stored = await maybe_deferred_to_future(self.thread.run(self._load, request.url))
         if not loaded:

@@ -74,7 +74,7 @@ class SiteHandlers:
             site, options, router, self.links, self.letters, self.service, self.articles
         )
         self.sitemaps = SitemapReader(site, options, router)
-        self.homepage = HomepageHandler(site, options, router, self.columns, self.links, self.sitemaps)
+        self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),
             Route.REFERENCE: (self.homepage.reference_answered, self.homepage.reference_failed),
@@ -179,6 +179,7 @@ class SiteHandlers:
         site = self.site
         while not site.closed and site.page_work == 0 and site.link_work == 0:
             if site.pages:
+                self.sitemaps.before_wave()  # the sitemaps go before the first wave they can spare
                 requests, standing = site.pages.release()
                 self.sitemaps.mark(requests)
                 yield from standing

@@ -49,7 +49,6 @@ from govcheck.spiders.outcomes import (
 )
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
-from govcheck.spiders.sitemaps import SitemapReader
 from govcheck.spiders.waves import HeldPage, Phase
 
 logger = logging.getLogger(__name__)
@@ -70,14 +69,12 @@ class HomepageHandler:
         router: Router,
         columns: ColumnHandler,
         links: LinkChecker,
-        sitemaps: SitemapReader,
     ) -> None:
         self.site = site
         self.options = options
         self.router = router
         self.columns = columns
         self.links = links
-        self.sitemaps = sitemaps
 
     def start_request(self) -> Request:
         return self._homepage_request(self.site.schemes[0], attempt=1, delay=0.0)
@@ -270,7 +267,6 @@ class HomepageHandler:
         site.stats.set_value("govcheck/columns/discovered", len(columns))
         self.columns.hold(columns, discovered_on=None, base_position=0)
         yield from self._beyond_navigation(html, response.url)
-        self.sitemaps.start(response.url)
         if site.check_links:
             yield from self.links.check(response.url, page_links(html, response.url), page_kind="homepage")
 

@@ -1,15 +1,18 @@
-"""A site's XML sitemaps, read early in its crawl: what they say about when each of the site's pages
-last changed, so that a later wave's detail, letter and 办事指南 page the sitemap calls unchanged since
-the previous round's fetch is read from the page cache instead (govcheck/sitemap_middleware.py).
+"""A site's XML sitemaps: what they say about when each of the site's pages last changed, so that a
+detail, letter or 办事指南 page the sitemap calls unchanged since the previous round's fetch is read
+from the page cache instead of requested (govcheck/sitemap_middleware.py).
 
-The files are those the site's robots.txt names (``Sitemap:`` lines; the spider hands this reader the
-robots.txt the robots middleware fetched, see :meth:`SitemapReader.robots_answered`), else
-``/sitemap.xml`` on the host the homepage answered from. Each is a page request like any other
-(destination policy, robots.txt, politeness, the budget), held in the discovery phase so that it goes
-before the pages it can save. A sitemap index leads to the files it names, at most
-GOVCHECK_SITEMAP_MAX_FILES in all; a gzip file is unpacked up to GOVCHECK_SITEMAP_MAXSIZE bytes. Only
-files and pages on the site's own hosts are kept. Whatever goes wrong (a 404, HTML, broken or hostile
-XML, a failed download) is silence: never a finding, never an error of the site.
+They are read in a wave of their own (``Phase.SITEMAP``), after the column and list pages and right
+before the first wave of pages they can spare, and only when such pages wait: a site whose entries
+are all dated in their lists never pays for them. The files are those the site's robots.txt names
+(``Sitemap:`` lines of the robots.txt the robots middleware fetched as the column pages went: the
+spider hands it over, see :meth:`SitemapReader.robots_answered`), else ``/sitemap.xml`` on the
+homepage's host. Each is a page request like any other (destination policy, robots.txt, politeness,
+the budget); when the budget could not fetch them and every waiting page, they are not asked (they
+would only cut pages). A sitemap index leads to the files it names, at most GOVCHECK_SITEMAP_MAX_FILES
+in all; a gzip file is unpacked up to GOVCHECK_SITEMAP_MAXSIZE bytes. Only files and pages on the
+site's own hosts are kept. Whatever goes wrong (a 404, HTML, broken or hostile XML, a failed download)
+is silence: never a finding, never an error of the site.
 """
 
 from __future__ import annotations
@@ -38,8 +41,6 @@ SITEMAP_LISTED = "govcheck_sitemap_listed"  # request meta: {"url", "lastmod"} a
 SITEMAP_UNCHANGED_FLAG = "sitemap-unchanged"  # a response read from the store, never requested
 # The pages a sitemap may spare: an entry's own page (for its date), a letter's and a 办事指南's.
 SKIPPABLE_ROUTES = frozenset({Route.DETAIL, Route.LETTER, Route.GUIDE})
-# After the 网站地图's two pages in the discovery phase (it finds columns; a sitemap only saves requests).
-SITEMAP_RANK = 100
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -53,9 +54,7 @@ class SitemapReader:
         self.router = router
         self.from_robots: list[str] | None = None  # None: the site's robots.txt was not seen
         self.asked: set[str] = set()
-        # /sitemap.xml, asked before robots.txt was seen: the homepage (an availability check) does not
-        # wait for robots.txt, which the robots middleware fetches as this or a sibling request goes.
-        self.guessed: str | None = None
+        self.started = False
         self.lastmods: dict[str, str] = {}  # page URL -> its <lastmod> text, as the sitemap listed it
 
     def robots_answered(self, response: Response) -> None:
@@ -63,20 +62,28 @@ class SitemapReader:
         text = response.text if isinstance(response, TextResponse) and response.status == 200 else ""
         self.from_robots = robots_sitemaps(text, response.url)
 
-    def start(self, homepage_url: str) -> None:
-        """Hold the site's first sitemap requests: those robots.txt names, else ``/sitemap.xml``."""
-        if not self.options.sitemap:
+    def before_wave(self) -> None:
+        """Once, when the next wave is the first that sitemaps can spare pages of (detail, letter and
+        guide pages; robots.txt has been read by then): hold the files robots.txt names, else
+        ``/sitemap.xml`` on the homepage's host. Not when the budget could not also fetch every page
+        waiting: then the sitemaps would only cut pages the budget fetches without them."""
+        site = self.site
+        pages = site.pages
+        if self.started or not self.options.sitemap or site.homepage_url is None or not pages:
             return
-        parts = urlsplit(homepage_url)
-        default = f"{parts.scheme}://{parts.netloc}/sitemap.xml"
-        if self.from_robots is None:
-            self.guessed = default
-        self._hold(self.from_robots or [default])
+        if pages.next_phase() < Phase.SITEMAP:
+            return
+        self.started = True
+        if site.budget.remaining() < pages.held_from(Phase.DETAIL) + self.options.sitemap_max_files:
+            site.stats.inc_value("govcheck/sitemap/not_afforded")
+            return
+        parts = urlsplit(site.homepage_url)
+        self._hold(self.from_robots or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"])
 
     def answered(self, response: Response) -> Iterator[Any]:
         """A sitemap file: the pages it lists (with their lastmod) or the further files it names."""
         site = self.site
-        if self._superseded(response.url) or not 200 <= response.status < 300:
+        if not 200 <= response.status < 300:
             return iter(())  # no sitemap there: silence
         found = read_sitemap(self._body(response) or b"", response.url)
         if found is None:
@@ -93,7 +100,6 @@ class SitemapReader:
 
     def failed(self, failure: Failure) -> Iterator[Any]:
         """A sitemap that could not be fetched: silence (a limit it ran into is recorded)."""
-        self._superseded(failure.request.url)
         logger.info("Could not fetch sitemap %s: %s", failure.request.url, self.site.failure_error(failure))
         return iter(())
 
@@ -116,19 +122,6 @@ class SitemapReader:
         self.site.stats.inc_value(SITEMAP_UNCHANGED_KEY)
         return True
 
-    def _superseded(self, url: str) -> bool:
-        """Whether ``url`` is the guessed /sitemap.xml and robots.txt, seen since, names other files:
-        those are asked for instead (the guess is not read, nor counted against the file bound)."""
-        if url != self.guessed:
-            return False
-        self.guessed = None
-        if not self.from_robots or url in self.from_robots:
-            return False
-        self.asked.discard(url)
-        self.site.stats.inc_value("govcheck/sitemap/superseded")
-        self._hold(self.from_robots)
-        return True
-
     def _hold(self, urls: list[str]) -> None:
         for url in urls:
             if len(self.asked) >= self.options.sitemap_max_files:
@@ -145,8 +138,7 @@ class SitemapReader:
                     "download_maxsize": self.options.sitemap_maxsize,
                 },
             )
-            rank = SITEMAP_RANK + len(self.asked)
-            self.site.pages.hold(HeldPage((Phase.DISCOVERY, (rank,), url), request))
+            self.site.pages.hold(HeldPage((Phase.SITEMAP, (len(self.asked),), url), request))
 
     def _body(self, response: Response) -> bytes | None:
         """The sitemap's XML: a gzip file unpacked within GOVCHECK_SITEMAP_MAXSIZE (Scrapy's

@@ -128,7 +128,9 @@ def test_round_two_skips_the_pages_its_sitemap_calls_unchanged(
     )
 
 
-def test_a_hostile_sitemap_is_silence(farm: FarmProcess, database_url: str, tmp_path: Path) -> None:
+def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None:
+    """Parsing only, no storage difference: on SQLite alone."""
+    database_url = f"sqlite:///{tmp_path / 'govcheck.db'}"
     env = environment(farm, database_url)
     env.pop("REDIS_URL", None)
     site = f"http://{HOSTILE_HOST}/"
