@@ -63,6 +63,23 @@ def unchanged_since(lastmod: str | None, fetched_at: dt.datetime | None, now: dt
     return changed is not None and fetched_at is not None and changed <= now and changed < fetched_at
 
 
+def stored_answer(request: Request, stored: StoredPage) -> Response:
+    """The stored page as the callbacks would have had it downloaded, flagged and marked as never
+    requested."""
+    request.meta[SITEMAP_UNCHANGED] = True
+    body = stored.uncompressed()
+    headers = Headers(stored.headers)
+    kind = responsetypes.from_args(headers=headers, url=request.url, body=body)
+    return kind(
+        url=request.url,
+        status=stored.status,
+        headers=headers,
+        body=body,
+        flags=[SITEMAP_UNCHANGED_FLAG],
+        request=request,
+    )
+
+
 class SitemapUnchangedMiddleware:
     """Answers a marked page request from the page cache's store when its sitemap says it is unchanged
     (see the module's doc)."""
@@ -111,18 +128,7 @@ class SitemapUnchangedMiddleware:
         ):
             return None
         self._inc("unchanged")
-        request.meta[SITEMAP_UNCHANGED] = True
-        body = stored.uncompressed()
-        headers = Headers(stored.headers)
-        kind = responsetypes.from_args(headers=headers, url=request.url, body=body)
-        return kind(
-            url=request.url,
-            status=stored.status,
-            headers=headers,
-            body=body,
-            flags=[SITEMAP_UNCHANGED_FLAG],
-            request=request,
-        )
+        return stored_answer(request, stored)
 
     def _load(self, url: str) -> tuple[bool, StoredPage | None]:
         """Whether the store answered, and its stored answer (a failing store: the page is requested)."""
