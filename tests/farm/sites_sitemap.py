@@ -12,7 +12,7 @@
 
 Rounds: ``GET http://www.sitemapfarm.gov.cn/_farm_round?n=N`` (through the proxy) switches the site to
 round N's answers: from round 2 on, ``CHANGED`` has a lastmod of the moment it is served (newer than
-any earlier fetch); from round 3 on, ``GONE`` answers 404 while its sitemap still says it is old.
+any earlier fetch), and ``GONE`` answers 404 while its sitemap still says it is old.
 
 Served through the farm proxy (server.py); not in the farm's registry.
 """
@@ -43,7 +43,7 @@ def notice_url(host: str, index: int) -> str:
 LASTMODS: dict[int, str | None] = {
     0: "2024-02-22",  # a date alone: the end of that day, China time
     1: "2024-02-19T09:30:00+08:00",  # CHANGED from round 2 on
-    2: "2024-02-15T01:00:00Z",  # GONE from round 3 on
+    2: "2024-02-15T01:00:00Z",  # GONE from round 2 on
     3: "2099-01-01",  # in the future: never trusted
     4: "last week",  # unreadable: never trusted
     5: None,  # not listed
@@ -156,7 +156,7 @@ class SitemapSite:
                 return Resource(200, XML, HOSTILE_SITEMAP)
         elif (sitemap := self._sitemap(path)) is not None:
             return sitemap
-        if path == f"/tzgg/content_{GONE}.html" and self.round >= 3:
+        if path == f"/tzgg/content_{GONE}.html" and self.round >= 2:
             return Resource(404, HTML, b"<html><title>404</title>404 Not Found</html>")
         page = self.pages.get(path)
         return page or Resource(404, HTML, b"<html><title>404</title>404 Not Found</html>")
