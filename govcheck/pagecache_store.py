@@ -37,9 +37,8 @@ class StoredPage:
     headers: dict[str, str]
     body: bytes
     size: int
-    fetched_at: dt.datetime | None = (
-        None  # when it was downloaded (UTC); a sitemap's <lastmod> is weighed against it
-    )
+    # When it was downloaded (UTC): a sitemap's <lastmod> is weighed against it (sitemap_middleware.py).
+    fetched_at: dt.datetime | None = None
 
     def uncompressed(self) -> bytes:
         """The body as the downloader handed it to the crawl (decompressed)."""
