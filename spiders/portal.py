@@ -287,7 +287,8 @@ class PortalSpider(Spider):
     def robots_received(self, response: Response, request: Request, **kwargs: Any) -> None:
         """A robots.txt the robots middleware downloaded (it answers before the host's first request
         goes): the open sites on its host read the sitemaps it names (spiders/sitemaps.py)."""
-        if not request.meta.get("dont_obey_robotstxt") or urlsplit(request.url).path != "/robots.txt":
+        # Every response passes here: the cheapest test first.
+        if not request.url.endswith("/robots.txt") or not request.meta.get("dont_obey_robotstxt"):
             return
         netloc = urlsplit(request.url).netloc
         for key, site in self.sites.items():
