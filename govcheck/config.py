@@ -548,6 +548,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds after which a site's crawl stops adding work (requests in flight finish).",
     ),
     Setting(
+        "GOVCHECK_SITEMAP",
+        True,
+        _parse_bool,
+        "Read the site's XML sitemaps (robots.txt's Sitemap: lines, else /sitemap.xml) early in its crawl; "
+        "between rounds a detail, letter or 办事指南 page whose <lastmod> is older than the page cache's "
+        "stored full answer is not requested: the stored page is read instead (never a live check).",
+    ),
+    Setting(
+        "GOVCHECK_SITEMAP_MAX_FILES",
+        3,
+        _positive(int),
+        "Most XML sitemap files read per site, sitemap index files and the files they name included.",
+    ),
+    Setting(
+        "GOVCHECK_SITEMAP_MAXSIZE",
+        10 * 1024 * 1024,
+        _positive(int),
+        "Largest XML sitemap read (bytes, after gunzip); a bigger one is left unread.",
+    ),
+    Setting(
         "GOVCHECK_SOFT404_CHECK",
         True,
         _parse_bool,

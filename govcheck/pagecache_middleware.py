@@ -39,6 +39,7 @@ from govcheck.db.session import DatabaseError
 from govcheck.pagecache_store import KEPT_HEADERS, FetchedPage, PageStore, StoredPage
 from govcheck.serial_thread import SerialThread
 from govcheck.spiders.routing import ROUTE, Route
+from govcheck.spiders.sitemaps import SITEMAP_UNCHANGED_FLAG
 
 if TYPE_CHECKING:
     from typing import Self
@@ -204,6 +205,7 @@ def keepable(request: Request, response: Response, *, site: str, round_name: str
         response.status != 200
         or not (etag or modified)
         or "dataloss" in response.flags  # a body shorter than its Content-Length
+        or SITEMAP_UNCHANGED_FLAG in response.flags  # never requested: its fetched_at must stay
         or len(request.url) > URL_WIDTH
         or len(etag or "") > ETAG_WIDTH
         or len(modified or "") > LAST_MODIFIED_WIDTH

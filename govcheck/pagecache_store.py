@@ -37,6 +37,8 @@ class StoredPage:
     headers: dict[str, str]
     body: bytes
     size: int
+    # When it was downloaded (UTC): a sitemap's <lastmod> is weighed against it (sitemap_middleware.py).
+    fetched_at: dt.datetime | None = None
 
     def uncompressed(self) -> bytes:
         """The body as the downloader handed it to the crawl (decompressed)."""
@@ -75,7 +77,14 @@ class PageStore:
             if row is None:
                 return None
             return StoredPage(
-                row.url, row.etag, row.last_modified, row.status, dict(row.headers), row.body, row.size
+                row.url,
+                row.etag,
+                row.last_modified,
+                row.status,
+                dict(row.headers),
+                row.body,
+                row.size,
+                row.fetched_at if row.fetched_at.tzinfo else row.fetched_at.replace(tzinfo=dt.UTC),
             )
 
         return with_retry(self.engine, work)

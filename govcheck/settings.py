@@ -55,6 +55,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's robots.txt middleware at its slot: every request waiting for robots.txt is checked.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "govcheck.robots_middleware.EveryWaiterRobotsTxtMiddleware": 100,
+    # A detail, letter or guide page the site's sitemap says is unchanged since the page cache stored it
+    # is answered from the store, never requested (below robots.txt); govcheck/sitemap_middleware.py.
+    "govcheck.sitemap_middleware.SitemapUnchangedMiddleware": 110,
     # A page request asks whether the page changed since the previous round's full answer; a 304 hands
     # the callbacks the stored body (below redirects and decompression, above EncodingMiddleware);
     # govcheck/pagecache_middleware.py.

@@ -23,6 +23,7 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from govcheck.items import PageItem
 from govcheck.spiders.articles import ArticleSampler
 from govcheck.spiders.columns import ColumnHandler
 from govcheck.spiders.homepage import HomepageHandler
@@ -31,6 +32,7 @@ from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.sitemaps import SitemapReader
 from govcheck.work_middleware import HANDED, THROUGH_MIDDLEWARES
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ PAGE_WORK = frozenset(
     {
         Route.HOMEPAGE,
         Route.SITEMAP,
+        Route.XML_SITEMAP,
         Route.COLUMN,
         Route.LIST_PAGE,
         Route.DETAIL,
@@ -70,11 +73,13 @@ class SiteHandlers:
         self.columns = ColumnHandler(
             site, options, router, self.links, self.letters, self.service, self.articles
         )
+        self.sitemaps = SitemapReader(site, options, router)
         self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),
             Route.REFERENCE: (self.homepage.reference_answered, self.homepage.reference_failed),
             Route.SITEMAP: (self.homepage.sitemap, self.ignore_failure),
+            Route.XML_SITEMAP: (self.sitemaps.answered, self.sitemaps.failed),
             Route.COLUMN: (self.columns.column, self.columns.failed),
             Route.LIST_PAGE: (self.columns.list_page, self.ignore_failure),
             Route.DETAIL: (self.columns.detail, self.ignore_failure),
@@ -105,7 +110,12 @@ class SiteHandlers:
     def answer(self, response: Response) -> Iterator[Any]:
         """What the handler of the response's route makes of it."""
         on_answer, _ = self.routes[Route(response.meta[ROUTE])]
-        return self._settled(response.request, on_answer(response))
+        outputs = on_answer(response)
+        if self.sitemaps.read_from_store(response):
+            # Read from the store, never requested: no fetch of the URL is recorded (its status is
+            # no live check; the link check of the URL, if any, asks the site).
+            outputs = (output for output in outputs if not isinstance(output, PageItem))
+        return self._settled(response.request, outputs)
 
     def fail(self, failure: Failure) -> Iterator[Any]:
         """What the handler of the failed request's route makes of the failure."""
@@ -169,7 +179,9 @@ class SiteHandlers:
         site = self.site
         while not site.closed and site.page_work == 0 and site.link_work == 0:
             if site.pages:
+                self.sitemaps.before_wave()  # the sitemaps go before the first wave they can spare
                 requests, standing = site.pages.release()
+                self.sitemaps.mark(requests)
                 yield from standing
                 yield from requests
                 continue

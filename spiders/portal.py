@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -151,6 +152,7 @@ class PortalSpider(Spider):
             )
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         # After Spider.close (connected by super().from_crawler), before every pipeline's handler.
         crawler.signals.connect(spider.close_open_sites, signal=signals.spider_closed)
         return spider
@@ -281,6 +283,17 @@ class PortalSpider(Spider):
             return
         for released in handlers.dropped(request):
             self.crawler.engine.crawl(self._stamp(handlers.site, released))
+
+    def robots_received(self, response: Response, request: Request, **kwargs: Any) -> None:
+        """A robots.txt the robots middleware downloaded (it answers before the host's first request
+        goes): the open sites on its host read the sitemaps it names (spiders/sitemaps.py)."""
+        # Every response passes here: the cheapest test first.
+        if not request.url.endswith("/robots.txt") or not request.meta.get("dont_obey_robotstxt"):
+            return
+        netloc = urlsplit(request.url).netloc
+        for key, site in self.sites.items():
+            if not site.closed and site.site_netloc == netloc:
+                self.handlers[key].sitemaps.robots_answered(response)
 
     def _handlers_of(self, request: Request) -> SiteHandlers | None:
         """The handlers of an open site's request (robots.txt and other requests of no site: None)."""

@@ -26,7 +26,8 @@ class Route(StrEnum):
 
     HOMEPAGE = "homepage"
     REFERENCE = "reference"  # a reference host, asked when the homepage failed every attempt
-    SITEMAP = "sitemap"
+    SITEMAP = "sitemap"  # the 网站地图 (an HTML page)
+    XML_SITEMAP = "xml_sitemap"  # an XML sitemap or sitemap index (spiders/sitemaps.py)
     COLUMN = "column"
     LIST_PAGE = "list_page"  # page 2+ of a column
     DETAIL = "detail"  # an undated entry's own page

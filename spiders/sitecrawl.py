@@ -113,6 +113,9 @@ class CrawlOptions:
     policy: DestinationPolicy
     page_link_limit: int
     ipv6_check: bool
+    sitemap: bool
+    sitemap_max_files: int
+    sitemap_maxsize: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CrawlOptions:
@@ -136,6 +139,9 @@ class CrawlOptions:
             policy=DestinationPolicy.from_settings(settings),
             page_link_limit=settings.getint("GOVCHECK_PAGE_LINK_LIMIT"),
             ipv6_check=settings.getbool("GOVCHECK_IPV6_CHECK"),
+            sitemap=settings.getbool("GOVCHECK_SITEMAP"),
+            sitemap_max_files=settings.getint("GOVCHECK_SITEMAP_MAX_FILES"),
+            sitemap_maxsize=settings.getint("GOVCHECK_SITEMAP_MAXSIZE"),
         )
 
 
@@ -202,6 +208,12 @@ class SiteBudget:
         """A reference host asked for the inspector's own sake: it uses up the budget, but is not one
         of the site's requests in crawls.health (govcheck/budget/requests)."""
         self.requests_made += 1
+
+    def give_back(self) -> None:
+        """A page charged when its wave went was never requested (its sitemap says it is unchanged:
+        read from the store): the request is free again for later waves."""
+        self.requests_made -= 1
+        self.stats.set_value("govcheck/budget/requests", self.requests_made)
 
     def charge_hop(self) -> None:
         """A retry or redirect hop of a request already made: counted, so later work stops sooner."""

@@ -35,8 +35,9 @@ class Phase(IntEnum):
     DISCOVERY = 1  # the 网站地图: columns the homepage does not lead to
     COLUMN = 2  # each column's first list page (its channel page's sub-columns come in a later wave)
     PAGINATION = 3  # further list pages, asked only when page 1 cannot answer; a letters search form
-    DETAIL = 4  # an undated entry's own page, for its date
-    OTHER = 5  # letters' and 办事指南 pages
+    SITEMAP = 4  # the site's XML sitemaps, read only when pages they can spare wait (spiders/sitemaps.py)
+    DETAIL = 5  # an undated entry's own page, for its date
+    OTHER = 6  # letters' and 办事指南 pages
 
 
 Place = tuple[Phase, tuple[int, ...], str]
@@ -81,10 +82,18 @@ class PageQueue:
         if key not in self.held or page.place < self.held[key].place:
             self.held[key] = page
 
+    def next_phase(self) -> Phase:
+        """The phase the next wave releases (some page must be held)."""
+        return min(page.place[0] for page in self.held.values())
+
+    def held_from(self, phase: Phase) -> int:
+        """How many pages of ``phase`` and later phases are held."""
+        return sum(1 for page in self.held.values() if page.place[0] >= phase)
+
     def release(self) -> tuple[list[Request], list[Any]]:
         """The next wave: the held requests of the most valuable phase, in their order, as far as their
         quotas and the budget reach (each charged here); and the items that stand for the ones left out."""
-        phase = min(page.place[0] for page in self.held.values())
+        phase = self.next_phase()
         wave = sorted((p for p in self.held.values() if p.place[0] == phase), key=lambda p: p.place)
         self.held = {key: page for key, page in self.held.items() if page.place[0] != phase}
         requests: list[Request] = []

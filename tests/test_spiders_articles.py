@@ -56,6 +56,7 @@ def _spider(**overrides: Any) -> PortalSpider:
         "GOVCHECK_IPV6_CHECK": False,
         "GOVCHECK_ARTICLE_META_CHECK": True,
         "GOVCHECK_ARTICLE_META_PAGES": 2,
+        "GOVCHECK_SITEMAP": False,  # its wave would go before the detail pages (test_spiders_sitemaps.py)
         **overrides,
     }
     crawler = get_crawler(PortalSpider, settings)

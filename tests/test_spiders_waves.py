@@ -218,8 +218,13 @@ def _undated_column(
 ) -> tuple[PortalSpider, list[Any]]:
     """The homepage's three columns answered (the first lists three undated rows, one dated row too when
     ``dated_row``, and a next page; the others nothing): everything the next wave released."""
+    # No XML sitemaps: their wave would go before the detail pages (tests/test_spiders_sitemaps.py).
     spider = portal_spider(
-        GOVCHECK_SITE_PAGE_BUDGET=budget, GOVCHECK_LINK_CHECK=False, GOVCHECK_IPV6_CHECK=False, **overrides
+        GOVCHECK_SITE_PAGE_BUDGET=budget,
+        GOVCHECK_LINK_CHECK=False,
+        GOVCHECK_IPV6_CHECK=False,
+        GOVCHECK_SITEMAP=False,
+        **overrides,
     )
 
     async def first() -> Request:

@@ -32,6 +32,7 @@ from tests.farm.sites_letters import letters_sites
 from tests.farm.sites_links import link_sites
 from tests.farm.sites_pagecache import pagecache_sites
 from tests.farm.sites_service import service_sites
+from tests.farm.sites_sitemap import sitemap_sites
 from tests.farm.sites_undated import undated_sites
 from tests.farm.sites_waves import waves_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
@@ -250,6 +251,7 @@ class FarmServer(ThreadingHTTPServer):
             **pagecache_sites(),  # ones answering conditional requests: sites_pagecache.py
             **waves_sites(),  # page work beyond a small budget: sites_waves.py
             **undated_sites(),  # an all-undated column whose detail pages a budget cuts: sites_undated.py
+            **sitemap_sites(),  # XML sitemaps with lastmods, and a hostile one: sites_sitemap.py
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch

@@ -1,0 +1,140 @@
+"""XML sitemaps between rounds against the farm (tests/farm/sites_sitemap.py): round 1 reads the sitemaps
+(robots.txt → index → a gzip and a plain file) and fetches every undated entry's page; round 2 does
+not request the pages whose <lastmod> predates round 1's fetch, requests the one whose lastmod became
+newer (and the future, unreadable and unlisted ones), and finds exactly what round 1 found, but for
+the one page that went 404 since while its sitemap calls it old: skipped, and still reported broken
+through its link check. A hostile sitemap is silence."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, select
+
+from govcheck.db.models import Column, Crawl, Entry, Site
+from tests.farm.process import FarmProcess
+from tests.farm.sites_sitemap import (
+    BROKEN,
+    CHANGED,
+    GONE,
+    HOST,
+    HOSTILE_HOST,
+    NOTICES,
+    SKIPPED_IN_ROUND_2,
+    STALE_COLUMN,
+    notice_url,
+)
+from tests.farm.truth import AS_OF
+from tests.helpers import environment, farm_json, report, scrapy_crawl
+
+
+def _switch(farm: FarmProcess, round_number: int) -> None:
+    """The farm site's answers of round ``round_number`` (asked through the proxy, as a crawl would)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": farm.url}))
+    with opener.open(f"http://{HOST}/_farm_round?n={round_number}", timeout=10) as answer:
+        assert answer.status == 200
+    farm_json(farm, "/_farm/reset", "POST")
+
+
+def _crawl(env: dict[str, str], cwd: Path, round_name: str, site: str = f"http://{HOST}/") -> None:
+    result = scrapy_crawl(site, env, cwd, f"as_of={AS_OF}", f"round={round_name}")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _gets(farm: FarmProcess) -> list[str]:
+    return [url for method, url, _status in farm_json(farm, "/_farm/stats")["log"] if method == "GET"]
+
+
+def _stored(
+    database_url: str, round_name: str, host: str = HOST
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """The round's crawl stats and the site's entries as they stand after it."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            stats = connection.scalar(
+                select(Crawl.stats)
+                .join(Site, Site.id == Crawl.site_id)
+                .where(Crawl.round == round_name, Site.host == host)
+            )
+            entries = connection.execute(
+                select(Entry.url, Entry.published, Entry.date_source)
+                .join(Column, Column.id == Entry.column_id)
+                .join(Site, Site.id == Column.site_id)
+                .where(Site.host == host)
+            ).all()
+    finally:
+        engine.dispose()
+    return stats or {}, sorted(tuple(entry) for entry in entries)
+
+
+def _findings(
+    env: dict[str, str], cwd: Path, round_name: str, host: str = HOST
+) -> list[tuple[str, str | None]]:
+    data = report(env, cwd, "--round", round_name)
+    (site,) = [site for site in data["sites"] if site["host"] == host]
+    return sorted((finding["code"], finding.get("url")) for finding in site.get("findings", []))
+
+
+def test_round_two_skips_the_pages_its_sitemap_calls_unchanged(
+    farm: FarmProcess, database_url: str, tmp_path: Path
+) -> None:
+    env = environment(farm, database_url)
+    env.pop("REDIS_URL", None)
+    notices = [notice_url(HOST, index) for index in range(NOTICES)]
+
+    _switch(farm, 1)
+    _crawl(env, tmp_path, "r1")
+    round_1 = _gets(farm)
+    stats_1, entries_1 = _stored(database_url, "r1")
+    assert set(notices) <= set(round_1)
+    # robots.txt, the index and its two files on the site's host (the other host's file is never read)
+    assert {f"http://{HOST}/sitemap_index.xml", f"http://{HOST}/sitemaps/notices.xml.gz"} <= set(round_1)
+    assert not [url for url in round_1 if "elsewhere.example.com" in url]
+    assert stats_1["govcheck/sitemap/files"] == 3
+    assert stats_1["govcheck/sitemap/urls"] == 5  # the off-site URL is not kept
+    assert "govcheck/sitemap/skipped_unchanged" not in stats_1
+    findings_1 = _findings(env, tmp_path, "r1")
+    assert ("link_broken", BROKEN) in findings_1
+    assert any(code == "column_stale" and url == STALE_COLUMN for code, url in findings_1), findings_1
+
+    _switch(farm, 2)
+    _crawl(env, tmp_path, "r2")
+    round_2 = _gets(farm)
+    stats_2, entries_2 = _stored(database_url, "r2")
+    # Not requested as pages: exactly those listed with a readable past lastmod older than round 1's
+    # fetch. GONE is asked once all the same: by its link check from the homepage (the GET that
+    # confirms its HEAD's 404), never answered from the store.
+    assert [url for url in notices if url not in round_2] == [notice_url(HOST, 0)]
+    assert round_2.count(notice_url(HOST, GONE)) == 1 and round_1.count(notice_url(HOST, GONE)) == 1
+    assert {0, GONE} == set(SKIPPED_IN_ROUND_2) and notice_url(HOST, CHANGED) in round_2
+    assert stats_2["govcheck/sitemap/skipped_unchanged"] == len(SKIPPED_IN_ROUND_2)
+    # The skipped pages cost nothing; GONE's 404 costs its link check's confirming GET.
+    requests_1, requests_2 = stats_1["govcheck/budget/requests"], stats_2["govcheck/budget/requests"]
+    assert requests_2 == requests_1 - len(SKIPPED_IN_ROUND_2) + 1
+    assert entries_2 == entries_1
+    dated = {url: source for url, _published, source in entries_2}
+    assert all(dated[url] == "detail" for url in notices)
+    # The same findings, but for the one the site's change made: GONE, skipped as unchanged, went 404,
+    # and its link check from the homepage (never answered from the store) reports it.
+    assert _findings(env, tmp_path, "r2") == sorted([*findings_1, ("link_broken", notice_url(HOST, GONE))])
+    print(
+        f"\nround 2 requests to the site: {len(round_2)} GETs with sitemaps (round 1: {len(round_1)}); "
+        f"pages read from the store: {stats_2['govcheck/sitemap/skipped_unchanged']}"
+    )
+
+
+def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None:
+    """Parsing only, no storage difference: on SQLite alone."""
+    database_url = f"sqlite:///{tmp_path / 'govcheck.db'}"
+    env = environment(farm, database_url)
+    env.pop("REDIS_URL", None)
+    site = f"http://{HOSTILE_HOST}/"
+    _crawl(env, tmp_path, "with", site)
+    _crawl({**env, "GOVCHECK_SITEMAP": "false"}, tmp_path, "without", site)
+    stats, _entries = _stored(database_url, "with", HOSTILE_HOST)
+    assert stats.get("govcheck/sitemap/urls", 0) <= 1  # at most the one well-formed <loc> recovered
+    assert "govcheck/sitemap/skipped_unchanged" not in stats
+    assert _findings(env, tmp_path, "with", HOSTILE_HOST) == _findings(env, tmp_path, "without", HOSTILE_HOST)
