@@ -21,24 +21,20 @@ failing store costs the conditional request only (the page is fetched whole). Co
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
-from twisted.internet.defer import Deferred
 
 from govcheck import signals as govcheck_signals
 from govcheck.db.session import DatabaseError
 from govcheck.pagecache_store import KEPT_HEADERS, FetchedPage, PageStore, StoredPage
-from govcheck.serial_thread import SerialThread
 from govcheck.spiders.routing import ROUTE, Route
+from govcheck.store_calls import StoreCalls, database_store
 
 if TYPE_CHECKING:
     from typing import Self
@@ -49,9 +45,6 @@ if TYPE_CHECKING:
 
     from govcheck.context import CrawlContext
 
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 PAGE_ROUTES = frozenset(
     {
         Route.HOMEPAGE,
@@ -78,7 +71,13 @@ class PageCacheMiddleware:
         self.crawler = crawler
         self.store = store
         self.max_size = max_size
-        self.thread = SerialThread("govcheck-pagecache")
+        self.calls = StoreCalls(
+            crawler.stats,
+            name="govcheck-pagecache",
+            errors=STORE_ERRORS,
+            error_stat="govcheck/pagecache/errors",
+            warning="Page cache unavailable (%s): pages are fetched whole",
+        )
         self.rounds: dict[str, str] = {}  # open site -> its round
         # The stored answer each conditional request in flight was sent with (a retry is a new request).
         self.asked: WeakKeyDictionary[Request, StoredPage] = WeakKeyDictionary()
@@ -88,9 +87,7 @@ class PageCacheMiddleware:
         settings = crawler.settings
         if not settings.getbool("GOVCHECK_PAGE_CACHE"):
             raise NotConfigured("GOVCHECK_PAGE_CACHE is off")
-        store = PageStore(
-            settings.get("GOVCHECK_DATABASE_URL"), migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE")
-        )
+        store = database_store(PageStore, settings)
         middleware = cls(crawler, store, max_size=settings.getint("GOVCHECK_PAGE_CACHE_MAXSIZE"))
         crawler.signals.connect(middleware.site_opened, signal=govcheck_signals.site_opened)
         crawler.signals.connect(middleware.site_closed, signal=govcheck_signals.site_closed)
@@ -104,15 +101,14 @@ class PageCacheMiddleware:
         self.rounds.pop(context.host, None)
 
     async def spider_closed(self) -> None:
-        await maybe_deferred_to_future(self.thread.run(self.store.close))
-        self.thread.stop()
+        await self.calls.close(self.store.close)
 
     async def process_request(self, request: Request) -> None:
         if not self._is_page(request):
             return
         for header in CONDITIONAL_HEADERS:  # only this middleware makes a page request conditional
             request.headers.pop(header, None)
-        stored = await self._call(self.store.load, request.url)
+        stored = await self.calls.call(self.store.load, request.url)
         if stored is None:
             return
         if stored.etag:
@@ -160,32 +156,11 @@ class PageCacheMiddleware:
             self._inc("too_large")
             return
         self._inc("stored")
-        self._run(self.store.save, page)
+        self.calls.run(self.store.save, page)
 
     @staticmethod
     def _is_page(request: Request) -> bool:
         return request.method == "GET" and request.meta.get(ROUTE) in PAGE_ROUTES
-
-    async def _call(self, method: Callable[..., T], *args: Any) -> T | None:
-        result: T | None = await maybe_deferred_to_future(self._run(method, *args))
-        return result
-
-    def _run(self, method: Callable[..., T], *args: Any) -> Deferred[T | None]:
-        def guarded() -> tuple[bool, T | None]:
-            try:
-                return True, method(*args)
-            except STORE_ERRORS as error:
-                logger.warning("Page cache unavailable (%s): pages are fetched whole", error)
-                return False, None
-
-        done: Deferred[tuple[bool, T | None]] = self.thread.run(guarded)
-        return done.addCallback(self._answered)
-
-    def _answered(self, outcome: tuple[bool, T | None]) -> T | None:
-        ok, result = outcome
-        if not ok:
-            self._inc("errors")
-        return result
 
     def _inc(self, what: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"govcheck/pagecache/{what}", count)
