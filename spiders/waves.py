@@ -37,6 +37,7 @@ class Phase(IntEnum):
     PAGINATION = 3  # further list pages, asked only when page 1 cannot answer; a letters search form
     DETAIL = 4  # an undated entry's own page, for its date
     OTHER = 5  # letters' and 办事指南 pages
+    ARTICLE = 6  # the article sample (govcheck.spiders.articles), chosen once the phases above drained
 
 
 Place = tuple[Phase, tuple[int, ...], str]
