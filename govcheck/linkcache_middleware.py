@@ -21,27 +21,24 @@ away) is a miss: the crawl checks the target itself. Counted in the crawl stats 
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
-from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
-from twisted.internet.defer import Deferred
 
 from govcheck import signals as govcheck_signals
 from govcheck.db.session import DatabaseError
 from govcheck.items import LinkCheckItem
 from govcheck.linkcache import CACHED_CHECK, SHARED_CHECK, CachedCheck
 from govcheck.linkcache_store import Claim, LinkCacheStore, store_from_settings
-from govcheck.serial_thread import SerialThread
+from govcheck.store_calls import StoreCalls
 
 if TYPE_CHECKING:
     from typing import Self
@@ -51,9 +48,6 @@ if TYPE_CHECKING:
 
     from govcheck.context import CrawlContext
 
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 POLL_INTERVAL = 0.25  # seconds between two asks while another crawl checks the target
 STORE_ERRORS = (RedisError, SQLAlchemyError, DatabaseError, OSError)
 
@@ -65,7 +59,14 @@ class LinkCacheMiddleware:
         self.crawler = crawler
         self.store = store
         self.wait = wait
-        self.thread = SerialThread("govcheck-linkcache")
+        # A failing cache is a miss: the crawl checks the target itself.
+        self.calls = StoreCalls(
+            crawler.stats,
+            name="govcheck-linkcache",
+            errors=STORE_ERRORS,
+            error_stat="govcheck/link_cache/errors",
+            warning="Link-check cache unavailable (%s): checking targets directly",
+        )
         self.token = uuid.uuid4().hex  # this process's claims
         self.rounds: dict[str, str] = {}  # open site -> its round
         self.claims: dict[tuple[str, str], str] = {}  # (site, target) this process checks -> round
@@ -102,7 +103,7 @@ class LinkCacheMiddleware:
         deadline = time.monotonic() + self.wait
         waited = False
         while True:
-            answer = await self._call(self.store.claim, round_name, target, self.token)
+            answer = await self.calls.call(self.store.claim, round_name, target, self.token)
             if answer is None:
                 return None
             if isinstance(answer, CachedCheck):
@@ -133,17 +134,17 @@ class LinkCacheMiddleware:
         check = CachedCheck.of(item, item.site or "")
         if check is None:
             self._inc("not_shared")
-            self._run(self.store.release, round_name, item.url, self.token)
+            self.calls.run(self.store.release, round_name, item.url, self.token)
             return
         self._inc("recorded")
-        self._run(self.store.record, round_name, check)
+        self.calls.run(self.store.record, round_name, check)
 
     def item_left(self, item: Any, **kwargs: Any) -> None:
         """A claimed check's item was dropped or failed in a pipeline: nothing to share."""
         if isinstance(item, LinkCheckItem):
             round_name = self.claims.pop((item.site or "", item.url), None)
             if round_name is not None:
-                self._run(self.store.release, round_name, item.url, self.token)
+                self.calls.run(self.store.release, round_name, item.url, self.token)
 
     # -- sites and the crawl ------------------------------------------------------------------------
 
@@ -157,36 +158,11 @@ class LinkCacheMiddleware:
 
     async def spider_closed(self) -> None:
         self._release_claims(lambda _site: True)
-        await maybe_deferred_to_future(self.thread.run(self.store.close))
-        self.thread.stop()
+        await self.calls.close(self.store.close)
 
     def _release_claims(self, of_site: Callable[[str], bool]) -> None:
         for site, target in [key for key in self.claims if of_site(key[0])]:
-            self._run(self.store.release, self.claims.pop((site, target)), target, self.token)
-
-    # -- the store, on its own thread ----------------------------------------------------------------
-
-    async def _call(self, method: Callable[..., T], *args: Any) -> T | None:
-        """``method(*args)`` on the cache's thread; None (a miss: check it ourselves) if the store failed."""
-        result: T | None = await maybe_deferred_to_future(self._run(method, *args))
-        return result
-
-    def _run(self, method: Callable[..., T], *args: Any) -> Deferred[T | None]:
-        def guarded() -> tuple[bool, T | None]:
-            try:
-                return True, method(*args)
-            except STORE_ERRORS as error:
-                logger.warning("Link-check cache unavailable (%s): checking targets directly", error)
-                return False, None
-
-        done: Deferred[tuple[bool, T | None]] = self.thread.run(guarded)
-        return done.addCallback(self._answered)
-
-    def _answered(self, outcome: tuple[bool, T | None]) -> T | None:
-        ok, result = outcome
-        if not ok:
-            self._inc("errors")
-        return result
+            self.calls.run(self.store.release, self.claims.pop((site, target)), target, self.token)
 
     def _inc(self, what: str) -> None:
         self.crawler.stats.inc_value(f"govcheck/link_cache/{what}")

@@ -27,6 +27,7 @@ from govcheck.db.models import LinkCacheEntry
 from govcheck.db.session import open_database, with_retry
 from govcheck.fleet.round import redis_from_url
 from govcheck.linkcache import CachedCheck
+from govcheck.store_calls import database_store
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -71,12 +72,7 @@ def store_from_settings(settings: BaseSettings) -> LinkCacheStore:
             ttl=ttl,
             claim_ttl=claim_ttl(settings),
         )
-    return DatabaseLinkCache(
-        settings.get("GOVCHECK_DATABASE_URL"),
-        migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE"),
-        ttl=ttl,
-        claim_ttl=claim_ttl(settings),
-    )
+    return database_store(DatabaseLinkCache, settings, ttl=ttl, claim_ttl=claim_ttl(settings))
 
 
 # KEYS: the target's key. ARGV: claim token, claim ttl. Returns {'cached', json}, {'busy'} or {'mine'}.

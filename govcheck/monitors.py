@@ -111,6 +111,7 @@ PHASE_LABELS = {
     "pagination": "栏目翻页",
     "detail": "详情页",
     "other": "留言和办事指南页",
+    "article": "文章页抽查",
 }
 
 

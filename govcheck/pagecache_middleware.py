@@ -15,31 +15,32 @@ for the next round (a cut or incomplete body never is).
 Sits below RedirectMiddleware and HttpCompressionMiddleware (580): each redirect hop is asked for
 itself, and the body stored is the decompressed one, before EncodingMiddleware (560) reads it, which
 then reads a revalidated page exactly as a downloaded one. Store calls run on a thread of their own; a
-failing store costs the conditional request only (the page is fetched whole). Counted as
-``govcheck/pagecache/{sent,unchanged,bytes_saved,stored,too_large,errors}``.
+failing store costs the conditional request only (the page is fetched whole).
+
+Pruned: when a site's crawl closes ``finished``, its homepage was read, its budget left nothing out and
+every other page request of it was answered (no download error, no 403/429/5xx, even one retried), the
+site's rows whose URL it did not ask for this round are deleted: the site no longer links to them. Never after a crawl cut short
+(interrupted, a closespider limit, a spent budget) or troubled (a site down or refusing): the pages it
+did not reach may still be linked. A wrong prune would cost one full fetch next round, never a finding. Counted as ``govcheck/pagecache/{sent,unchanged,bytes_saved,stored,too_large,pruned,errors}``.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
-from twisted.internet.defer import Deferred
 
 from govcheck import signals as govcheck_signals
 from govcheck.db.session import DatabaseError
 from govcheck.pagecache_store import KEPT_HEADERS, FetchedPage, PageStore, StoredPage
-from govcheck.serial_thread import SerialThread
 from govcheck.spiders.routing import ROUTE, Route
 from govcheck.spiders.sitemaps import SITEMAP_UNCHANGED_FLAG
+from govcheck.store_calls import StoreCalls, database_store
 
 if TYPE_CHECKING:
     from typing import Self
@@ -50,9 +51,6 @@ if TYPE_CHECKING:
 
     from govcheck.context import CrawlContext
 
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 PAGE_ROUTES = frozenset(
     {
         Route.HOMEPAGE,
@@ -68,6 +66,7 @@ PAGE_REVALIDATED = "govcheck_page_revalidated"  # request meta: the site said 30
 REVALIDATED_FLAG = "revalidated"
 CONDITIONAL_HEADERS = ("If-None-Match", "If-Modified-Since")
 STORE_ERRORS = (SQLAlchemyError, DatabaseError, OSError)
+TROUBLE_STATUSES = frozenset({403, 429})  # and 5xx: a page the site did not serve this time
 # The page_cache columns' widths: a URL or validator longer than these is not kept.
 URL_WIDTH, ETAG_WIDTH, LAST_MODIFIED_WIDTH = 1000, 200, 100
 
@@ -79,8 +78,16 @@ class PageCacheMiddleware:
         self.crawler = crawler
         self.store = store
         self.max_size = max_size
-        self.thread = SerialThread("govcheck-pagecache")
+        self.calls = StoreCalls(
+            crawler.stats,
+            name="govcheck-pagecache",
+            errors=STORE_ERRORS,
+            error_stat="govcheck/pagecache/errors",
+            warning="Page cache unavailable (%s): pages are fetched whole",
+        )
         self.rounds: dict[str, str] = {}  # open site -> its round
+        self.asked_urls: dict[str, set[str]] = {}  # open site -> the page URLs it asked for this round
+        self.troubled: set[str] = set()  # open sites a page request of which went unanswered
         # The stored answer each conditional request in flight was sent with (a retry is a new request).
         self.asked: WeakKeyDictionary[Request, StoredPage] = WeakKeyDictionary()
 
@@ -89,9 +96,7 @@ class PageCacheMiddleware:
         settings = crawler.settings
         if not settings.getbool("GOVCHECK_PAGE_CACHE"):
             raise NotConfigured("GOVCHECK_PAGE_CACHE is off")
-        store = PageStore(
-            settings.get("GOVCHECK_DATABASE_URL"), migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE")
-        )
+        store = database_store(PageStore, settings)
         middleware = cls(crawler, store, max_size=settings.getint("GOVCHECK_PAGE_CACHE_MAXSIZE"))
         crawler.signals.connect(middleware.site_opened, signal=govcheck_signals.site_opened)
         crawler.signals.connect(middleware.site_closed, signal=govcheck_signals.site_closed)
@@ -100,20 +105,37 @@ class PageCacheMiddleware:
 
     def site_opened(self, context: CrawlContext) -> None:
         self.rounds[context.host] = context.round
+        self.asked_urls[context.host] = set()
 
-    def site_closed(self, context: CrawlContext, **kwargs: Any) -> None:
+    def site_closed(self, context: CrawlContext, stats: dict[str, Any], reason: str, **kwargs: Any) -> None:
+        """A complete crawl prunes the site's rows it no longer asked for (queued before the store's
+        close at spider_closed: the calls run in order)."""
         self.rounds.pop(context.host, None)
+        asked = self.asked_urls.pop(context.host, set())
+        troubled = context.host in self.troubled
+        self.troubled.discard(context.host)
+        whole = (
+            reason == "finished"
+            and stats.get("govcheck/homepage/outcome") == "ok"
+            and not stats.get("govcheck/budget/exhausted")
+            and not troubled
+        )
+        if whole and asked:
+            self.calls.run(self.store.prune, context.host, frozenset(asked)).addCallback(self._pruned)
+
+    def _pruned(self, count: int | None) -> None:
+        if count:
+            self._inc("pruned", count)
 
     async def spider_closed(self) -> None:
-        await maybe_deferred_to_future(self.thread.run(self.store.close))
-        self.thread.stop()
+        await self.calls.close(self.store.close)
 
     async def process_request(self, request: Request) -> None:
         if not self._is_page(request):
             return
         for header in CONDITIONAL_HEADERS:  # only this middleware makes a page request conditional
             request.headers.pop(header, None)
-        stored = await self._call(self.store.load, request.url)
+        stored = await self.calls.call(self.store.load, request.url)
         if stored is None:
             return
         if stored.etag:
@@ -124,12 +146,27 @@ class PageCacheMiddleware:
         self._inc("sent")
 
     def process_response(self, request: Request, response: Response) -> Response:
+        self._answered(request, trouble=response.status >= 500 or response.status in TROUBLE_STATUSES)
         stored = self.asked.pop(request, None)
         if stored is not None and response.status == 304:
             return self._stored_answer(request, response, stored)
         if self._is_page(request):
             self._keep(request, response)
         return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self._answered(request, trouble=True)
+
+    def _answered(self, request: Request, *, trouble: bool) -> None:
+        """A page request of an open site went out this round; ``trouble``: the site did not serve it
+        this time (the homepage's attempts are judged by its outcome: a failed https attempt before
+        http is no trouble)."""
+        site = request.meta.get("govcheck_site") or ""
+        if not self._is_page(request) or site not in self.asked_urls:
+            return
+        self.asked_urls[site].add(request.url)
+        if trouble and request.meta.get(ROUTE) != Route.HOMEPAGE:
+            self.troubled.add(site)
 
     def _stored_answer(self, request: Request, response: Response, stored: StoredPage) -> Response:
         """The page the site says is unchanged, as it was downloaded (the 304's connection facts kept)."""
@@ -161,32 +198,11 @@ class PageCacheMiddleware:
             self._inc("too_large")
             return
         self._inc("stored")
-        self._run(self.store.save, page)
+        self.calls.run(self.store.save, page)
 
     @staticmethod
     def _is_page(request: Request) -> bool:
         return request.method == "GET" and request.meta.get(ROUTE) in PAGE_ROUTES
-
-    async def _call(self, method: Callable[..., T], *args: Any) -> T | None:
-        result: T | None = await maybe_deferred_to_future(self._run(method, *args))
-        return result
-
-    def _run(self, method: Callable[..., T], *args: Any) -> Deferred[T | None]:
-        def guarded() -> tuple[bool, T | None]:
-            try:
-                return True, method(*args)
-            except STORE_ERRORS as error:
-                logger.warning("Page cache unavailable (%s): pages are fetched whole", error)
-                return False, None
-
-        done: Deferred[tuple[bool, T | None]] = self.thread.run(guarded)
-        return done.addCallback(self._answered)
-
-    def _answered(self, outcome: tuple[bool, T | None]) -> T | None:
-        ok, result = outcome
-        if not ok:
-            self._inc("errors")
-        return result
 
     def _inc(self, what: str, count: int = 1) -> None:
         self.crawler.stats.inc_value(f"govcheck/pagecache/{what}", count)

@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # The headers a callback or EncodingMiddleware reads of a page (its type and charset), and its validators.
 KEPT_HEADERS = ("Content-Type", "Content-Language", "ETag", "Last-Modified")
+PRUNE_CHUNK = 500  # URLs per DELETE: well under SQLite's bound parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,22 @@ class PageStore:
             )
 
         with_retry(self.engine, work)
+
+    def prune(self, host: str, fetched: frozenset[str]) -> int:
+        """Delete ``host``'s rows whose URL its crawl did not fetch (the site no longer links to them);
+        the number deleted."""
+
+        def work(session: Session) -> int:
+            rows = session.scalars(select(PageCacheEntry.url).where(PageCacheEntry.host == host))
+            stale = [url for url in rows if url not in fetched]
+            for start in range(0, len(stale), PRUNE_CHUNK):
+                chunk = stale[start : start + PRUNE_CHUNK]
+                session.execute(
+                    delete(PageCacheEntry).where(PageCacheEntry.host == host, PageCacheEntry.url.in_(chunk))
+                )
+            return len(stale)
+
+        return with_retry(self.engine, work)
 
     def close(self) -> None:
         if self._engine is not None:

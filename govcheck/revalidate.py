@@ -17,7 +17,6 @@ which keeps their bodies, since their callbacks read them.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,7 @@ from govcheck.db.session import DatabaseError, open_database, with_retry
 from govcheck.items import LinkCheckItem
 from govcheck.limits import LINK_CHECK
 from govcheck.linkcache import CACHED_CHECK, CachedCheck
-from govcheck.serial_thread import ReactorStats, SerialThread
+from govcheck.store_calls import StoreCalls, database_store
 
 if TYPE_CHECKING:
     from typing import Self
@@ -47,8 +46,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from govcheck.context import CrawlContext
-
-logger = logging.getLogger(__name__)
 
 REVALIDATING = "govcheck_revalidating"  # request meta: the previous check's validators were sent
 
@@ -128,8 +125,14 @@ class RevalidateMiddleware:
     def __init__(self, crawler: Crawler, store: ValidatorStore) -> None:
         self.crawler = crawler
         self.store = store
-        self.thread = SerialThread("govcheck-revalidate")
-        self.thread_stats = ReactorStats(crawler.stats)
+        # A failing database costs the conditional requests only: checks go out as usual.
+        self.calls = StoreCalls(
+            crawler.stats,
+            name="govcheck-revalidate",
+            errors=(SQLAlchemyError, DatabaseError, OSError),
+            error_stat="govcheck/revalidate/errors",
+            warning="Link validators unavailable (%s): link checks are unconditional",
+        )
         self.rounds: dict[str, str] = {}  # open site -> its round
         self.loading: dict[str, list[Deferred[None]]] = {}  # site whose checks are being read -> waiters
         self.previous: dict[str, dict[str, PreviousCheck]] = {}  # open site -> target -> its previous check
@@ -142,10 +145,7 @@ class RevalidateMiddleware:
         settings = crawler.settings
         if not settings.getbool("GOVCHECK_REVALIDATE"):
             raise NotConfigured("GOVCHECK_REVALIDATE is off")
-        store = ValidatorStore(
-            settings.get("GOVCHECK_DATABASE_URL"), migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE")
-        )
-        middleware = cls(crawler, store)
+        middleware = cls(crawler, database_store(ValidatorStore, settings))
         crawler.signals.connect(middleware.site_opened, signal=govcheck_signals.site_opened)
         crawler.signals.connect(middleware.site_closed, signal=govcheck_signals.site_closed)
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
@@ -155,7 +155,7 @@ class RevalidateMiddleware:
     def site_opened(self, context: CrawlContext) -> None:
         self.rounds[context.host] = context.round
         self.loading[context.host] = []
-        self.thread.run(self._guarded, self.store.load, context.host).addCallback(self._loaded, context.host)
+        self.calls.run(self.store.load, context.host).addCallback(self._loaded, context.host)
 
     def _loaded(self, previous: dict[str, PreviousCheck] | None, host: str) -> None:
         if host in self.rounds:
@@ -171,8 +171,7 @@ class RevalidateMiddleware:
             del self.validators[key]
 
     async def spider_closed(self) -> None:
-        await maybe_deferred_to_future(self.thread.run(self.store.close))
-        self.thread.stop()
+        await self.calls.close(self.store.close)
 
     async def process_request(self, request: Request) -> None:
         meta = request.meta
@@ -219,7 +218,7 @@ class RevalidateMiddleware:
         if seen is None or check is None or site not in self.rounds:
             return
         self._inc("recorded")
-        self.thread.run(self._guarded, self.store.save, self.rounds[site], check, *seen)
+        self.calls.run(self.store.save, self.rounds[site], check, *seen)
 
     async def _previous_of(self, site: str) -> dict[str, PreviousCheck]:
         if site in self.loading:  # its previous checks are still being read
@@ -227,15 +226,6 @@ class RevalidateMiddleware:
             self.loading[site].append(waiter)
             await maybe_deferred_to_future(waiter)
         return self.previous.get(site, {})
-
-    def _guarded(self, call: Any, *args: Any) -> Any:
-        """A failing database costs the conditional requests only: checks go out as usual."""
-        try:
-            return call(*args)
-        except (SQLAlchemyError, DatabaseError, OSError) as error:
-            logger.warning("Link validators unavailable (%s): link checks are unconditional", error)
-            self.thread_stats.inc_value("govcheck/revalidate/errors")
-            return None
 
     def _inc(self, what: str) -> None:
         self.crawler.stats.inc_value(f"govcheck/revalidate/{what}")

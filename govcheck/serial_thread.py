@@ -34,7 +34,7 @@ class SerialThread:
         if self._pool is None:
             self._pool = ThreadPool(minthreads=1, maxthreads=1, name=self.name)
             self._pool.start()
-            self._trigger = reactor.addSystemEventTrigger("during", "shutdown", self.stop)  # type: ignore[attr-defined]
+            self._trigger = reactor.addSystemEventTrigger("during", "shutdown", self._reactor_stopping)  # type: ignore[attr-defined]
         self.pending += 1
         done: Deferred[T] = deferToThreadPool(reactor, self._pool, call, *args)  # type: ignore[arg-type]
         done.addBoth(self._ended)
@@ -57,6 +57,12 @@ class SerialThread:
             reactor.removeSystemEventTrigger(self._trigger)  # type: ignore[attr-defined]
             self._trigger = None
         pool.stop()
+
+    def _reactor_stopping(self) -> None:
+        # Twisted took the trigger off its list to call it: removing it again would raise, and the
+        # pool's thread, never stopped, would keep the process alive (a Ctrl-C during start-up hung).
+        self._trigger = None
+        self.stop()
 
     def _ended(self, result: T) -> T:
         self.pending -= 1

@@ -1,8 +1,9 @@
 """A sample of a site's article pages, read for their 网页设计规范 metas (GOVCHECK_ARTICLE_META_CHECK):
 the newest entry of each column. Low-value work: the column handler tells the sampler each column's
-newest entry as its page 1 is read; once the site's staleness work (columns, list and detail pages)
-has drained, the newest entries of the first GOVCHECK_ARTICLE_META_PAGES columns in navigation order
-are fetched, charged to the site's budget, before the link checks go. An entry page the column handler
+newest entry as its page 1 is read; once the site's other page work (columns, list, detail, letter and
+guide pages) has drained, the newest entries of the first GOVCHECK_ARTICLE_META_PAGES columns in
+navigation order are held as the page queue's last phase (govcheck.spiders.waves ``Phase.ARTICLE``),
+which charges them to the site's budget and counts those it leaves out, before the link checks go. An entry page the column handler
 reads for its date anyway is checked there (no second fetch), whichever column rank it has.
 """
 
@@ -13,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -23,11 +23,12 @@ from govcheck.items import ArticleCheckItem, EntryItem, PageItem
 from govcheck.spiders.outcomes import NON_REDIRECT_STATUSES, page_item, proxy_error
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.waves import HeldPage, Phase
 from govcheck.vocabulary import ROBOTS_TXT
 
 
 class ArticleSampler:
-    """Chooses, fetches (:meth:`release`, :meth:`answered`) and checks a site's sampled article pages,
+    """Chooses, fetches (:meth:`hold`, :meth:`answered`) and checks a site's sampled article pages,
     and checks the dating fetches of the chosen entries (:meth:`dated`)."""
 
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
@@ -61,28 +62,29 @@ class ArticleSampler:
         self.checked.add(entry["url"])
         yield self._check(response, entry["column_url"], entry["url"])
 
-    def release(self) -> Iterator[Request]:
-        """Once, when the site's page work has drained: requests for the newest entries of the first
-        GOVCHECK_ARTICLE_META_PAGES columns (by position, then URL), but those already checked."""
+    def hold(self) -> None:
+        """Once, when the site's other page work has drained: the newest entries of the first
+        GOVCHECK_ARTICLE_META_PAGES columns (by position, then URL), but those already checked, held as
+        the page queue's last phase (``Phase.ARTICLE``), which charges them to the budget."""
         if not self.enabled or self.released:
             return
         self.released = True
         chosen = sorted(self.newest.items(), key=lambda item: (item[1][0], item[0]))[: self.limit]
         self.newest.clear()
-        for column_url, (_, url) in chosen:
+        for rank, (column_url, (_, url)) in enumerate(chosen):
             if url in self.checked:
                 continue
-            if not self.site.budget.spend(url):
-                self.site.stats.inc_value("govcheck/articles/skipped")
-                continue
             self.checked.add(url)
-            yield self.router.request(
+            request = self.router.request(
                 url,
                 Route.ARTICLE,
                 meta={
                     "handle_httpstatus_list": NON_REDIRECT_STATUSES,
                     "article": {"column_url": column_url, "url": url},
                 },
+            )
+            self.site.pages.hold(
+                HeldPage((Phase.ARTICLE, (rank,), url), request, skipped_stat="govcheck/articles/skipped")
             )
 
     def answered(self, response: Response) -> Iterator[Any]:

@@ -178,6 +178,9 @@ class SiteHandlers:
         (the caller counts each in flight before this resumes) and what stands for pages it left out."""
         site = self.site
         while not site.closed and site.page_work == 0 and site.link_work == 0:
+            if not site.pages:
+                # The article sample, chosen once every column has been read: the last page phase.
+                self.articles.hold()
             if site.pages:
                 self.sitemaps.before_wave()  # the sitemaps go before the first wave they can spare
                 requests, standing = site.pages.release()
@@ -185,11 +188,7 @@ class SiteHandlers:
                 yield from standing
                 yield from requests
                 continue
-            # The article sample goes once, after the staleness waves; the link checks wait for it.
-            sample = list(self.articles.release())
-            if sample:
-                yield from sample
-            elif site.link_queue:
+            if site.link_queue:
                 yield from self.links.release()
             else:
                 return

@@ -38,6 +38,7 @@ class Phase(IntEnum):
     SITEMAP = 4  # the site's XML sitemaps, read only when pages they can spare wait (spiders/sitemaps.py)
     DETAIL = 5  # an undated entry's own page, for its date
     OTHER = 6  # letters' and 办事指南 pages
+    ARTICLE = 7  # the article sample (govcheck.spiders.articles), chosen once the phases above drained
 
 
 Place = tuple[Phase, tuple[int, ...], str]

@@ -20,7 +20,7 @@ from govcheck.db.writer import CrawlWriter
 from govcheck.document import Imprint
 from govcheck.evaluator import evaluate
 from govcheck.items import ColumnItem, CrawlItem, EntryItem, PageItem, SiteItem
-from govcheck.monitors import MONITORS, CrawlFacts, MonitorSuite
+from govcheck.monitors import MONITORS, CrawlFacts, MonitorSuite, crawl_coverage
 from govcheck.workbook import render_xlsx
 
 AS_OF = dt.date(2024, 2, 28)
@@ -142,3 +142,10 @@ def test_a_replayed_spool_gets_its_monitors_run(database_url: str, tmp_path: Pat
     replay(engine, spool.path, SUITE)
     assert stored_health(engine)["monitors"]["failed"] == ["few_items", "many_errors"]
     engine.dispose()
+
+
+def test_the_coverage_note_names_each_phase_the_budget_cut_the_article_sample_last() -> None:
+    limits = {"pages_skipped": 3, "pages_skipped_by_phase": {"article": 1, "detail": 2}}
+    coverage = crawl_coverage({"limits": limits})
+    assert coverage is not None
+    assert coverage["note"] == "页面检查未完成：跳过3个页面（详情页2个、文章页抽查1个）"

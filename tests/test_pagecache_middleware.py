@@ -5,6 +5,7 @@ compared with full fetches: tests/test_e2e_pagecache.py.)"""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import zlib
 
 import pytest
@@ -12,6 +13,7 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
+from govcheck.context import CrawlContext
 from govcheck.limits import LINK_CHECK
 from govcheck.pagecache_middleware import (
     PAGE_REVALIDATED,
@@ -19,7 +21,7 @@ from govcheck.pagecache_middleware import (
     PageCacheMiddleware,
     keepable,
 )
-from govcheck.pagecache_store import StoredPage
+from govcheck.pagecache_store import FetchedPage, StoredPage
 from govcheck.spiders.routing import ROUTE, Route
 from tests.helpers import project_crawler
 
@@ -102,3 +104,40 @@ def test_only_a_complete_200_with_validators_is_kept() -> None:
 def test_switched_off_it_is_not_installed() -> None:
     with pytest.raises(NotConfigured):
         PageCacheMiddleware.from_crawler(project_crawler(GOVCHECK_PAGE_CACHE=False))
+
+
+@pytest.mark.parametrize(
+    ("reason", "stats", "trouble", "pruned"),
+    [
+        ("finished", {}, None, True),
+        ("closespider_pagecount", {}, None, False),  # cut short
+        ("interrupted", {}, None, False),  # a fleet site given back to its round
+        ("finished", {"govcheck/budget/exhausted": "pages"}, None, False),
+        ("finished", {"govcheck/homepage/outcome": "connection_refused"}, None, False),  # the site was down
+        ("finished", {}, 503, False),  # a page the site did not serve this time
+        ("finished", {}, "exception", False),
+    ],
+)
+def test_only_a_finished_whole_crawl_prunes_its_sites_rows_it_no_longer_asked_for(
+    database_url: str, reason: str, stats: dict[str, str], trouble: int | str | None, pruned: bool
+) -> None:
+    crawler = project_crawler(GOVCHECK_DATABASE_URL=database_url)
+    middleware = PageCacheMiddleware.from_crawler(crawler)
+    crawler.stats.open_spider()
+    gone = "http://www.example.gov.cn/old/gone.html"
+    for url in (URL, gone):
+        middleware.store.save(FetchedPage(url, SITE, "r1", 200, VALIDATORS, BODY))
+    context = CrawlContext(SITE, f"http://{SITE}/", "r2", dt.date(2024, 2, 28), dt.datetime(2024, 2, 28))
+    middleware.site_opened(context)
+    request = _page_request()
+    if trouble == "exception":
+        middleware.process_exception(request, TimeoutError())
+    else:
+        middleware.process_response(request, Response(URL, status=trouble or 200, request=request))
+    middleware.site_closed(context, {"govcheck/homepage/outcome": "ok", **stats}, reason)
+    middleware.calls.thread.stop()  # waits for the queued calls
+    try:
+        assert middleware.store.load(URL) is not None  # asked for this round: kept
+        assert (middleware.store.load(gone) is None) == pruned
+    finally:
+        middleware.store.close()

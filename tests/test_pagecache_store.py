@@ -45,3 +45,24 @@ def test_a_page_with_a_date_only_is_kept_without_an_etag(database_url: str) -> N
     finally:
         store.close()
     assert stored is not None and stored.etag is None and stored.last_modified
+
+
+def test_prune_deletes_only_the_sites_rows_its_crawl_did_not_fetch(database_url: str) -> None:
+    def page(url: str, host: str) -> FetchedPage:
+        return FetchedPage(url, host, "r1", 200, {"ETag": '"v1"'}, b"<html></html>")
+
+    site, other = "www.example.gov.cn", "other.example.gov.cn"
+    linked = [f"http://{site}/gzdt/index_{i}.html" for i in range(1200)]  # more than one DELETE's worth
+    gone = [f"http://{site}/old/{i}.html" for i in range(1100)]
+    store = PageStore(database_url, migrate=True)
+    try:
+        for url in [*linked, *gone]:
+            store.save(page(url, site))
+        store.save(page(f"http://{other}/old/1.html", other))  # another site's row: never this one's
+        pruned = store.prune(site, frozenset(linked))
+        left = {url: store.load(url) for url in [*linked[:3], *gone[:3], f"http://{other}/old/1.html"]}
+        again = store.prune(site, frozenset(linked))
+    finally:
+        store.close()
+    assert (pruned, again) == (len(gone), 0)
+    assert [url for url, stored in left.items() if stored is None] == gone[:3]

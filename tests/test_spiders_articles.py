@@ -143,4 +143,6 @@ def test_off_by_default_and_within_the_budget() -> None:
     assert [r.url for r in _requests(released, Route.ARTICLE)] == [f"{HOME}gzdt/t20240226_2.html"]
     stats = spider.sites[SITE].stats
     assert stats.get_value("govcheck/articles/skipped") == 1
+    # The page queue charged it: the skipped sample page is counted as its phase's, like any other.
+    assert stats.get_value("govcheck/budget/skipped_pages/article") == 1
     assert stats.get_value("govcheck/budget/exhausted") == "pages"

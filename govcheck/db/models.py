@@ -272,7 +272,7 @@ class PageCacheEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(1000), unique=True)
-    host: Mapped[str] = mapped_column(String(255))  # the site whose crawl fetched it
+    host: Mapped[str] = mapped_column(String(255), index=True)  # the site whose crawl fetched it
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[int]

@@ -21,12 +21,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tests.farm.builder import Resource
+from tests.farm.pages import NOT_FOUND, gov_footer, html_page, list_block, metas, nav, rows
+from tests.farm.pages import registry_csv as listed_in_registry
 
 AS_OF = dt.date(2024, 2, 28)
 DOMAIN = "artmetafarm.gov.cn"
 SAMPLE = 3  # GOVCHECK_ARTICLE_META_PAGES the e2e test crawls with
 OFFSITE = "http://www.gov.cn/zhengce/content/202402/content_6900001.htm"
-NOT_FOUND = Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
 
 
 @dataclass(frozen=True)
@@ -132,36 +133,23 @@ SITES: tuple[ArtmetaSite, ...] = (
 ARTMETA_SITES: dict[str, ArtmetaSite] = {site.host: site for site in SITES}
 
 
-def _metas(values: dict[str, str], missing: tuple[str, ...] = ()) -> str:
-    return "".join(f'<meta name="{n}" content="{v}">' for n, v in values.items() if n not in missing)
-
-
-def _footer(site: ArtmetaSite) -> str:
-    jiucuo = f"https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={site.code}"
-    return (
-        '<div class="footer">'
-        f"<p>主办单位：{site.name}　联系电话：0722-3250000</p>"
-        f'<p>网站标识码：{site.code}　<a href="https://beian.miit.gov.cn/">鄂ICP备05003311号</a>　'
-        '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000124">'
-        "鄂公网安备 42130202000124号</a></p>"
-        '<p><a href="http://bszs.conac.cn/sitename?method=show&amp;id=ARTMETA"><img '
-        'src="http://dcs.conac.cn/image/red.png" alt="党政机关"></a>'
-        f'<a href="{jiucuo}"><img src="/images/jiucuo.png" alt="政府网站找错"></a></p></div>'
+def _page(site: ArtmetaSite, title: str, page_metas: str, body: str) -> Resource:
+    footer = gov_footer(
+        site.name,
+        site.code,
+        icp="05003311",
+        record="42130202000124",
+        conac="ARTMETA",
+        jiucuo=f'<a href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code={site.code}">'
+        '<img src="/images/jiucuo.png" alt="政府网站找错"></a>',
     )
+    return html_page(title, body + footer, metas=page_metas)
 
 
-def _page(site: ArtmetaSite, title: str, metas: str, body: str) -> Resource:
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{metas}</head>'
-        f"<body>{body}{_footer(site)}</body></html>"
+def _rows(articles: tuple[Article, ...]) -> str:
+    return rows(
+        (a.title, a.path, AS_OF - dt.timedelta(days=a.day) if a.dated_row else None) for a in articles
     )
-    return Resource(200, "text/html; charset=utf-8", html.encode())
-
-
-def _row(article: Article) -> str:
-    day = AS_OF - dt.timedelta(days=article.day)
-    date = f"<span>{day:%Y-%m-%d}</span>" if article.dated_row else ""
-    return f'<li><a href="{article.path}">{article.title}</a>{date}</li>'
 
 
 @dataclass(frozen=True)
@@ -184,29 +172,24 @@ class ArtmetaFarmSite:
 
     def _homepage(self) -> Resource:
         site = self.site
-        nav = "".join(f'<li><a href="{c.path}">{c.name}</a></li>' for c in site.columns)
-        news = "".join(_row(a) for a in site.columns[0].articles)
-        body = (
-            f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-            f'<div class="main"><h2>工作动态</h2><ul class="list">{news}</ul></div>'
-        )
-        return _page(site, site.name, _metas(self.site_metas()), body)
+        news = _rows(site.columns[0].articles)
+        body = nav((c.path, c.name) for c in site.columns) + list_block("工作动态", news)
+        return _page(site, site.name, metas(self.site_metas()), body)
 
     def _column(self, column: Column) -> Resource:
         site = self.site
-        metas = {**self.site_metas(), "ColumnName": column.name, "ColumnType": column.name}
-        rows = "".join(_row(a) for a in column.articles)
+        column_metas = {**self.site_metas(), "ColumnName": column.name, "ColumnType": column.name}
+        listed = _rows(column.articles)
         if column.offsite_first:
-            rows = (
-                f'<li><a href="{OFFSITE}">转载：国务院政策文件</a><span>{AS_OF:%Y-%m-%d}</span></li>' + rows
-            )
-        body = f'<div class="main"><h2>{column.name}</h2><ul class="list">{rows}</ul></div>'
-        return _page(site, f"{column.name} - {site.name}", _metas(metas), body)
+            listed = rows([("转载：国务院政策文件", OFFSITE, AS_OF)]) + listed
+        return _page(
+            site, f"{column.name} - {site.name}", metas(column_metas), list_block(column.name, listed)
+        )
 
     def _article(self, column: Column, article: Article) -> Resource:
         site = self.site
         stamp = f"{AS_OF - dt.timedelta(days=article.day):%Y-%m-%d} 09:30"
-        metas = {
+        article_metas = {
             **self.site_metas(),
             "ColumnName": column.name,
             "ColumnType": column.name,
@@ -218,7 +201,7 @@ class ArtmetaFarmSite:
             f'<div class="article"><h1>{article.title}</h1><div class="info">发布时间：{stamp}　'
             f"来源：{site.name}</div><p>{site.name}围绕{column.name}开展相关工作。</p></div>"
         )
-        return _page(site, f"{article.title}_{site.name}", _metas(metas, article.missing), body)
+        return _page(site, f"{article.title}_{site.name}", metas(article_metas, article.missing), body)
 
 
 def artmeta_sites() -> dict[str, ArtmetaFarmSite]:
@@ -226,5 +209,4 @@ def artmeta_sites() -> dict[str, ArtmetaFarmSite]:
 
 
 def registry_csv() -> str:
-    rows = "".join(f"{s.code},{s.name},{s.host}\n" for s in SITES)
-    return "网站标识码,网站名称,首页地址\n" + rows
+    return listed_in_registry(SITES)

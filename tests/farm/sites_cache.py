@@ -20,6 +20,7 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler
 
 from tests.farm.builder import Resource
+from tests.farm.pages import HTML, document
 
 SITE_A = "a.cachefarm.gov.cn"
 SITE_B = "b.cachefarm.gov.cn"
@@ -57,7 +58,7 @@ class CacheSite:
             path += "index.html"
         page = self.pages.get(path)
         if page is None:
-            return Resource(404, "text/html; charset=utf-8", b"<html><title>404</title>404 Not Found</html>")
+            return Resource(404, HTML, b"<html><title>404</title>404 Not Found</html>")
         return _conditional(page)
 
 
@@ -79,10 +80,7 @@ def _conditional(page: Resource) -> RawAnswer:
 
 
 def _doc(title: str, body: str) -> bytes:
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8">'
-        f'<title>{title}</title><meta name="SiteName" content="{title}"></head><body>{body}</body></html>'
-    ).encode()
+    return document(title, body, metas=f'<meta name="SiteName" content="{title}">').encode()
 
 
 def _county(host: str, name: str, code: str) -> tuple[CacheSite, CacheTruth]:
@@ -103,31 +101,27 @@ def _county(host: str, name: str, code: str) -> tuple[CacheSite, CacheTruth]:
         items = "".join(f'<li><a href="{h}">{t}</a><span>{d}</span></li>' for t, h, d in rows[folder])
         site.pages[f"/{folder}/index.html"] = Resource(
             200,
-            "text/html; charset=utf-8",
+            HTML,
             _doc(f"{col}_{name}", f'<h2>{col}</h2><ul class="list">{items}</ul>'),
         )
         for title, href, day in rows[folder]:
-            site.pages[href] = Resource(
-                200, "text/html; charset=utf-8", _doc(title, f"<h1>{title}</h1><p>发布时间：{day}</p>")
-            )
+            site.pages[href] = Resource(200, HTML, _doc(title, f"<h1>{title}</h1><p>发布时间：{day}</p>"))
     news = "".join(f'<li><a href="{h}">{t}</a><span>{d}</span></li>' for t, h, d in rows["gzdt"][:3])
     home = (
         f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
         f'<div class="box"><h3><a href="/gzdt/">工作动态</a></h3><ul>{news}</ul></div>'
         f'<div class="footer">{footer}</div>'
     )
-    site.pages["/index.html"] = Resource(200, "text/html; charset=utf-8", _doc(name, home))
+    site.pages["/index.html"] = Resource(200, HTML, _doc(name, home))
     return site, CacheTruth(host, name, columns)
 
 
 def _shared() -> CacheSite:
     site = CacheSite(SHARED)
     site.pages["/index.html"] = Resource(
-        200, "text/html; charset=utf-8", _doc("全省政府网站集约化平台", "<h1>全省政府网站集约化平台</h1>")
+        200, HTML, _doc("全省政府网站集约化平台", "<h1>全省政府网站集约化平台</h1>")
     )
-    site.pages["/zwfw/index.html"] = Resource(
-        200, "text/html; charset=utf-8", _doc("政务服务", "<h1>政务服务</h1>")
-    )
+    site.pages["/zwfw/index.html"] = Resource(200, HTML, _doc("政务服务", "<h1>政务服务</h1>"))
     return site
 
 

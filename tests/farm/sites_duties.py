@@ -22,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from govcheck.ipv6 import DnsUnavailable
 from tests.farm.builder import Resource
+from tests.farm.pages import NOT_FOUND, gov_footer, html_page, list_block, metas, nav, rows
+from tests.farm.pages import registry_csv as listed_in_registry
 
 AS_OF = dt.date(2024, 2, 28)
 DOMAIN = "dutyfarm.gov.cn"
@@ -94,11 +95,6 @@ DUTY_SITES: dict[str, DutySite] = {site.host: site for site in SITES}
 CLEAN = tuple(site.host for site in SITES if not site.findings)
 
 COLUMNS = {"/gzdt/": "工作动态", "/tzgg/": "通知公告", "/zcwj/": "政策文件", "/bmdt/": "部门动态"}
-NOT_FOUND = Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
-
-
-def _metas(names: Mapping[str, str], missing: tuple[str, ...]) -> str:
-    return "".join(f'<meta name="{n}" content="{v}">' for n, v in names.items() if n not in missing)
 
 
 def _jiucuo(site: DutySite) -> str:
@@ -121,31 +117,17 @@ def _jiucuo(site: DutySite) -> str:
     return ""
 
 
-def _footer(site: DutySite) -> str:
-    return (
-        '<div class="footer">'
-        f"<p>主办单位：{site.name}　联系电话：0722-3250000</p>"
-        f'<p>网站标识码：{site.code}　<a href="https://beian.miit.gov.cn/">鄂ICP备05003310号</a>　'
-        '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=42130202000123">'
-        "鄂公网安备 42130202000123号</a></p>"
-        '<p><a href="http://bszs.conac.cn/sitename?method=show&amp;id=DUTY"><img '
-        f'src="http://dcs.conac.cn/image/red.png" alt="党政机关"></a>{_jiucuo(site)}</p></div>'
+def _page(site: DutySite, title: str, page_metas: str, body: str) -> Resource:
+    footer = gov_footer(
+        site.name, site.code, icp="05003310", record="42130202000123", conac="DUTY", jiucuo=_jiucuo(site)
     )
-
-
-def _page(site: DutySite, title: str, metas: str, body: str) -> Resource:
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{metas}</head>'
-        f"<body>{body}{_footer(site)}</body></html>"
-    )
-    return Resource(200, "text/html; charset=utf-8", html.encode())
+    return html_page(title, body + footer, metas=page_metas)
 
 
 def _rows(path: str, days: list[int]) -> str:
-    return "".join(
-        f'<li><a href="{path}t{(AS_OF - dt.timedelta(days=d)):%Y%m%d}_{i}.html">第{i}条工作信息</a>'
-        f"<span>{AS_OF - dt.timedelta(days=d):%Y-%m-%d}</span></li>"
-        for i, d in enumerate(days, start=1)
+    dates = [AS_OF - dt.timedelta(days=d) for d in days]
+    return rows(
+        (f"第{i}条工作信息", f"{path}t{day:%Y%m%d}_{i}.html", day) for i, day in enumerate(dates, start=1)
     )
 
 
@@ -172,21 +154,19 @@ class DutyFarmSite:
 
     def _homepage(self) -> Resource:
         site = self.site
-        nav = "".join(f'<li><a href="{path}">{name}</a></li>' for path, name in COLUMNS.items())
-        days = homepage_days(site)
         body = (
-            f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-            f'<div class="main"><h2>工作动态</h2><ul class="list">{_rows("/gzdt/", days)}</ul></div>'
-            f'<div class="notice"><a href="/tzgg/nb{site.report_year}.html">'
+            nav(COLUMNS.items())
+            + list_block("工作动态", _rows("/gzdt/", homepage_days(site)))
+            + f'<div class="notice"><a href="/tzgg/nb{site.report_year}.html">'
             f"{site.name}{site.report_year}年度政府网站工作年度报表</a></div>"
         )
-        return _page(site, site.name, _metas(self.site_metas(), site.missing_site_metas), body)
+        return _page(site, site.name, metas(self.site_metas(), site.missing_site_metas), body)
 
     def _column(self, path: str, name: str) -> Resource:
         site = self.site
-        metas = {**self.site_metas(), "ColumnName": name, "ColumnType": name}
-        body = f'<div class="main"><h2>{name}</h2><ul class="list">{_rows(path, [1, 3, 6, 10])}</ul></div>'
-        return _page(site, f"{name} - {site.name}", _metas(metas, site.missing_column_metas), body)
+        column_metas = {**self.site_metas(), "ColumnName": name, "ColumnType": name}
+        body = list_block(name, _rows(path, [1, 3, 6, 10]))
+        return _page(site, f"{name} - {site.name}", metas(column_metas, site.missing_column_metas), body)
 
 
 def duty_sites() -> dict[str, DutyFarmSite]:
@@ -194,8 +174,7 @@ def duty_sites() -> dict[str, DutyFarmSite]:
 
 
 def registry_csv() -> str:
-    rows = "".join(f"{s.code},{s.name},{s.host}\n" for s in SITES)
-    return "网站标识码,网站名称,首页地址\n" + rows
+    return listed_in_registry(SITES)
 
 
 class FarmIpv6Network:

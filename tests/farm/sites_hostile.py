@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tests.farm.builder import Resource
+from tests.farm.pages import NOT_FOUND, county_page, list_block, nav, rows
 
 HOST = "hostile.faultfarm.gov.cn"
 REBIND = "rebind.faultfarm.gov.cn"  # the test maps it to 127.0.0.1 where no proxy stands between
@@ -70,12 +71,14 @@ def refused_links(port: int) -> set[str]:
 
 
 def _page(title: str, body: str) -> Resource:
-    html = (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="SiteName" content="恶意链接测试县人民政府">'
-        f"<title>{title}</title></head><body>{body}"
-        '<div class="footer"><p>恶意链接测试县人民政府主办 网站标识码：4290000999</p></div></body></html>'
+    return county_page(title, body, name="恶意链接测试县人民政府", code="4290000999")
+
+
+def _news(days: tuple[int, ...]) -> str:
+    return rows(
+        (f"关于做好第{i}项工作的通知", f"/tzgg/2024{day:04d}.html", NEWEST - dt.timedelta(days=day))
+        for i, day in enumerate(days, start=1)
     )
-    return Resource(200, "text/html; charset=utf-8", html.encode())
 
 
 def _links(targets: list[str]) -> str:
@@ -94,33 +97,23 @@ class HostileSite:
             return self._homepage(port)
         if path in COLUMNS:
             return self._column(COLUMNS[path], port)
-        return Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
+        return NOT_FOUND
 
     def _homepage(self, port: int) -> Resource:
-        nav = "".join(f'<li><a href="{path}?trap={port}">{name}</a></li>' for path, name in COLUMNS.items())
-        nav += f'<li><a href="{XXGK_COLUMN}">政府信息公开</a></li>'
-        news = "".join(
-            f'<li><a href="/tzgg/2024{day:04d}.html">关于做好第{i}项工作的通知</a><span>{NEWEST - dt.timedelta(days=day):%Y-%m-%d}</span></li>'
-            for i, day in enumerate((0, 3, 9), start=1)
-        )
+        menu = [(f"{path}?trap={port}", name) for path, name in COLUMNS.items()]
+        menu.append((XXGK_COLUMN, "政府信息公开"))
         targets = [t.format(port=port) for t in (*HOMEPAGE_TARGETS, *NON_WEB)]
         targets += [trap_url(path, port) for path in REDIRECTS] + [GOOD_LINK]
         body = (
-            f'<div class="nav"><ul><li><a href="/?trap={port}">首页</a></li>{nav}</ul></div>'
-            f'<div class="main"><h2>通知公告</h2><ul class="list">{news}</ul></div>'
-            f'<div class="links"><h3>友情链接</h3><ul>{_links(targets)}</ul></div>'
+            nav(menu, home=f"/?trap={port}")
+            + list_block("通知公告", _news((0, 3, 9)))
+            + f'<div class="links"><h3>友情链接</h3><ul>{_links(targets)}</ul></div>'
         )
         return _page("恶意链接测试县人民政府", body)
 
     def _column(self, name: str, port: int) -> Resource:
-        rows = "".join(
-            f'<li><a href="/tzgg/2024{day:04d}.html">关于做好第{i}项工作的通知</a><span>{NEWEST - dt.timedelta(days=day):%Y-%m-%d}</span></li>'
-            for i, day in enumerate((0, 3, 9, 30), start=1)
-        )
-        body = (
-            f'<div class="main"><h2>{name}</h2><ul class="list">{rows}</ul>'
-            f"<p>相关链接：<ul>{_links([*COLUMN_TARGETS, *NON_WEB[:1]])}</ul></p></div>"
-        )
+        related = f"<p>相关链接：<ul>{_links([*COLUMN_TARGETS, *NON_WEB[:1]])}</ul></p>"
+        body = list_block(name, _news((0, 3, 9, 30)), related)
         return _page(f"{name} - 恶意链接测试县人民政府", body)
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tests.farm.builder import Resource
+from tests.farm.pages import NOT_FOUND, county_page, list_block, nav, rows
 
 BUDGET_HOST = "budget.linkfarm.gov.cn"
 HANWEB_HOST = "hanweb.linkfarm.gov.cn"
@@ -40,22 +41,12 @@ def budget_homepage_links() -> list[str]:
 
 
 def _page(title: str, body: str, site_name: str) -> Resource:
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="SiteName" content="{site_name}">'
-        f"<title>{title}</title></head><body>{body}"
-        f'<div class="footer"><p>{site_name}主办 网站标识码：4290000888</p></div></body></html>'
-    )
-    return Resource(200, "text/html; charset=utf-8", html.encode())
-
-
-def _not_found() -> Resource:
-    return Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
+    return county_page(title, body, name=site_name, code="4290000888")
 
 
 def _rows(prefix: str, count: int) -> str:
-    return "".join(
-        f'<li><a href="/{prefix}/art{i:02d}.html">关于做好第{i + 1}项工作的通知</a>'
-        f"<span>{NEWEST - dt.timedelta(days=2 * i):%Y-%m-%d}</span></li>"
+    return rows(
+        (f"关于做好第{i + 1}项工作的通知", f"/{prefix}/art{i:02d}.html", NEWEST - dt.timedelta(days=2 * i))
         for i in range(count)
     )
 
@@ -76,7 +67,7 @@ class BudgetSite:
 
     def get(self, path: str, params: dict[str, str]) -> Resource:
         if path in BROKEN:
-            return _not_found()
+            return NOT_FOUND
         if path in ("/", "/index.html"):
             return self._homepage()
         column = path.strip("/")
@@ -84,26 +75,24 @@ class BudgetSite:
             return self._column(column)
         if path.endswith(".html") and path.split("/")[1] in (*COLUMNS, "hp"):
             return _article("相关页面", self.name)
-        return _not_found()
+        return NOT_FOUND
 
     def _homepage(self) -> Resource:
-        nav = "".join(f'<li><a href="/{c}/">{COLUMN_NAMES[c]}</a></li>' for c in COLUMNS)
         links = "".join(
             f'<li><a href="{url}">友情链接{i}</a></li>' for i, url in enumerate(budget_homepage_links())
         )
         body = (
-            f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-            f'<div class="main"><h2>通知公告</h2><ul class="list">{_rows("tzgg", 3)}</ul></div>'
-            f'<div class="links"><h3>友情链接</h3><ul>{links}</ul></div>'
+            nav((f"/{c}/", COLUMN_NAMES[c]) for c in COLUMNS)
+            + list_block("通知公告", _rows("tzgg", 3))
+            + f'<div class="links"><h3>友情链接</h3><ul>{links}</ul></div>'
         )
         return _page(self.name, body, self.name)
 
     def _column(self, column: str) -> Resource:
         related = "".join(f'<a href="/{column}/rel{i:02d}.html">相关链接{i}</a> ' for i in range(RELATED))
         body = (
-            f'<div class="main"><h2>{COLUMN_NAMES[column]}</h2>'
-            f'<ul class="list">{_rows(column, ENTRIES)}</ul></div>'
-            f'<div class="related"><p>{related}</p></div>'
+            list_block(COLUMN_NAMES[column], _rows(column, ENTRIES))
+            + f'<div class="related"><p>{related}</p></div>'
         )
         return _page(f"{COLUMN_NAMES[column]} - {self.name}", body, self.name)
 
@@ -115,21 +104,15 @@ class HanwebSite:
 
     def get(self, path: str, params: dict[str, str]) -> Resource:
         if path in ("/", "/index.html"):
-            nav = "".join(
-                f'<li><a href="/col/col{colid}/index.html">{name}</a></li>'
-                for colid, name in HANWEB_COLUMNS.items()
-            )
-            body = (
-                f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-                f'<div class="main"><h2>要闻</h2><ul class="list">{_rows("art", 3)}</ul></div>'
-            )
+            menu = ((f"/col/col{colid}/index.html", name) for colid, name in HANWEB_COLUMNS.items())
+            body = nav(menu) + list_block("要闻", _rows("art", 3))
             return _page(self.name, body, self.name)
         colid = path.removeprefix("/col/col").removesuffix("/index.html")
         if colid in HANWEB_COLUMNS:
             return self._column(colid)
         if path.startswith("/art/") and f"http://{HANWEB_HOST}{path}" != HANWEB_BROKEN:
             return _article("通知", self.name)
-        return _not_found()
+        return NOT_FOUND
 
     def _column(self, colid: str) -> Resource:
         name = HANWEB_COLUMNS[colid]

@@ -25,12 +25,12 @@ from functools import cache
 from http.server import BaseHTTPRequestHandler
 
 from tests.farm.builder import Resource
+from tests.farm.pages import HTML, document, rows
 
 ETAG_SITE = "etag.pagecache.gov.cn"
 LASTMOD_SITE = "lastmod.pagecache.gov.cn"
 PAGECACHE_SITES = (ETAG_SITE, LASTMOD_SITE)
 LAST_MODIFIED = "Mon, 26 Feb 2024 08:00:00 GMT"
-HTML = "text/html; charset=utf-8"
 
 RawAnswer = Callable[[BaseHTTPRequestHandler], int]
 
@@ -89,17 +89,7 @@ class PageCacheSite:
 
 
 def _doc(title: str, body: str, charset: str = "utf-8") -> str:
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="{charset}">'
-        f'<title>{title}</title><meta name="SiteName" content="{title}"></head><body>{body}</body></html>'
-    )
-
-
-def _rows(rows: list[tuple[str, str, str | None]]) -> str:
-    return "".join(
-        f'<li><a href="{href}">{title}</a>{f"<span>{day}</span>" if day else ""}</li>'
-        for title, href, day in rows
-    )
+    return document(title, body, metas=f'<meta name="SiteName" content="{title}">', charset=charset)
 
 
 def _county(
@@ -117,12 +107,12 @@ def _county(
     news2 = [(f"{name}部署春耕生产", "/gzdt/202402/30.html", "2024-02-26"),
              (f"{name}召开安全生产会议", "/gzdt/202401/31.html", "2024-01-15")]  # fmt: skip
     pager = '<div class="page">共2页 <a href="index_1.html">下一页</a></div>'
-    page("/gzdt/index.html", "工作动态", f'<h2>工作动态</h2><ul class="list">{_rows(news)}</ul>{pager}')
-    page("/gzdt/index_1.html", "工作动态", f'<h2>工作动态</h2><ul class="list">{_rows(news2)}</ul>')
+    page("/gzdt/index.html", "工作动态", f'<h2>工作动态</h2><ul class="list">{rows(news)}</ul>{pager}')
+    page("/gzdt/index_1.html", "工作动态", f'<h2>工作动态</h2><ul class="list">{rows(news2)}</ul>')
     # 通知公告: undated rows and URLs; each detail page says 发布时间.
     notices = [(f"关于做好第{i + 1}批惠民补贴发放工作的通知", f"/tzgg/content_{500 + i}.html", None)
                for i in range(3)]  # fmt: skip
-    page("/tzgg/index.html", "通知公告", f'<h2>通知公告</h2><ul class="list">{_rows(notices)}</ul>')
+    page("/tzgg/index.html", "通知公告", f'<h2>通知公告</h2><ul class="list">{rows(notices)}</ul>')
     notice_days = ("2024-02-05", "2024-01-22", "2023-12-18")
     for (title, href, _), day in zip(notices, notice_days, strict=True):
         page(href, title, f"<h1>{title}</h1><p>发布时间：{day}</p><p>正文。</p>")
@@ -132,12 +122,12 @@ def _county(
     site.pages["/zcwj/index.html"] = Resource(
         200,
         HTML,
-        _doc("政策文件", f'<h2>政策文件</h2><ul class="list">{_rows(policies)}</ul>', "gbk").encode("gbk"),
+        _doc("政策文件", f'<h2>政策文件</h2><ul class="list">{rows(policies)}</ul>', "gbk").encode("gbk"),
     )
     # 公示公告: stale since 2023.
     old = [(f"{name}2023年第{i + 1}批项目公示", f"/gsgg/202303/{60 + i}.html", f"2023-03-{d:02d}")
            for i, d in enumerate((14, 2))]  # fmt: skip
-    page("/gsgg/index.html", "公示公告", f'<h2>公示公告</h2><ul class="list">{_rows(old)}</ul>')
+    page("/gsgg/index.html", "公示公告", f'<h2>公示公告</h2><ul class="list">{rows(old)}</ul>')
     for title, href, _day in [*news, *news2, *policies, *old]:
         page(href, title, f"<h1>{title}</h1><p>正文。</p>")
 
@@ -148,7 +138,7 @@ def _county(
     home_news = [row for row in news if row[2] != "2024-02-20"] if stale_home else news[:3]
     home = (
         f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-        f'<div class="box"><h3><a href="/gzdt/">工作动态</a></h3><ul>{_rows(home_news)}</ul></div>'
+        f'<div class="box"><h3><a href="/gzdt/">工作动态</a></h3><ul>{rows(home_news)}</ul></div>'
         f'<div class="footer"><a href="{broken}">旧版网站</a><p>{name}主办 网站标识码：{code}</p></div>'
     )
     page("/index.html", name, home)

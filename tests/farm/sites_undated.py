@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tests.farm.builder import Resource
+from tests.farm.pages import NOT_FOUND, county_page, dated_article, list_block, nav, rows
 
 HOST = "undated.wavefarm.gov.cn"
 NEWEST = dt.date(2024, 2, 20)
@@ -29,21 +30,13 @@ LARGE_BUDGET = 200
 
 
 def _page(title: str, body: str) -> Resource:
-    name = "未注日期测试县人民政府"
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="SiteName" content="{name}">'
-        f"<title>{title}</title></head><body>{body}"
-        f'<div class="footer"><p>{name}主办 网站标识码：4290000998</p></div></body></html>'
-    )
-    return Resource(200, "text/html; charset=utf-8", html.encode())
+    return county_page(title, body, name="未注日期测试县人民政府", code="4290000998")
 
 
 def _rows(path: str, *, dated: bool) -> str:
     days = [NEWEST - dt.timedelta(days=3 * i) for i in range(ROWS)]
-    return "".join(
-        f'<li><a href="/{path}/content_{i}.html">关于第{i + 1}项工作的通知</a>'
-        + (f"<span>{day:%Y-%m-%d}</span>" if dated else "")
-        + "</li>"
+    return rows(
+        (f"关于第{i + 1}项工作的通知", f"/{path}/content_{i}.html", day if dated else None)
         for i, day in enumerate(days)
     )
 
@@ -55,25 +48,18 @@ class UndatedSite:
     def get(self, path: str, params: dict[str, str]) -> Resource:
         parts = [p for p in path.split("/") if p]
         if not parts or parts == ["index.html"]:
-            nav = "".join(f'<li><a href="/{p}/">{name}</a></li>' for p, name in COLUMNS)
-            body = (
-                f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-                f'<div class="main"><h2>要闻</h2><ul class="list">{_rows("gzdt", dated=True)}</ul></div>'
+            body = nav((f"/{p}/", name) for p, name in COLUMNS) + list_block(
+                "要闻", _rows("gzdt", dated=True)
             )
             return _page("未注日期测试县人民政府", body)
         names = dict(COLUMNS)
         if parts[0] not in names:
-            return Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
+            return NOT_FOUND
         if parts[-1].startswith("content_"):
-            return _page(
-                "通知", f'<div class="article"><h1>通知</h1><p>发布时间：{NEWEST:%Y-%m-%d}</p></div>'
-            )
+            return _page("通知", dated_article("通知", NEWEST))
         name = names[parts[0]]
-        rows = _rows(parts[0], dated=parts[0] != "tzgg")
-        return _page(
-            f"{name} - 未注日期测试县人民政府",
-            f'<div class="main"><h2>{name}</h2><ul class="list">{rows}</ul></div>',
-        )
+        listed = _rows(parts[0], dated=parts[0] != "tzgg")
+        return _page(f"{name} - 未注日期测试县人民政府", list_block(name, listed))
 
 
 def undated_sites() -> dict[str, UndatedSite]:

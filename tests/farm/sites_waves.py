@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from tests.farm.builder import Resource
+from tests.farm.pages import NOT_FOUND, county_page, dated_article, list_block, nav, rows
 
 HOST = "waves.wavefarm.gov.cn"
 NEWEST = dt.date(2024, 2, 20)
@@ -50,22 +51,14 @@ def sub_columns() -> list[str]:
 
 
 def _page(title: str, body: str) -> Resource:
-    name = "波次测试县人民政府"
-    html = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="SiteName" content="{name}">'
-        f"<title>{title}</title></head><body>{body}"
-        f'<div class="footer"><p>{name}主办 网站标识码：4290000999</p></div></body></html>'
-    )
-    return Resource(200, "text/html; charset=utf-8", html.encode())
+    return county_page(title, body, name="波次测试县人民政府", code="4290000999")
 
 
 def _rows(path: str, newest: dt.date, *, dated: bool = True) -> str:
     """An unsorted list: a pinned item a year older than the rest first."""
     days = [newest - dt.timedelta(days=365), *(newest - dt.timedelta(days=3 * i) for i in range(ROWS))]
-    return "".join(
-        f'<li><a href="/{path}/art{i:02d}.html">关于第{i + 1}项工作的通知</a>'
-        + (f"<span>{day:%Y-%m-%d}</span>" if dated else "")
-        + "</li>"
+    return rows(
+        (f"关于第{i + 1}项工作的通知", f"/{path}/art{i:02d}.html", day if dated else None)
         for i, day in enumerate(days)
     )
 
@@ -80,22 +73,16 @@ class WavesSite:
         if not parts or parts == ["index.html"]:
             return self._homepage()
         if parts[-1].startswith("art"):
-            return _page(
-                "通知", f'<div class="article"><h1>通知</h1><p>发布时间：{NEWEST:%Y-%m-%d}</p></div>'
-            )
+            return _page("通知", dated_article("通知", NEWEST))
         page = 2 if parts[-1] == "index_1.html" else 1
         column = "/".join(p for p in parts if not p.endswith(".html"))
         names = dict(TOP) | {f"{c}/{s}": n for c in CHANNELS for s, n in SUBS}
         if column not in names:
-            return Resource(404, "text/html; charset=utf-8", b"<title>404</title>404 Not Found")
+            return NOT_FOUND
         return self._column(column, names[column], page)
 
     def _homepage(self) -> Resource:
-        nav = "".join(f'<li><a href="/{path}/">{name}</a></li>' for path, name in TOP)
-        body = (
-            f'<div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div>'
-            f'<div class="main"><h2>要闻</h2><ul class="list">{_rows("gzdt", NEWEST)}</ul></div>'
-        )
+        body = nav((f"/{path}/", name) for path, name in TOP) + list_block("要闻", _rows("gzdt", NEWEST))
         return _page("波次测试县人民政府", body)
 
     def _column(self, column: str, name: str, page: int) -> Resource:
@@ -105,9 +92,9 @@ class WavesSite:
             side = "".join(f'<li><a href="/{column}/{sub}/">{sub_name}</a></li>' for sub, sub_name in SUBS)
             side = f'<div class="left"><h3>{name}</h3><ul class="subnav">{side}</ul></div>'
         newest = STALE if channel == "bmxx" and column != "bmxx" else NEWEST
-        rows = _rows(column, newest, dated=page == 1 or "/" in column)
+        listed = _rows(column, newest, dated=page == 1 or "/" in column)
         more = '<div class="page"><a href="index_1.html">下一页</a></div>' if page == 1 else ""
-        body = f'{side}<div class="main"><h2>{name}</h2><ul class="list">{rows}</ul>{more}</div>'
+        body = side + list_block(name, listed, more)
         return _page(f"{name} - 波次测试县人民政府", body)
 
 
