@@ -1,7 +1,7 @@
 """An index on ``page_cache.host``: a site's finished crawl prunes its rows it no longer fetched
 (govcheck/pagecache_store.py ``PageStore.prune``), reading that site's rows only.
 
-Revision ID: 0016
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-03 17:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0016"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
