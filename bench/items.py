@@ -1,10 +1,11 @@
 """One item per page's links (PageLinksItem) against one item per link, side by side on one big farm.
 
-Run: .venv/bin/python bench/items.py [--baseline main] [--sites 20] [--columns 30] [--items 60]
+Run: .venv/bin/python bench/items.py [--baseline REVISION] [--sites 20] [--columns 30] [--items 60]
      [--seconds 180] [--rounds 1] [--compare-sites 3]
 
-The code of the git revision --baseline (one item per link: a site yields ~2,600 items) is unpacked
-from git into a temporary folder and put first on PYTHONPATH; this checkout's code is the other side.
+The code of the git revision --baseline (default: the last one yielding one item per link, ~2,600
+items a site) is unpacked from git into a temporary folder and put first on PYTHONPATH; this
+checkout's code is the other side.
 Both crawl the same big-farm sites (bench/bigfarm.py) as bench/night.py does (`govcheck crawl --all
 --jobs N --links all`, every site at once in one Scrapy process, DEFAULT politeness, fresh SQLite
 file), cut after --seconds; --rounds R repeats the pair (baseline, branch, baseline, …) so the
@@ -41,6 +42,8 @@ from crawl import Farm  # noqa: E402
 from gc_tuning import LOGSTATS_SECONDS, scraped  # noqa: E402
 from night import crawl_command, prepare, run  # noqa: E402
 
+# The last revision whose spider yields one item per link (main before PageLinksItem).
+ONE_ITEM_PER_LINK = "8ab5f324b116746c6406f000b01b0e054ba666e6"
 # What each table's rows are compared on: the item's own values, their column by its URL.
 STORED = {
     "links": "SELECT source_url, target_url, tag, on_homepage, external FROM links",
@@ -158,7 +161,9 @@ def compare(args: argparse.Namespace, root: Path, baseline: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default="main", help="git revision of the one-item-per-link code")
+    parser.add_argument(
+        "--baseline", default=ONE_ITEM_PER_LINK, help="git revision of the one-item-per-link code"
+    )
     parser.add_argument("--sites", type=int, default=20, help="sites crawled at once (the farm's size)")
     parser.add_argument("--columns", type=int, default=30)
     parser.add_argument("--items", type=int, default=60)
