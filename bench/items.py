@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 results.append(measure(farm, args, workdir, code))
     print(
-        f"\n== One item per link ({args.baseline}) / one per page's links (this branch), {args.sites} sites =="
+        f"\n== One item per link ({args.baseline[:10]}) / one per page's links (this checkout), {args.sites} sites =="
     )
     print(
         "| run | code | wall s | CPU s | responses | items | CPU ms/response | CPU s/site | responses/s | load |"
