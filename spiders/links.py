@@ -57,8 +57,9 @@ class ParkedCheck:
 
 
 class LinkChecker:
-    """Checks a site's links: :meth:`check` yields a page's found links (one item) and, once per target, its check;
-    :meth:`is_soft_404` tells a 200 that says 页面不存在 (the column handler asks it too)."""
+    """Checks a site's links: :meth:`check` yields a page's found links (one item) and, once per
+    target, its check; :meth:`is_soft_404` tells a 200 that says 页面不存在 (the column handler asks
+    it too)."""
 
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
         self.site = site
