@@ -46,7 +46,7 @@ imports: $(STAMP)
 # one the tests use, or GOVCHECK_TEST_POSTGRES_URL) and SQLite; the crawl writer's rows/s (VALUES vs COPY);
 # then govcheck vs plain Scrapy (its own crawl, and govcheck's requests replayed) vs LinkChecker on the big farm
 # (LinkChecker is installed into its own venv under var/bench/ on first use); then 20/50/100 small sites at once in one
-# process; then the national night: 100 big-farm sites at once at default politeness for 9 minutes (bench/night.py); then the same crawl of 40 sites with the garbage-collector tuning off and on (bench/gc_tuning.py, 2 × 3 minutes). BENCH_SITES sets the big farm's size. Figures and machine: bench/README.md.
+# process; then the national night: 100 big-farm sites at once at default politeness for 9 minutes (bench/night.py); then the same crawl of 40 sites with the garbage-collector tuning off and on (bench/gc_tuning.py, 2 × 3 minutes); then one item per link (the last such revision) against one per page's links (bench/items.py, 2 × 3 minutes and a comparison of stored rows). BENCH_SITES sets the big farm's size. Figures and machine: bench/README.md.
 BENCH_SITES ?= 20
 bench: $(STAMP)
 	$(PY) bench/encoding.py
@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/sites_at_once.py
 	$(PY) bench/night.py
 	$(PY) bench/gc_tuning.py
+	$(PY) bench/items.py
 
 # Debian's chromium and CJK fonts, for the test that renders the html report into var/artifacts/report.png
 # (without them that test is skipped, saying so). Needs root and apt-get; run once per machine.

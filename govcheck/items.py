@@ -103,11 +103,24 @@ class PageItem(SiteScoped):
 
 @dataclass
 class LinkItem(SiteScoped):
+    """One link of a page, stored as one ``links`` row; the spider yields a page's links together, in
+    a :class:`PageLinksItem`."""
+
     source_url: str
     target_url: str
     tag: str | None
     on_homepage: bool
     external: bool
+
+
+@dataclass
+class PageLinksItem(SiteScoped):
+    """The links found on one page, in one item: a page carries dozens of links, and each item costs
+    Scrapy's per-item machinery (pipelines, the ``item_scraped`` signal and its receivers) once.
+    Validated and stored link by link, as its :class:`LinkItem` rows (govcheck/db/kinds.py)."""
+
+    source_url: str
+    links: list[LinkItem] = field(default_factory=list)
 
 
 @dataclass
@@ -170,6 +183,7 @@ CrawlItem = (
     | LetterItem
     | PageItem
     | LinkItem
+    | PageLinksItem
     | LinkCheckItem
     | ServicePageItem
     | ArticleCheckItem

@@ -1,5 +1,6 @@
 """Drop items that cannot be stored meaningfully, counting each reason; which URL fields each item kind
-needs is its row in govcheck/db/kinds.py."""
+needs is its row in govcheck/db/kinds.py. The parts a carrier item holds (a page's links) are checked
+one by one, as items of their own kind."""
 
 from __future__ import annotations
 
@@ -42,7 +43,21 @@ class ValidationPipeline:
         if problem:
             self.crawler.stats.inc_value(f"govcheck/items/dropped/{problem}")
             raise DropItem(f"{type(item).__name__}: {problem}")
+        kind = KIND_OF.get(type(item))
+        if kind is not None and kind.parts is not None:
+            setattr(item, kind.parts, self._valid_parts(getattr(item, kind.parts)))
         return item
+
+    def _valid_parts(self, parts: list[Any]) -> list[Any]:
+        """A carrier's parts that pass as items of their own kind; each other one dropped and counted
+        as it would be alone (the carrier itself stays)."""
+        valid = []
+        for part in parts:
+            if problem := self._problem(part):
+                self.crawler.stats.inc_value(f"govcheck/items/dropped/{problem}")
+            else:
+                valid.append(part)
+        return valid
 
     @staticmethod
     def _problem(item: Any) -> str | None:

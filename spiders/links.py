@@ -22,7 +22,7 @@ from govcheck.extract import (
     is_soft_404,
     not_found_fingerprint,
 )
-from govcheck.items import LinkCheckItem, LinkItem
+from govcheck.items import LinkCheckItem, LinkItem, PageLinksItem
 from govcheck.limits import LINK_CHECK
 from govcheck.linkcache import CACHED_CHECK, SHARED_CHECK
 from govcheck.politeness import AVAILABILITY_CHECK
@@ -57,8 +57,9 @@ class ParkedCheck:
 
 
 class LinkChecker:
-    """Checks a site's links: :meth:`check` yields each found link and, once per target, its check;
-    :meth:`is_soft_404` tells a 200 that says 页面不存在 (the column handler asks it too)."""
+    """Checks a site's links: :meth:`check` yields a page's found links (one item) and, once per
+    target, its check; :meth:`is_soft_404` tells a 200 that says 页面不存在 (the column handler asks
+    it too)."""
 
     def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
         self.site = site
@@ -66,18 +67,23 @@ class LinkChecker:
         self.router = router
 
     def check(self, source_url: str, links: Iterable[tuple[str, str]], *, page_kind: str) -> Iterator[Any]:
-        """The links found on ``source_url`` (a page of ``page_kind``); each target not seen yet is
-        queued for its check (refused targets are recorded at once: they cost nothing)."""
+        """The links found on ``source_url`` (a page of ``page_kind``), yielded as one item; each
+        target not seen yet is queued for its check (refused targets are recorded at once: they cost
+        nothing)."""
         site = self.site
         rank = PAGE_KINDS.index(page_kind)
+        found = PageLinksItem(source_url=source_url)
+        refused: list[LinkCheckItem] = []
         for target, tag in site.capped(list(links), source_url, "links"):
             external = (urlsplit(target).hostname or "") not in site.site_hosts
-            yield LinkItem(
-                source_url=source_url,
-                target_url=target,
-                tag=tag,
-                on_homepage=page_kind == "homepage",
-                external=external,
+            found.links.append(
+                LinkItem(
+                    source_url=source_url,
+                    target_url=target,
+                    tag=tag,
+                    on_homepage=page_kind == "homepage",
+                    external=external,
+                )
             )
             place = (rank, source_url, target)
             if target in site.link_queue:
@@ -91,11 +97,14 @@ class LinkChecker:
             if refusal := self.options.policy.check_url(target):
                 # Never fetched; a link into a private network is evidence for review (internal_link).
                 site.stats.inc_value(f"govcheck/links/refused/{refusal.kind}")
-                yield LinkCheckItem(
-                    url=target, outcome=link_outcome(None, refusal.error), error=refusal.error
+                refused.append(
+                    LinkCheckItem(url=target, outcome=link_outcome(None, refusal.error), error=refusal.error)
                 )
                 continue
             site.link_queue[target] = place
+        if found.links:
+            yield found
+        yield from refused
 
     def release(self) -> Iterator[Request]:
         """The next wave of queued checks, in order, as far as the budget reaches: each reserves its

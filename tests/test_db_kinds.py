@@ -8,8 +8,8 @@ from typing import get_args
 import pytest
 from sqlalchemy import UniqueConstraint
 
-from govcheck.db.kinds import KINDS, ItemKind, Store
-from govcheck.items import CrawlItem
+from govcheck.db.kinds import KIND_OF, KINDS, ItemKind, Store, flattened
+from govcheck.items import CrawlItem, LinkItem, PageItem, PageLinksItem
 
 
 def test_every_crawl_item_kind_has_exactly_one_row() -> None:
@@ -42,3 +42,22 @@ def test_a_store_upserts_on_a_unique_key_and_updates_columns_its_table_has(
 @pytest.mark.parametrize("kind", KINDS, ids=[k.item.__name__ for k in KINDS])
 def test_the_urls_validation_requires_are_fields_of_the_item(kind: ItemKind) -> None:
     assert set(kind.urls) <= {f.name for f in dataclasses.fields(kind.item)}
+
+
+CARRIERS = [kind for kind in KINDS if kind.parts is not None]
+
+
+@pytest.mark.parametrize("kind", CARRIERS, ids=[k.item.__name__ for k in CARRIERS])
+def test_a_carrier_kind_names_a_list_field_and_is_stored_only_as_its_parts(kind: ItemKind) -> None:
+    field = {f.name: f for f in dataclasses.fields(kind.item)}[kind.parts or ""]
+    assert field.default_factory is list  # type: ignore[comparison-overlap]
+    assert kind.stores == ()  # its rows are its parts' own
+
+
+def test_flattened_replaces_each_carrier_by_its_parts_in_order() -> None:
+    home = "http://www.example.gov.cn/"
+    links = [LinkItem(home, f"{home}{n}.html", "a", True, False) for n in range(3)]
+    page = PageItem(url=home, kind="homepage", status=200)
+    items = [page, PageLinksItem(source_url=home, links=links), PageLinksItem(source_url=home)]
+    assert list(flattened(items)) == [page, *links]
+    assert KIND_OF[PageLinksItem].parts == "links"

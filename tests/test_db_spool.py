@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from govcheck.db.models import Crawl, Entry, Letter
+from govcheck.db.models import Crawl, Entry, Letter, Link
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.spool import Spool, replay
-from govcheck.items import ColumnItem, LetterItem, SiteItem
+from govcheck.items import ColumnItem, LetterItem, LinkItem, PageLinksItem, SiteItem
 from tests.helpers import sjj_context, sjj_crawl_items, table_counts
 
 
@@ -65,4 +65,19 @@ def test_a_spooled_letter_replays_with_its_dates(database_url: str, tmp_path: Pa
             "replied",
             True,
         )
+    engine.dispose()
+
+
+def test_a_spooled_pages_links_replay_as_its_link_rows(database_url: str, tmp_path: Path) -> None:
+    """A page's links are spooled one line per link, as the writer stores them: a replay needs no
+    knowledge of the item that carried them."""
+    home = "http://sjj.suizhou.gov.cn/"
+    links = [LinkItem(home, f"{home}{n}.html", "a", True, False) for n in range(3)]
+    spool = Spool(tmp_path, sjj_context(), "c" * 32)
+    spool.add([SiteItem(homepage_url=home, status="ok"), PageLinksItem(source_url=home, links=links)])
+    spool.close("finished", {})
+    engine = open_database(database_url)
+    assert replay(engine, spool.path) == 4
+    with session_factory(engine)() as session:
+        assert sorted(session.scalars(select(Link.target_url))) == [link.target_url for link in links]
     engine.dispose()

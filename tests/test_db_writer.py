@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from govcheck.db.models import Column, Crawl, Entry, Link, LinkCheck, Page, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.writer import CrawlWriter
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, PageLinksItem, SiteItem
 from tests.helpers import sjj_context, sjj_crawl_items, table_counts
 
 
@@ -201,3 +201,38 @@ def test_a_large_batch_stores_every_value_as_given_on_both_backends(database_url
         seen = session.execute(select(Entry.first_seen_crawl_id, Entry.last_seen_crawl_id).distinct()).all()
     assert seen == [(writer.crawl_id, again.crawl_id)]
     engine.dispose()
+
+
+def _links_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with session_factory(engine)() as session:
+        return sorted(
+            session.execute(
+                select(Link.source_url, Link.target_url, Link.tag, Link.on_homepage, Link.external)
+            ).all(),
+            key=str,
+        )
+
+
+def test_a_pages_links_in_one_item_store_the_rows_of_one_item_per_link(
+    database_url: str, tmp_path_factory: Any
+) -> None:
+    """The spider yields a page's links as one PageLinksItem: the stored tables are those of the same
+    links yielded one LinkItem each, on both backends, through COPY and VALUES alike."""
+    items = _large_crawl()
+    links = [i for i in items if isinstance(i, LinkItem)]
+    carried = [i for i in items if not isinstance(i, LinkItem)]
+    carried.insert(3, PageLinksItem(source_url=links[0].source_url, links=links[:1]))  # VALUES path
+    carried.append(PageLinksItem(source_url=links[0].source_url, links=links[1:]))  # COPY on PostgreSQL
+    stored = {}
+    for label, batch in (("one per link", items), ("one per page", carried)):
+        engine = open_database(database_url)
+        writer = CrawlWriter(engine, sjj_context())
+        writer.begin()
+        writer.write(batch)  # type: ignore[arg-type]
+        stored[label] = (_stored(engine), _links_rows(engine))
+        with engine.begin() as connection:  # the next side starts from an empty database
+            for table in ("links", "link_checks", "pages", "entries", "column_checks", "columns", "crawls"):
+                connection.exec_driver_sql(f"DELETE FROM {table}")
+        engine.dispose()
+    assert stored["one per page"] == stored["one per link"]
+    assert len(stored["one per page"][1]) == len(links)

@@ -7,7 +7,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from govcheck.items import EntryItem, LinkItem, ServicePageItem, SiteItem
+from govcheck.items import EntryItem, LinkItem, PageLinksItem, ServicePageItem, SiteItem
 from govcheck.pipelines.validation import ValidationPipeline
 
 OK = "http://www.example.gov.cn/a/"
@@ -23,6 +23,7 @@ OK = "http://www.example.gov.cn/a/"
             "url_too_long",
         ),
         (ServicePageItem(url=OK, column_url="mailto:a@b.cn", kind="list"), "url_not_http"),
+        (PageLinksItem(source_url="", links=[]), "missing_url"),
     ],
 )
 def test_an_item_with_an_unusable_url_is_dropped_and_counted(item: object, reason: str) -> None:
@@ -40,3 +41,21 @@ def test_items_with_usable_urls_and_kinds_without_urls_pass() -> None:
     site = SiteItem(homepage_url="", status="unreachable")
     assert pipeline.process_item(entry) is entry
     assert pipeline.process_item(site) is site
+
+
+def test_a_pages_links_are_checked_one_by_one_and_only_the_unusable_ones_dropped() -> None:
+    crawler = get_crawler()
+    crawler.stats.open_spider(None)
+    pipeline = ValidationPipeline.from_crawler(crawler)
+
+    def link(target: str) -> LinkItem:
+        return LinkItem(source_url=OK, target_url=target, tag="a", on_homepage=False, external=False)
+
+    good = [link(OK + "1.html"), link(OK + "2.html")]
+    page = PageLinksItem(
+        source_url=OK, links=[good[0], link("javascript:void(0)"), link(OK + "x" * 1000), good[1]]
+    )
+    assert pipeline.process_item(page) is page
+    assert page.links == good  # counted as each would have been alone
+    assert crawler.stats.get_value("govcheck/items/dropped/url_not_http") == 1
+    assert crawler.stats.get_value("govcheck/items/dropped/url_too_long") == 1

@@ -18,7 +18,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 
 from govcheck.extract import page_links
-from govcheck.items import LinkCheckItem
+from govcheck.items import LinkCheckItem, LinkItem, PageLinksItem
 from govcheck.monitors import crawl_coverage
 from govcheck.spiders.handlers import SiteHandlers
 from tests.farm.process import FarmProcess
@@ -245,3 +245,21 @@ def test_checks_still_queued_when_a_crawl_is_cut_short_are_counted_as_skipped() 
     list(links.check(HOME, _links("/h/1.html", "/h/2.html"), page_kind="homepage"))
     spider.close_open_sites("shutdown")  # a crawl stopped before its page work drained
     assert not site.link_queue and site.stats.get_value("govcheck/links/skipped") == 2
+
+
+def test_a_pages_links_come_as_one_item_and_refused_targets_as_their_checks() -> None:
+    crawl = _handlers(GOVCHECK_SOFT404_CHECK=False)
+    found = list(
+        crawl.links.check(
+            HOME, [*_links("/h/1.html", "/h/2.html"), ("http://127.0.0.1/x", "a")], page_kind="homepage"
+        )
+    )
+    page, refused = found
+    assert isinstance(page, PageLinksItem) and page.source_url == HOME
+    assert page.links == [
+        LinkItem(HOME, HOME + "h/1.html", "a", on_homepage=True, external=False),
+        LinkItem(HOME, HOME + "h/2.html", "a", on_homepage=True, external=False),
+        LinkItem(HOME, "http://127.0.0.1/x", "a", on_homepage=True, external=True),
+    ]
+    assert isinstance(refused, LinkCheckItem) and refused.url == "http://127.0.0.1/x"
+    assert list(crawl.links.check(HOME + "empty/", [], page_kind="column")) == []  # no links: no item

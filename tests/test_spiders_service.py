@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from govcheck import settings as project_settings
-from govcheck.items import EntryItem, LinkItem, ServicePageItem
+from govcheck.items import EntryItem, PageLinksItem, ServicePageItem
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
 from tests.helpers import every_wave
@@ -71,7 +71,7 @@ def test_a_service_column_yields_its_links_and_asks_for_its_guides_up_to_the_lim
     # undated; the one past the limit is asked for as a detail page (its date), as any undated row.
     details = [r.url for r in out if isinstance(r, Request) and r.meta[ROUTE] == Route.DETAIL.value]
     assert details == [f"{HOME}bszn/content_3.html"]
-    linked = {i.target_url for i in out if isinstance(i, LinkItem)}
+    linked = {link.target_url for i in out if isinstance(i, PageLinksItem) for link in i.links}
     assert {HOME + "files/sqb.docx", "http://zwfw.example.gov.cn/"} <= linked  # checked like any link
 
     guide = list(spider.dispatch(_answer(guides[0], GUIDE)))
@@ -85,7 +85,9 @@ def test_a_service_column_yields_its_links_and_asks_for_its_guides_up_to_the_lim
         "联系电话": "absent",
         "办理流程": "absent",
     }
-    assert [i.target_url for i in guide if isinstance(i, LinkItem)] == [HOME + "files/g0.pdf"]
+    assert [link.target_url for i in guide if isinstance(i, PageLinksItem) for link in i.links] == [
+        HOME + "files/g0.pdf"
+    ]
     (entry,) = [i for i in guide if isinstance(i, EntryItem)]
     assert (entry.url, entry.published, entry.date_source) == (
         HOME + "bszn/content_0.html",

@@ -3,15 +3,17 @@ validation pipeline requires.
 
 A new item kind is its class in ``govcheck.items.CrawlItem`` and one row in ``KINDS``: the writer
 (govcheck/db/writer.py) stores a batch kind by kind in this order, each kind's stores in theirs, and
-ValidationPipeline drops an item whose listed URL is missing, too long or not http(s). The spool
-reads the kinds (and their date fields) from the items themselves.
+ValidationPipeline drops an item whose listed URL is missing, too long or not http(s). A kind with
+``parts`` carries items of another kind (a page's links): validated part by part, and stored and
+spooled as those parts (:func:`flattened`), so its rows are the parts' own. The spool reads the kinds
+(and their date fields) from the items themselves.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +37,7 @@ from govcheck.items import (
     LinkCheckItem,
     LinkItem,
     PageItem,
+    PageLinksItem,
     ServicePageItem,
     SiteItem,
 )
@@ -70,6 +73,9 @@ class ItemKind:
     item: type[Any]
     urls: tuple[str, ...]  # fields that must be http(s) URLs, checked in this order
     stores: tuple[Store, ...]
+    # The list field holding the items of other kinds this one carries (one item for many rows costs
+    # Scrapy's per-item work once): each is validated, stored and spooled as an item of its own kind.
+    parts: str | None = None
 
 
 def _fields(item: CrawlItem) -> dict[str, Any]:
@@ -195,6 +201,7 @@ KINDS: tuple[ItemKind, ...] = (
         urls=("target_url", "source_url"),
         stores=(Store(Link, ("crawl_id", "source_url", "target_url"), (), per_crawl),),
     ),
+    ItemKind(PageLinksItem, urls=("source_url",), stores=(), parts="links"),
     ItemKind(
         LinkCheckItem,
         urls=("url",),
@@ -234,3 +241,13 @@ KINDS: tuple[ItemKind, ...] = (
 )
 
 KIND_OF: dict[type[Any], ItemKind] = {kind.item: kind for kind in KINDS}
+
+
+def flattened(items: Iterable[CrawlItem]) -> Iterator[CrawlItem]:
+    """The items with each carrier replaced by the parts it carries: what is stored and spooled."""
+    for item in items:
+        kind = KIND_OF.get(type(item))
+        if kind is not None and kind.parts is not None:
+            yield from getattr(item, kind.parts)
+        else:
+            yield item

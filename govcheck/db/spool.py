@@ -21,6 +21,7 @@ from typing import Any, get_args, get_type_hints
 from sqlalchemy import Engine
 
 from govcheck.context import CrawlContext
+from govcheck.db.kinds import flattened
 from govcheck.db.writer import CrawlWriter
 from govcheck.items import CrawlItem
 from govcheck.monitors import MonitorSuite
@@ -89,7 +90,9 @@ class Spool:
             raise
 
     def add(self, items: list[CrawlItem]) -> None:
-        self._write([{"type": type(item).__name__, "item": dataclasses.asdict(item)} for item in items])
+        self._write(
+            [{"type": type(item).__name__, "item": dataclasses.asdict(item)} for item in flattened(items)]
+        )
 
     def close(self, status: str, stats: dict[str, Any]) -> None:
         self._write([{"finish": {"status": status, "stats": stats}}])

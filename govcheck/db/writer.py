@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from govcheck.context import CrawlContext
 from govcheck.db.attempts import FINISHED, INTERRUPTED, RUNNING, supersede_running
-from govcheck.db.kinds import KINDS, ItemKind, RowScope
+from govcheck.db.kinds import KINDS, ItemKind, RowScope, flattened
 from govcheck.db.models import Column, ColumnCheck, Crawl, Entry, Page, Probe, Site, utc_now
 from govcheck.db.session import with_retry
 from govcheck.items import CrawlItem, ProbeItem, SiteItem
@@ -307,7 +307,7 @@ class CrawlWriter:
     def _write(self, session: Session, batch: list[CrawlItem]) -> None:
         """Upsert the batch kind by kind, in the order of the item-kind table (govcheck/db/kinds.py)."""
         by_kind: dict[type[Any], list[Any]] = {}
-        for item in batch:
+        for item in flattened(batch):
             by_kind.setdefault(type(item), []).append(item)
         for site_item in by_kind.get(SiteItem, []):
             self._write_site(session, site_item)
