@@ -551,7 +551,7 @@ SETTINGS: tuple[Setting, ...] = (
         "GOVCHECK_SITEMAP",
         True,
         _parse_bool,
-        "Read the site's XML sitemaps (robots.txt's Sitemap: lines, else /sitemap.xml) early in its crawl; "
+        "Read the site's XML sitemaps (robots.txt's Sitemap: lines, else /sitemap.xml) before its first wave of detail, letter or 办事指南 pages; "
         "between rounds a detail, letter or 办事指南 page whose <lastmod> is older than the page cache's "
         "stored full answer is not requested: the stored page is read instead (never a live check).",
     ),
