@@ -26,22 +26,20 @@ GOVCHECK_SITEMAP. Store calls run on a thread of their own. Counted as
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
 
 from govcheck.db.session import DatabaseError
 from govcheck.extract.sitemap import lastmod_time
 from govcheck.pagecache_store import PageStore, StoredPage
-from govcheck.serial_thread import SerialThread
 from govcheck.spiders.routing import ROUTE
 from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_UNCHANGED_FLAG, SKIPPABLE_ROUTES
+from govcheck.store_calls import StoreCalls, database_store
 
 if TYPE_CHECKING:
     from typing import Self
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-logger = logging.getLogger(__name__)
 
 SITEMAP_UNCHANGED = "govcheck_sitemap_unchanged"  # request meta: not requested; the body is the stored one
 STORE_ERRORS = (SQLAlchemyError, DatabaseError, OSError)
@@ -87,7 +84,13 @@ class SitemapUnchangedMiddleware:
     def __init__(self, crawler: Crawler, store: PageStore) -> None:
         self.crawler = crawler
         self.store = store
-        self.thread = SerialThread("govcheck-sitemap")
+        self.calls = StoreCalls(
+            crawler.stats,
+            name="govcheck-sitemap",
+            errors=STORE_ERRORS,
+            error_stat="govcheck/sitemap/errors",
+            warning="Page cache unavailable (%s): sitemap-listed pages are requested",
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -96,16 +99,12 @@ class SitemapUnchangedMiddleware:
             raise NotConfigured("GOVCHECK_SITEMAP is off")
         if not settings.getbool("GOVCHECK_PAGE_CACHE"):
             raise NotConfigured("GOVCHECK_PAGE_CACHE is off: no stored answers to skip to")
-        store = PageStore(
-            settings.get("GOVCHECK_DATABASE_URL"), migrate=settings.getbool("GOVCHECK_AUTO_MIGRATE")
-        )
-        middleware = cls(crawler, store)
+        middleware = cls(crawler, database_store(PageStore, settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     async def spider_closed(self) -> None:
-        await maybe_deferred_to_future(self.thread.run(self.store.close))
-        self.thread.stop()
+        await self.calls.close(self.store.close)
 
     async def process_request(self, request: Request) -> Response | None:
         listed: dict[str, Any] | None = request.meta.get(SITEMAP_LISTED)
@@ -120,23 +119,13 @@ class SitemapUnchangedMiddleware:
         if changed is None or changed > dt.datetime.now(dt.UTC):
             return None  # nothing to weigh: not worth a store call
         self._inc("asked")
-        loaded, stored = await maybe_deferred_to_future(self.thread.run(self._load, request.url))
-        if not loaded:
-            self._inc("errors")
+        stored = await self.calls.call(self.store.load, request.url)  # a failing store: requested
         if stored is None or not unchanged_since(
             listed["lastmod"], stored.fetched_at, dt.datetime.now(dt.UTC)
         ):
             return None
         self._inc("unchanged")
         return stored_answer(request, stored)
-
-    def _load(self, url: str) -> tuple[bool, StoredPage | None]:
-        """Whether the store answered, and its stored answer (a failing store: the page is requested)."""
-        try:
-            return True, self.store.load(url)
-        except STORE_ERRORS as error:
-            logger.warning("Page cache unavailable (%s): sitemap-listed pages are requested", error)
-            return False, None
 
     def _inc(self, what: str) -> None:
         self.crawler.stats.inc_value(f"govcheck/sitemap/{what}")
