@@ -22,6 +22,7 @@ from govcheck.pagecache_middleware import (
     keepable,
 )
 from govcheck.pagecache_store import FetchedPage, StoredPage
+from govcheck.sitemap_middleware import stored_answer
 from govcheck.spiders.routing import ROUTE, Route
 from tests.helpers import project_crawler
 
@@ -139,5 +140,27 @@ def test_only_a_finished_whole_crawl_prunes_its_sites_rows_it_no_longer_asked_fo
     try:
         assert middleware.store.load(URL) is not None  # asked for this round: kept
         assert (middleware.store.load(gone) is None) == pruned
+    finally:
+        middleware.store.close()
+
+
+def test_a_page_its_sitemap_called_unchanged_is_asked_for_so_never_pruned(database_url: str) -> None:
+    """Read from the store without a request, the page still goes through this middleware's answers, so
+    a whole crawl keeps its row; and it is not stored again (its fetched_at stays the real download's)."""
+    crawler = project_crawler(GOVCHECK_DATABASE_URL=database_url)
+    middleware = PageCacheMiddleware.from_crawler(crawler)
+    crawler.stats.open_spider()
+    middleware.store.save(FetchedPage(URL, SITE, "r1", 200, VALIDATORS, BODY))
+    fetched_at = middleware.store.load(URL).fetched_at  # type: ignore[union-attr]
+    context = CrawlContext(SITE, f"http://{SITE}/", "r2", dt.date(2024, 2, 28), dt.datetime(2024, 2, 28))
+    middleware.site_opened(context)
+    request = _page_request(Route.DETAIL)
+    answer = stored_answer(request, middleware.store.load(URL))  # type: ignore[arg-type]
+    middleware.process_response(request, answer)
+    middleware.site_closed(context, {"govcheck/homepage/outcome": "ok"}, "finished")
+    middleware.calls.thread.stop()  # waits for the queued calls
+    try:
+        stored = middleware.store.load(URL)
+        assert stored is not None and stored.fetched_at == fetched_at
     finally:
         middleware.store.close()
