@@ -19,7 +19,7 @@ from govcheck.config import ConfigError
 from govcheck.context import CrawlContext
 from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
 from govcheck.extract.types import ListingEntry, ListingPage
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageEntriesItem
 from govcheck.profile import load_profile
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.outcomes import link_outcome
@@ -65,7 +65,7 @@ def _more_after_page_one(crawl: SiteHandlers, *dates: str | None, column: str = 
     """The further-page requests of a column whose page 1 lists ``dates``, its entries dated by the
     column handler as the crawl dates them."""
     listing = _listing(*dates)
-    entries = [i for i in crawl.columns.entries(column, listing, None) if isinstance(i, EntryItem)]
+    entries = crawl.columns.entries(column, listing, None).entries
     crawl.site.pages.clear()  # the detail pages it may want come in a later wave
     crawl.columns.more_pages(column, listing, page=1, dates=[e.published for e in entries])
     return _wave(crawl)
@@ -87,9 +87,9 @@ def test_page_one_is_enough_unless_unsorted_or_undated() -> None:
 def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
     crawl = _site(GOVCHECK_DETAIL_PAGE_LIMIT=2)
     listing = _listing(None, None, None, "2024-02-01")
-    out = list(crawl.columns.entries("http://www.example.gov.cn/a/", listing, None))
+    out = crawl.columns.entries("http://www.example.gov.cn/a/", listing, None)
     requests = _wave(crawl)
-    assert len([e for e in out if isinstance(e, EntryItem)]) == 4 and len(requests) == 2
+    assert isinstance(out, PageEntriesItem) and len(out.entries) == 4 and len(requests) == 2
     detail = _html(
         requests[0].url,
         "<html><body><h1>标题</h1><div>发布时间：2024-02-18 09:00 来源：办公室</div><p>正文</p></body></html>",
