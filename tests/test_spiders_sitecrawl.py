@@ -358,3 +358,29 @@ def test_the_options_are_read_once_and_held() -> None:
 def test_a_bad_target_is_named(target: SiteTarget, error: str) -> None:
     with pytest.raises(ConfigError, match=error):
         _state(target)
+
+
+def _list_html(*days: int) -> str:
+    rows = "".join(
+        f"<li><a href='/a/t{day}.html'>通知公告第{day}号文件</a><span>2024-02-{day:02d}</span></li>"
+        for day in days
+    )
+    return f"<html><head><title>通知公告</title></head><body><ul class='list'>{rows}</ul></body></html>"
+
+
+def test_a_list_pages_entries_leave_as_one_item_on_page_one_and_on_later_pages() -> None:
+    """One PageEntriesItem per list page (not one item per row), its entries dated as they are stored."""
+    crawl = _site(GOVCHECK_LINK_CHECK=False)
+    column = "http://www.example.gov.cn/a/"
+    meta = {"column": {"name": "通知公告", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
+    out = list(crawl.columns.column(_html(column, _list_html(20, 19, 18), **meta)))
+    (page,) = [i for i in out if isinstance(i, PageEntriesItem)]
+    assert not [i for i in out if isinstance(i, EntryItem)]
+    (item,) = [i for i in out if isinstance(i, ColumnItem)]
+    assert page.column_url == column and item.entry_count == len(page.entries) == 3
+    assert [(e.published, e.date_normalized) for e in page.entries] == [
+        (dt.date(2024, 2, day), True) for day in (20, 19, 18)
+    ]
+    later = _html(f"{column}index_1.html", _list_html(10, 9), list_of=column, list_page=2, chained=True)
+    (page,) = [i for i in crawl.columns.list_page(later) if isinstance(i, PageEntriesItem | EntryItem)]
+    assert isinstance(page, PageEntriesItem) and [e.column_url for e in page.entries] == [column] * 2
