@@ -1,4 +1,5 @@
-"""One item per page's links (PageLinksItem) against one item per link, side by side on one big farm.
+"""One item per page's links (PageLinksItem) against one item per link, side by side on one big farm;
+with --baseline 7024c0a, one item per list page's entries (PageEntriesItem) against one per entry.
 
 Run: .venv/bin/python bench/items.py [--baseline REVISION] [--sites 20] [--columns 30] [--items 60]
      [--seconds 180] [--rounds 1] [--compare-sites 3]
@@ -102,8 +103,9 @@ def with_code(env: dict[str, str], code: Path | None) -> dict[str, str]:
 
 
 def which_code(env: dict[str, str], workdir: Path) -> str:
-    """Where the crawl (run in ``workdir``) imports govcheck from, and whether it has the batched links item."""
-    probe = "import govcheck.items as i; print(i.__file__, hasattr(i, 'PageLinksItem'))"
+    """Where the crawl (run in ``workdir``) imports govcheck from, and which carrier items it has."""
+    carriers = ("PageLinksItem", "PageEntriesItem")
+    probe = f"import govcheck.items as i; print(i.__file__, [n for n in {carriers!r} if hasattr(i, n)])"
     return subprocess.run(
         [sys.executable, "-c", probe], env=env, cwd=workdir, capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -195,9 +197,7 @@ def main(argv: list[str] | None = None) -> None:
                     flush=True,
                 )
                 results.append(measure(farm, args, workdir, code))
-    print(
-        f"\n== One item per link ({args.baseline[:10]}) / one per page's links (this checkout), {args.sites} sites =="
-    )
+    print(f"\n== Baseline ({args.baseline[:10]}) / this checkout, {args.sites} sites ==")
     print(
         "| run | code | wall s | CPU s | responses | items | CPU ms/response | CPU s/site | responses/s | load |"
     )

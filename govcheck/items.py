@@ -57,6 +57,9 @@ class ColumnItem(SiteScoped):
 
 @dataclass
 class EntryItem(SiteScoped):
+    """One entry of a column's list, stored as one ``entries`` row; a list page's entries come
+    together, in a :class:`PageEntriesItem` (a detail page dates one entry alone)."""
+
     column_url: str
     url: str
     title: str | None
@@ -68,6 +71,16 @@ class EntryItem(SiteScoped):
     # True once the crawl has read the date (published, date_source, date_error set, undated or not): the
     # DateNormalizationPipeline leaves such an entry alone, so a date is normalised once.
     date_normalized: bool = False
+
+
+@dataclass
+class PageEntriesItem(SiteScoped):
+    """The entries one list page (or the homepage) shows, in one item: a list page carries dozens of
+    rows, and each item costs Scrapy's per-item machinery once. Dated, validated and stored entry by
+    entry, as its :class:`EntryItem` rows (govcheck/db/kinds.py)."""
+
+    column_url: str
+    entries: list[EntryItem] = field(default_factory=list)
 
 
 @dataclass
@@ -180,6 +193,7 @@ CrawlItem = (
     SiteItem
     | ColumnItem
     | EntryItem
+    | PageEntriesItem
     | LetterItem
     | PageItem
     | LinkItem

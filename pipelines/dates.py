@@ -1,5 +1,6 @@
 """Normalize the date of an entry the crawl has not dated yet: the row's date text, else the date in its
-URL (the ``portal`` spider dates its entries itself, with the same :func:`govcheck.dates.entry_date`)."""
+URL (the ``portal`` spider dates its entries itself, with the same :func:`govcheck.dates.entry_date`).
+A list page's entries, carried in one :class:`govcheck.items.PageEntriesItem`, are read one by one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 from govcheck import signals as govcheck_signals
 from govcheck.context import CrawlContext
 from govcheck.dates import DateNormalizer, entry_date
-from govcheck.items import CrawlItem, EntryItem
+from govcheck.items import CrawlItem, EntryItem, PageEntriesItem
 
 if TYPE_CHECKING:
     from typing import Self
@@ -40,21 +41,28 @@ class DateNormalizationPipeline:
         self.normalizers.pop(context.host, None)
 
     def process_item(self, item: CrawlItem) -> CrawlItem:
-        if not isinstance(item, EntryItem) or item.date_normalized or item.published is not None:
-            return item
-        normalizer = self.normalizers.get(item.site or "")
+        if isinstance(item, EntryItem):
+            self._normalize(item, item.site)
+        elif isinstance(item, PageEntriesItem):
+            for entry in item.entries:  # the spider stamps the carrier with its site, not each entry
+                self._normalize(entry, item.site)
+        return item
+
+    def _normalize(self, entry: EntryItem, site: str | None) -> None:
+        if entry.date_normalized or entry.published is not None:
+            return
+        normalizer = self.normalizers.get(site or "")
         if normalizer is None:
-            return item  # a site never opened: the storage pipeline counts and drops its items
+            return  # a site never opened: the storage pipeline counts and drops its items
         read = entry_date(
             normalizer,
-            item.date_text,
-            item.url,
-            context_year=item.context_year,
-            text_source=item.date_source or "row",
+            entry.date_text,
+            entry.url,
+            context_year=entry.context_year,
+            text_source=entry.date_source or "row",
         )
-        item.published, item.date_error = read.published, read.error
-        item.date_source = read.source or item.date_source
-        item.date_normalized = True
+        entry.published, entry.date_error = read.published, read.error
+        entry.date_source = read.source or entry.date_source
+        entry.date_normalized = True
         for counter in read.counters:
             self.stats.inc_value(counter)
-        return item

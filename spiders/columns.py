@@ -24,7 +24,7 @@ from govcheck.extract import (
 from govcheck.extract.columns import XXGK_NAME
 from govcheck.extract.duties import missing_metas
 from govcheck.extract.types import ColumnLink, ListingEntry, ListingPage
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageEntriesItem, PageItem
 from govcheck.loaders import ColumnLoader, EntryLoader
 from govcheck.spiders.articles import ArticleSampler
 from govcheck.spiders.letters import LetterHandler
@@ -208,12 +208,13 @@ class ColumnHandler:
         # First: the guides it requests are then not asked for again as detail pages.
         yield from self.service.column_page(column.name, response, listing)
         year = generation_year(facts.generated_text)
-        entries = list(self.entries(column.url, listing, year, page=1, read_details=letter_page is None))
+        entries = self.entries(column.url, listing, year, page=1, read_details=letter_page is None)
         if letter_page is None:  # a letter's page is an interaction record, not an article
-            listed = [e for e in entries if isinstance(e, EntryItem) and e.url not in self.service.guide_urls]
+            listed = [e for e in entries.entries if e.url not in self.service.guide_urls]
             self.articles.column(column.url, meta["position"], listed)
-        yield from entries
-        dates = [e.published for e in entries if isinstance(e, EntryItem)]
+        if entries.entries:
+            yield entries
+        dates = [e.published for e in entries.entries]
         if dates and not any(dates):
             self.undated[column.url] = column
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
@@ -319,14 +320,18 @@ class ColumnHandler:
         *,
         page: int = 1,
         read_details: bool = True,
-    ) -> Iterator[Any]:
-        """The list's entries (``year``: of their year-less dates); undated ones (no date in the row or
-        the URL) get their detail page read, unless they are letters (their page is the letter handler's):
-        held for their wave, at most GOVCHECK_DETAIL_PAGE_LIMIT per column, the first in list order."""
+    ) -> PageEntriesItem:
+        """The list's entries (``year``: of their year-less dates), dated, in one item; undated ones (no
+        date in the row or the URL) get their detail page read, unless they are letters (their page is the
+        letter handler's): held for their wave, at most GOVCHECK_DETAIL_PAGE_LIMIT per column, the first
+        in list order."""
         site = self.site
         order = site.column_positions.get(column_url, 0)
+        carried = PageEntriesItem(column_url=column_url)
         for index, found in enumerate(site.capped(listing.entries, column_url, "entries")):
-            yield self.entry(column_url, found.url, found.title, found.date_text, context_year=year)
+            carried.entries.append(
+                self.entry(column_url, found.url, found.title, found.date_text, context_year=year)
+            )
             if (
                 not read_details
                 or found.date_text
@@ -351,6 +356,7 @@ class ColumnHandler:
                     if_cut=lambda: self._cut(column_url),
                 )
             )
+        return carried
 
     def detail(self, response: Response) -> Iterator[Any]:
         """An undated entry's own page: its PubDate meta or 发布时间/发布日期/成文日期 text."""
@@ -456,9 +462,10 @@ class ColumnHandler:
             listing = self.letters.listing(letter_page, listing)
         site.stats.inc_value("govcheck/pagination/pages")
         year = generation_year(page_facts(response.text, response.url).generated_text)
-        entries = list(self.entries(column_url, listing, year, page=page, read_details=letter_page is None))
-        yield from entries
-        yield from self._dated(column_url, entries)
+        entries = self.entries(column_url, listing, year, page=page, read_details=letter_page is None)
+        if entries.entries:
+            yield entries
+        yield from self._dated(column_url, entries.entries)
         letters = self.letters.letters_of(letter_page, listing) if letter_page is not None else []
         yield from self.letters.items(column_url, letters)
         if response.meta["chained"] and (letter_page is None or self.letters.wants_more(letters)):
@@ -499,10 +506,10 @@ class ColumnHandler:
         self.site.stats.inc_value(UNDATED_COLUMNS_KEY)
         return [replace(column, status="unparseable", reason=BUDGET)]
 
-    def _dated(self, column_url: str, entries: Iterable[Any]) -> Iterator[ColumnItem]:
+    def _dated(self, column_url: str, entries: Iterable[EntryItem]) -> Iterator[ColumnItem]:
         """A dated entry read for a column: it is judged on what was read; one restated unknown by a cut
         in the same wave (its other pages were still in flight) is stored as read again."""
-        if not any(isinstance(e, EntryItem) and e.published for e in entries):
+        if not any(e.published for e in entries):
             return
         self.undated.pop(column_url, None)
         restated = self.restated.pop(column_url, None)

@@ -30,7 +30,7 @@ from govcheck.extract.duties import homepage_duties
 from govcheck.extract.footer import footer_facts
 from govcheck.extract.types import ColumnLink
 from govcheck.ipv6 import IPV6_CHECK, IPV6_FACT
-from govcheck.items import ColumnItem, SiteItem
+from govcheck.items import ColumnItem, PageEntriesItem, SiteItem
 from govcheck.politeness import AVAILABILITY_CHECK
 from govcheck.spiders.columns import (
     LINKOUT_POSITION,
@@ -262,8 +262,12 @@ class HomepageHandler:
             encoding=response.encoding,
         )
         year = generation_year(facts.generated_text)
-        for entry in entries:
-            yield self.columns.entry(response.url, entry.url, entry.title, entry.date_text, context_year=year)
+        dated = [
+            self.columns.entry(response.url, entry.url, entry.title, entry.date_text, context_year=year)
+            for entry in entries
+        ]
+        if dated:
+            yield PageEntriesItem(column_url=response.url, entries=dated)
         site.stats.set_value("govcheck/columns/discovered", len(columns))
         self.columns.hold(columns, discovered_on=None, base_position=0)
         yield from self._beyond_navigation(html, response.url)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import UniqueConstraint
 
 from govcheck.db.kinds import KIND_OF, KINDS, ItemKind, Store, flattened
-from govcheck.items import CrawlItem, LinkItem, PageItem, PageLinksItem
+from govcheck.items import CrawlItem, EntryItem, LinkItem, PageEntriesItem, PageItem, PageLinksItem
 
 
 def test_every_crawl_item_kind_has_exactly_one_row() -> None:
@@ -61,3 +61,15 @@ def test_flattened_replaces_each_carrier_by_its_parts_in_order() -> None:
     items = [page, PageLinksItem(source_url=home, links=links), PageLinksItem(source_url=home)]
     assert list(flattened(items)) == [page, *links]
     assert KIND_OF[PageLinksItem].parts == "links"
+
+
+def test_a_list_pages_entries_flatten_to_its_entry_items_in_order() -> None:
+    column = "http://www.example.gov.cn/tzgg/"
+    entries = [EntryItem(column, f"{column}{n}.html", None, None) for n in range(3)]
+    items = [
+        PageEntriesItem(column_url=column, entries=entries[:2]),
+        entries[2],
+        PageEntriesItem(column_url=column),
+    ]
+    assert list(flattened(items)) == entries
+    assert KIND_OF[PageEntriesItem].parts == "entries"

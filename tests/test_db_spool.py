@@ -10,7 +10,15 @@ from sqlalchemy import select
 from govcheck.db.models import Crawl, Entry, Letter, Link
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.spool import Spool, replay
-from govcheck.items import ColumnItem, LetterItem, LinkItem, PageLinksItem, SiteItem
+from govcheck.items import (
+    ColumnItem,
+    EntryItem,
+    LetterItem,
+    LinkItem,
+    PageEntriesItem,
+    PageLinksItem,
+    SiteItem,
+)
 from tests.helpers import sjj_context, sjj_crawl_items, table_counts
 
 
@@ -80,4 +88,35 @@ def test_a_spooled_pages_links_replay_as_its_link_rows(database_url: str, tmp_pa
     assert replay(engine, spool.path) == 4
     with session_factory(engine)() as session:
         assert sorted(session.scalars(select(Link.target_url))) == [link.target_url for link in links]
+    engine.dispose()
+
+
+def test_a_spooled_list_pages_entries_replay_as_its_entry_rows(database_url: str, tmp_path: Path) -> None:
+    """A list page's entries are spooled one line per entry, dates included, as the writer stores them."""
+    home = "http://sjj.suizhou.gov.cn/"
+    column = f"{home}tzgg/"
+    entries = [
+        EntryItem(column, f"{column}{n}.html", f"通知{n}", f"2024-01-0{n}", dt.date(2024, 1, n), "row")
+        for n in (1, 2)
+    ]
+    entries.append(EntryItem(column, f"{column}3.html", None, None, date_error="no_date"))
+    spool = Spool(tmp_path, sjj_context(), "d" * 32)
+    spool.add(
+        [
+            SiteItem(homepage_url=home, status="ok"),
+            ColumnItem(url=column, name="通知公告", status="ok"),
+            PageEntriesItem(column_url=column, entries=entries),
+        ]
+    )
+    spool.close("finished", {})
+    lines = spool.path.read_text(encoding="utf-8").splitlines()
+    assert sum('"type": "EntryItem"' in line for line in lines) == 3 and "PageEntriesItem" not in "".join(
+        lines
+    )
+    engine = open_database(database_url)
+    assert replay(engine, spool.path) == 5
+    with session_factory(engine)() as session:
+        assert sorted(session.execute(select(Entry.url, Entry.published, Entry.date_error)).all()) == [
+            (e.url, e.published, e.date_error) for e in entries
+        ]
     engine.dispose()

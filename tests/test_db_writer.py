@@ -10,7 +10,16 @@ from sqlalchemy import Engine, select
 from govcheck.db.models import Column, Crawl, Entry, Link, LinkCheck, Page, Site
 from govcheck.db.session import open_database, session_factory
 from govcheck.db.writer import CrawlWriter
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, PageLinksItem, SiteItem
+from govcheck.items import (
+    ColumnItem,
+    EntryItem,
+    LinkCheckItem,
+    LinkItem,
+    PageEntriesItem,
+    PageItem,
+    PageLinksItem,
+    SiteItem,
+)
 from tests.helpers import sjj_context, sjj_crawl_items, table_counts
 
 
@@ -236,3 +245,78 @@ def test_a_pages_links_in_one_item_store_the_rows_of_one_item_per_link(
         engine.dispose()
     assert stored["one per page"] == stored["one per link"]
     assert len(stored["one per page"][1]) == len(links)
+
+
+def _entries_rows(engine: Engine) -> list[tuple[object, ...]]:
+    """Every stored value of the entries, their column by its URL."""
+    with session_factory(engine)() as session:
+        return sorted(
+            session.execute(
+                select(
+                    Column.url,
+                    Entry.url,
+                    Entry.title,
+                    Entry.published,
+                    Entry.date_text,
+                    Entry.date_source,
+                    Entry.date_error,
+                    Entry.first_seen_crawl_id.is_(None),
+                    Entry.last_seen_at.is_(None),
+                ).join(Column, Column.id == Entry.column_id)
+            ).all(),
+            key=str,
+        )
+
+
+def _carried(items: list[object]) -> list[object]:
+    """The same items with each column's entries in one PageEntriesItem, where the first stood."""
+    out: list[object] = []
+    pages: dict[str, PageEntriesItem] = {}
+    for item in items:
+        if isinstance(item, EntryItem):
+            if item.column_url not in pages:
+                pages[item.column_url] = PageEntriesItem(column_url=item.column_url)
+                out.append(pages[item.column_url])
+            pages[item.column_url].entries.append(item)
+        else:
+            out.append(item)
+    return out
+
+
+def test_a_list_pages_entries_in_one_item_store_the_rows_of_one_item_per_entry(database_url: str) -> None:
+    """The spider yields a list page's entries as one PageEntriesItem: the stored tables are those of
+    the same entries yielded one EntryItem each, on both backends, written in two batches (a few
+    entries: one VALUES statement; the rest: COPY on PostgreSQL), and again by a second crawl."""
+    items = _large_crawl()
+    cut = next(n for n, i in enumerate(items) if isinstance(i, ColumnItem) and i.position == 2)
+    stored = {}
+    for label, batches in (
+        ("one per entry", (items[:cut], items[cut:])),
+        ("one per page", (_carried(items[:cut]), _carried(items[cut:]))),
+    ):
+        engine = open_database(database_url)
+        for as_of in ("2024-02-28", "2024-03-15"):
+            writer = CrawlWriter(engine, sjj_context(as_of))
+            writer.begin()
+            for batch in batches:
+                writer.write(batch)  # type: ignore[arg-type]
+            writer.finish("finished", {})
+        stored[label] = (_stored(engine), _entries_rows(engine))
+        with session_factory(engine)() as session:
+            crawls = session.scalars(select(Crawl).order_by(Crawl.id)).all()
+            stored[label] += (
+                [c.health["entries"] for c in crawls if c.health],
+                session.execute(
+                    select(
+                        Entry.first_seen_crawl_id == crawls[0].id, Entry.last_seen_crawl_id == crawls[1].id
+                    ).distinct()
+                ).all(),
+            )
+        with engine.begin() as connection:  # the next side starts from an empty database
+            for table in ("links", "link_checks", "pages", "entries", "column_checks", "columns", "crawls"):
+                connection.exec_driver_sql(f"DELETE FROM {table}")
+        engine.dispose()
+    assert stored["one per page"] == stored["one per entry"]
+    entries = [i for i in items if isinstance(i, EntryItem)]
+    assert len(stored["one per page"][1]) == len(entries) and stored["one per page"][2] == [len(entries)] * 2
+    assert stored["one per page"][3] == [(True, True)]

@@ -22,7 +22,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from govcheck import settings as project_settings
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageItem, SiteItem
+from govcheck.items import ColumnItem, LinkCheckItem, PageEntriesItem, PageItem, SiteItem
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
@@ -82,7 +82,9 @@ def test_dispatch_hands_the_answer_to_the_routes_handler_and_settles_the_site() 
     assert len(columns) == 3  # in-flight counting is the fleet worker's (tests/test_fleet_worker.py)
     (home,) = [i for i in out if isinstance(i, SiteItem)]
     assert (home.status, home.site_code, home.site) == ("ok", "4290000012", SITE)
-    (entry,) = [i for i in out if isinstance(i, EntryItem)]
+    (page,) = [i for i in out if isinstance(i, PageEntriesItem)]  # the homepage's entries, in one item
+    (entry,) = page.entries
+    assert (page.column_url, page.site) == (entry.column_url, SITE)
     assert (entry.published, entry.date_source, entry.date_normalized) == (dt.date(2024, 2, 20), "row", True)
     assert {r.meta[ROUTE] for r in columns} == {Route.COLUMN.value}
     assert all(r.meta["govcheck_site"] == SITE for r in columns)

@@ -12,6 +12,7 @@ from scrapy.http import HtmlResponse
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
+from govcheck.db.kinds import flattened
 from govcheck.items import ColumnItem, EntryItem, LetterItem
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
@@ -33,7 +34,8 @@ def _column(spider: PortalSpider, body: str, name: str = "县长信箱") -> list
 def _answer(spider: PortalSpider, request: Request, body: str) -> list[Any]:
     response = HtmlResponse(request.url, body=body.encode(), encoding="utf-8", request=request)
     (site,) = spider.sites.values()
-    return [*spider.handlers[site.key].answer(response), *every_wave(site)]
+    # A list page's entries come in one item: read entry by entry, as they are stored.
+    return list(flattened([*spider.handlers[site.key].answer(response), *every_wave(site)]))
 
 
 TABLE = _page(

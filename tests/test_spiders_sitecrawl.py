@@ -19,7 +19,7 @@ from govcheck.config import ConfigError
 from govcheck.context import CrawlContext
 from govcheck.extract import discover_linkouts, extract_listing, is_soft_404
 from govcheck.extract.types import ListingEntry, ListingPage
-from govcheck.items import ColumnItem, EntryItem, LinkCheckItem
+from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, PageEntriesItem
 from govcheck.profile import load_profile
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.outcomes import link_outcome
@@ -65,7 +65,7 @@ def _more_after_page_one(crawl: SiteHandlers, *dates: str | None, column: str = 
     """The further-page requests of a column whose page 1 lists ``dates``, its entries dated by the
     column handler as the crawl dates them."""
     listing = _listing(*dates)
-    entries = [i for i in crawl.columns.entries(column, listing, None) if isinstance(i, EntryItem)]
+    entries = crawl.columns.entries(column, listing, None).entries
     crawl.site.pages.clear()  # the detail pages it may want come in a later wave
     crawl.columns.more_pages(column, listing, page=1, dates=[e.published for e in entries])
     return _wave(crawl)
@@ -87,9 +87,9 @@ def test_page_one_is_enough_unless_unsorted_or_undated() -> None:
 def test_undated_entries_get_their_detail_page_read_within_the_limit() -> None:
     crawl = _site(GOVCHECK_DETAIL_PAGE_LIMIT=2)
     listing = _listing(None, None, None, "2024-02-01")
-    out = list(crawl.columns.entries("http://www.example.gov.cn/a/", listing, None))
+    out = crawl.columns.entries("http://www.example.gov.cn/a/", listing, None)
     requests = _wave(crawl)
-    assert len([e for e in out if isinstance(e, EntryItem)]) == 4 and len(requests) == 2
+    assert isinstance(out, PageEntriesItem) and len(out.entries) == 4 and len(requests) == 2
     detail = _html(
         requests[0].url,
         "<html><body><h1>标题</h1><div>发布时间：2024-02-18 09:00 来源：办公室</div><p>正文</p></body></html>",
@@ -358,3 +358,29 @@ def test_the_options_are_read_once_and_held() -> None:
 def test_a_bad_target_is_named(target: SiteTarget, error: str) -> None:
     with pytest.raises(ConfigError, match=error):
         _state(target)
+
+
+def _list_html(*days: int) -> str:
+    rows = "".join(
+        f"<li><a href='/a/t{day}.html'>通知公告第{day}号文件</a><span>2024-02-{day:02d}</span></li>"
+        for day in days
+    )
+    return f"<html><head><title>通知公告</title></head><body><ul class='list'>{rows}</ul></body></html>"
+
+
+def test_a_list_pages_entries_leave_as_one_item_on_page_one_and_on_later_pages() -> None:
+    """One PageEntriesItem per list page (not one item per row), its entries dated as they are stored."""
+    crawl = _site(GOVCHECK_LINK_CHECK=False)
+    column = "http://www.example.gov.cn/a/"
+    meta = {"column": {"name": "通知公告", "source": "nav", "parent_url": None, "depth": 1, "position": 1000}}
+    out = list(crawl.columns.column(_html(column, _list_html(20, 19, 18), **meta)))
+    (page,) = [i for i in out if isinstance(i, PageEntriesItem)]
+    assert not [i for i in out if isinstance(i, EntryItem)]
+    (item,) = [i for i in out if isinstance(i, ColumnItem)]
+    assert page.column_url == column and item.entry_count == len(page.entries) == 3
+    assert [(e.published, e.date_normalized) for e in page.entries] == [
+        (dt.date(2024, 2, day), True) for day in (20, 19, 18)
+    ]
+    later = _html(f"{column}index_1.html", _list_html(10, 9), list_of=column, list_page=2, chained=True)
+    (page,) = [i for i in crawl.columns.list_page(later) if isinstance(i, PageEntriesItem | EntryItem)]
+    assert isinstance(page, PageEntriesItem) and [e.column_url for e in page.entries] == [column] * 2

@@ -4,7 +4,8 @@ validation pipeline requires.
 A new item kind is its class in ``govcheck.items.CrawlItem`` and one row in ``KINDS``: the writer
 (govcheck/db/writer.py) stores a batch kind by kind in this order, each kind's stores in theirs, and
 ValidationPipeline drops an item whose listed URL is missing, too long or not http(s). A kind with
-``parts`` carries items of another kind (a page's links): validated part by part, and stored and
+``parts`` carries items of another kind (a page's links, a list page's entries): dated and validated
+part by part, and stored and
 spooled as those parts (:func:`flattened`), so its rows are the parts' own. The spool reads the kinds
 (and their date fields) from the items themselves.
 """
@@ -36,6 +37,7 @@ from govcheck.items import (
     LetterItem,
     LinkCheckItem,
     LinkItem,
+    PageEntriesItem,
     PageItem,
     PageLinksItem,
     ServicePageItem,
@@ -166,6 +168,8 @@ KINDS: tuple[ItemKind, ...] = (
             ),
         ),
     ),
+    # Its column URL is each entry's: checked on every entry, so an unusable one counts as before.
+    ItemKind(PageEntriesItem, urls=(), stores=(), parts="entries"),
     ItemKind(
         LetterItem,
         urls=("url", "column_url"),
