@@ -54,7 +54,7 @@ from govcheck.fleet.scrapyd import (
     nodes_from,
 )
 from govcheck.fleet.status import round_status, stall_message, status_table
-from govcheck.local_crawl import LocalCrawl, SiteEnd, crawl_command
+from govcheck.local_crawl import LocalCrawl, SiteEnd, crawl_command, process_count
 from govcheck.masking import MaskingFormatter
 from govcheck.monitors import MonitorSuite, failed_monitors
 from govcheck.profile import ProfileError, load_profile
@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     listed.add_argument("--format", choices=("table", "json"), default="table")
 
     crawl = commands.add_parser(
-        "crawl", help="crawl registry sites on this machine, N at a time in one process (no Redis)"
+        "crawl", help="crawl registry sites on this machine, N at a time, one process per core (no Redis)"
     )
     which = crawl.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every site in the registry")
@@ -189,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "--processes",
         type=_positive_int,
-        default=1,
-        help="Scrapy processes sharing those sites (default 1: every site in one process)",
+        default=None,
+        help="Scrapy processes sharing those sites (default: one per core, at most --jobs and the sites)",
     )
     crawl.add_argument("--links", choices=("homepage", "all", "none"), default="homepage")
     crawl.add_argument("--log-dir", type=Path, default=Path("var/logs"), help="one Scrapy log per process")
@@ -476,7 +476,7 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     log_dir = args.log_dir / round_name
     log_dir.mkdir(parents=True, exist_ok=True)
     # --jobs sites at once, shared by --processes processes (each pays start-up once for its sites).
-    processes = min(args.processes, args.jobs, len(targets))
+    processes = process_count(args.processes, jobs=args.jobs, sites=len(targets))
     at_once = -(-min(args.jobs, len(targets)) // processes)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "govcheck.settings"}
     env.update({k: str(v) for k, v in settings.items() if k.startswith("GOVCHECK_") or k == "REDIS_URL"})

@@ -10,6 +10,7 @@ was the last one, those still waiting), each reported failed with its exit statu
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
@@ -21,6 +22,15 @@ from govcheck.db.models import utc_now
 from govcheck.fleet.local import LocalRound
 
 REJECTED_EXIT = 2  # a site its process refused (bad address, profile): as `scrapy crawl`'s usage error
+
+
+def process_count(requested: int | None, *, jobs: int, sites: int, cores: int | None = None) -> int:
+    """How many processes share ``sites`` crawled ``jobs`` at a time: ``requested`` (``--processes``),
+    else one per core (``cores``, default os.cpu_count()); never more than the sites crawled at once,
+    since each process needs one."""
+    if requested is None:
+        requested = (os.cpu_count() if cores is None else cores) or 1
+    return max(1, min(requested, jobs, sites))
 
 
 def crawl_command(

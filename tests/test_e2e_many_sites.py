@@ -55,8 +55,9 @@ def test_one_process_stores_the_same_findings_as_one_process_per_site(
     together = environment(farm, f"sqlite:///{tmp_path / 'together.db'}")
     sites = [a for host in HOSTS for a in ("--site", host)]
     crawled = govcheck(
-        "crawl", *sites, "--as-of", AS_OF.isoformat(), "--jobs", "4", env=together, cwd=tmp_path
-    )
+        "crawl", *sites, "--as-of", AS_OF.isoformat(), "--jobs", "4", "--processes", "1",
+        env=together, cwd=tmp_path,
+    )  # fmt: skip
     assert crawled.returncode == 0, crawled.stderr
     assert "4 at a time in 1 process(es)" in crawled.stderr
     assert len(list((tmp_path / "var" / "logs" / AS_OF.isoformat()).glob("*.log"))) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from govcheck.fleet.local import LocalRound
 from govcheck.fleet.round import task_for_site
-from govcheck.local_crawl import LocalCrawl, SiteEnd, crawl_command
+from govcheck.local_crawl import LocalCrawl, SiteEnd, crawl_command, process_count
 
 HOSTS = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn", "yjglj.suizhou.gov.cn")
 JOB = """
@@ -63,3 +63,12 @@ def test_the_command_of_a_job() -> None:
     assert command[3:] == [
         "crawl", "portal", "-a", "queue=q", "-a", "_job=crawl-2", "--logfile", "crawl-2.log", "-s", "A=1"
     ]  # fmt: skip
+
+
+def test_one_process_per_core_unless_told_never_more_than_the_sites_at_once() -> None:
+    assert process_count(None, jobs=8, sites=40, cores=4) == 4  # one per core
+    assert process_count(None, jobs=8, sites=3, cores=4) == 3  # capped by the sites
+    assert process_count(None, jobs=2, sites=40, cores=4) == 2  # each process crawls one site at least
+    assert process_count(1, jobs=8, sites=40, cores=4) == 1  # --processes 1: every site in one process
+    assert process_count(6, jobs=8, sites=40, cores=2) == 6  # asked for: more than the cores
+    assert process_count(None, jobs=8, sites=40) == min(8, os.cpu_count() or 1)
