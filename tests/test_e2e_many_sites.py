@@ -99,6 +99,10 @@ def test_a_refused_site_does_not_take_the_others_down(farm: FarmProcess, tmp_pat
     assert by_host(report(env, tmp_path))[host]["summary"] == SITES[host].expected_summary
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_run_is_crawled_again_by_the_next(farm: FarmProcess, tmp_path: Path) -> None:
     database = tmp_path / "g.db"
     env = environment(farm, f"sqlite:///{database}")
@@ -106,7 +110,15 @@ def test_an_interrupted_run_is_crawled_again_by_the_next(farm: FarmProcess, tmp_
     args = [sys.executable, "-m", "govcheck.cli", "crawl", *[a for h in hosts for a in ("--site", h)]]
     args += ["--as-of", AS_OF.isoformat(), "--jobs", "3"]
     run = subprocess.Popen(
-        args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True
+        args,
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        # As in a terminal: a runner started in the background (`cmd &`) ignores SIGINT, and a Python
+        # process that inherits that never raises KeyboardInterrupt (only Scrapy sets its own handler).
+        preexec_fn=_default_sigint,
     )
     logs = tmp_path / "var" / "logs" / AS_OF.isoformat()
     deadline = time.monotonic() + CRAWL_TIMEOUT
