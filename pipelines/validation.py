@@ -4,6 +4,7 @@ one by one, as items of their own kind."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 1000
 
@@ -54,6 +57,8 @@ class ValidationPipeline:
         valid = []
         for part in parts:
             if problem := self._problem(part):
+                # The line Scrapy writes for a dropped item, which a part alone never reaches.
+                logger.warning("Dropped: %s: %s", type(part).__name__, problem)
                 self.crawler.stats.inc_value(f"govcheck/items/dropped/{problem}")
             else:
                 valid.append(part)
