@@ -52,6 +52,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, select  # noqa: E402
 
 from govcheck.db.models import Crawl, Site  # noqa: E402
+from govcheck.settings import CONCURRENT_ITEMS  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 GOVCHECK = str(Path(sys.executable).with_name("govcheck"))
@@ -355,16 +356,20 @@ def plain_scrapy(farm: Farm, workdir: Path, jobs: int, timeout: float) -> Usage:
     )
 
 
-def replay_scrapy(farm: Farm, workdir: Path, jobs: int, log: list[list[Any]], timeout: float) -> Usage:
+def replay_scrapy(
+    farm: Farm, workdir: Path, jobs: int, log: list[list[Any]], timeout: float, *, tuned: bool = False
+) -> Usage:
     """bench/replay_spider.py: plain Scrapy making exactly the requests of a govcheck run (``log``, the
-    farm's), the hosts dealt round-robin over ``jobs`` processes; politeness off, outside the project."""
-    cwd = workdir / "replay"
+    farm's), the hosts dealt round-robin over ``jobs`` processes; politeness off, outside the project.
+    ``tuned``: with govcheck's own CONCURRENT_ITEMS, so that Scrapy setting is no part of the ratio."""
+    cwd = workdir / ("replay-tuned" if tuned else "replay")
     cwd.mkdir(exist_ok=True)
     settings = {
         **POLITENESS_OFF,
         "ROBOTSTXT_OBEY": "False",
         "LOG_LEVEL": "INFO",
         "TELNETCONSOLE_ENABLED": "False",
+        **({"CONCURRENT_ITEMS": str(CONCURRENT_ITEMS)} if tuned else {}),
     }
     hosts = sorted({urlsplit(url).hostname or "" for _m, url, _s in log})
     commands = []
@@ -389,7 +394,7 @@ def replay_scrapy(farm: Farm, workdir: Path, jobs: int, log: list[list[Any]], ti
             commands.append([sys.executable, *args])
     script = " & ".join(" ".join(map(_quote, c)) for c in commands) + " & wait"
     return run_measured(
-        f"plain Scrapy, govcheck's requests ×{len(commands)}",
+        f"plain Scrapy, govcheck's requests{', CONCURRENT_ITEMS ' + str(CONCURRENT_ITEMS) if tuned else ''} ×{len(commands)}",
         ["sh", "-c", script],
         env=farm.env(),
         cwd=cwd,
@@ -609,7 +614,8 @@ def report(args: argparse.Namespace, farm: Farm, workdir: Path, python: Path | N
         runs.append(run)
     median = sorted(runs, key=lambda r: r.usage.get_pages / r.usage.seconds)[len(runs) // 2]
     replay = replay_scrapy(farm, workdir, args.jobs, median.usage.log, args.timeout)
-    others = [replay, plain_scrapy(farm, workdir, args.jobs, args.timeout)]
+    tuned = replay_scrapy(farm, workdir, args.jobs, median.usage.log, args.timeout, tuned=True)
+    others = [replay, tuned, plain_scrapy(farm, workdir, args.jobs, args.timeout)]
     if python is not None:
         for throttled in (False, True):
             others.append(
@@ -625,13 +631,14 @@ def report(args: argparse.Namespace, farm: Farm, workdir: Path, python: Path | N
         print(usage.row())
     gov = median.usage
     print(f"ratios (govcheck median run {gov.tool} ÷ other, measured side by side in this run):")
-    print(
-        f"  SAME REQUESTS, vs {replay.tool} ({replay.responses:,} of govcheck's {gov.responses:,} requests "
-        f"replayed): responses/s {ratio(gov.responses / gov.seconds, replay.responses / replay.seconds)}, "
-        f"pages GET+HEAD/s {ratio(gov.pages / gov.seconds, replay.pages / replay.seconds)}, "
-        f"CPU-s per response {ratio(gov.cpu_seconds / max(gov.responses, 1), replay.cpu_seconds / max(replay.responses, 1))}"
-    )
-    for usage in others[1:]:
+    for same in (replay, tuned):
+        print(
+            f"  SAME REQUESTS, vs {same.tool} ({same.responses:,} of govcheck's {gov.responses:,} requests "
+            f"replayed): responses/s {ratio(gov.responses / gov.seconds, same.responses / same.seconds)}, "
+            f"pages GET+HEAD/s {ratio(gov.pages / gov.seconds, same.pages / same.seconds)}, "
+            f"CPU-s per response {ratio(gov.cpu_seconds / max(gov.responses, 1), same.cpu_seconds / max(same.responses, 1))}"
+        )
+    for usage in others[2:]:
         print(
             f"  vs {usage.tool}: responses/s {ratio(gov.responses / gov.seconds, usage.responses / usage.seconds)}, "
             f"pages GET+HEAD/s {ratio(gov.pages / gov.seconds, usage.pages / usage.seconds)}, "
@@ -641,7 +648,7 @@ def report(args: argparse.Namespace, farm: Farm, workdir: Path, python: Path | N
         )
     if python is None:
         print("  LinkChecker: not measured (--linkchecker off, or not installed in --quick)")
-    for usage in others[1:]:
+    for usage in others[2:]:
         broken = broken_truth(farm.truth, ("homepage", "list", "deep"))
         requested = {(urlsplit(u).hostname, u) for _m, u, status in usage.log if status == 404}
         print(f"  {usage.tool}: requested {len(requested & broken)} of {len(broken)} broken links (farm log)")

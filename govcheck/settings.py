@@ -32,6 +32,12 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = False
 REDIRECT_MAX_TIMES = 10
 
+# Scrapy (2.13+, asyncio reactor) starts this many asyncio tasks for EVERY response's output, however
+# little it yields. A govcheck page yields a few items (a page's links and entries travel as one item
+# each) and no pipeline waits except on the writer's back-pressure, which every item of a response
+# waits on alike; the default 100 tasks per response were a third of the crawl's function calls.
+CONCURRENT_ITEMS = 4
+
 # A local endpoint that runs Python has no place on a shared crawl node.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
