@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import create_engine, select
 
 from govcheck.db.models import Column, Crawl, Entry, Site
+from tests.farm import sites_sitemap_shared as shared
 from tests.farm.process import FarmProcess
 from tests.farm.sites_sitemap import (
     BROKEN,
@@ -27,7 +28,7 @@ from tests.farm.sites_sitemap import (
     notice_url,
 )
 from tests.farm.truth import AS_OF
-from tests.helpers import environment, farm_json, report, scrapy_crawl
+from tests.helpers import environment, farm_json, govcheck, report, scrapy_crawl
 
 
 def _switch(farm: FarmProcess, round_number: int) -> None:
@@ -138,3 +139,36 @@ def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None
     assert stats.get("govcheck/sitemap/urls", 0) <= 1  # at most the one well-formed <loc> recovered
     assert "govcheck/sitemap/skipped_unchanged" not in stats
     assert _findings(env, tmp_path, "with", HOSTILE_HOST) == _findings(env, tmp_path, "without", HOSTILE_HOST)
+
+
+def test_a_robots_txt_another_sites_crawl_fetched_names_the_sitemaps_of_both(
+    farm: FarmProcess, tmp_path: Path
+) -> None:
+    """Two sites on one host's robots.txt in one process, one after the other: the department's crawl
+    (first) makes the robots middleware fetch the portal host's robots.txt; the portal's crawl never
+    fetches it again, and both read the sitemap it names, not /sitemap.xml. Which robots.txt is read
+    does not depend on storage: on SQLite alone."""
+    database_url = f"sqlite:///{tmp_path / 'govcheck.db'}"
+    env = environment(farm, database_url, GOVCHECK_LINK_CHECK="false")
+    env.pop("REDIS_URL", None)
+    registry = tmp_path / "sites.csv"
+    registry.write_text(shared.registry_csv(), encoding="utf-8")
+    imported = govcheck("sites", "import", str(registry), env=env, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    farm_json(farm, "/_farm/reset", "POST")
+    as_of = AS_OF.isoformat()
+    arguments = ("--as-of", as_of, "--round", "shared", "--jobs", "1", "--processes", "1")
+    crawled = govcheck("crawl", "--all", *arguments, env=env, cwd=tmp_path)
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+
+    gets = _gets(farm)
+    assert gets.count(f"http://{shared.PORTAL}/robots.txt") == 1  # one fetch per host per process
+    assert gets.count(shared.SITEMAP) == 2  # once for each site
+    assert not [url for url in gets if url.endswith("/sitemap.xml")]
+    for site in shared.SHARED_SITES:
+        stats, entries = _stored(database_url, "shared", site)
+        assert (stats["govcheck/sitemap/files"], stats["govcheck/sitemap/urls"]) == (1, 2 * shared.NOTICES)
+        notices = {shared.notice_url(site, index) for index in range(shared.NOTICES)}
+        assert {url: source for url, _published, source in entries if url in notices} == dict.fromkeys(
+            notices, "detail"
+        )
