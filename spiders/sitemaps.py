@@ -40,11 +40,27 @@ logger = logging.getLogger(__name__)
 
 SITEMAP_LISTED = "govcheck_sitemap_listed"  # request meta: {"url", "lastmod"} as the site's sitemap listed it
 SITEMAP_UNCHANGED_FLAG = "sitemap-unchanged"  # a response read from the store, never requested
+SITEMAP_STORED_AT = (
+    "govcheck_sitemap_stored_at"  # request meta: when that stored page was downloaded (ISO, UTC)
+)
 # The pages a sitemap may spare: an entry's own page (for its date), a letter's and a 办事指南's.
 SKIPPABLE_ROUTES = frozenset({Route.DETAIL, Route.LETTER, Route.GUIDE})
 GZIP_MAGIC = b"\x1f\x8b"
 # A host's netloc -> the sitemaps its robots.txt names; None when this crawl has not fetched it.
 RobotsLookup = Callable[[str], list[str] | None]
+
+
+def stored_date_evidence(response: Response) -> str | None:
+    """What a date read from ``response`` must say when the page was read from the page cache's store
+    on its sitemap's word, never requested; None for a page downloaded now. The lastmod is the
+    sitemap's text, readable as a W3C date (the middleware weighed nothing else)."""
+    if SITEMAP_UNCHANGED_FLAG not in response.flags:
+        return None
+    listed = response.meta.get(SITEMAP_LISTED) or {}
+    return (
+        f"date read from the page stored at {response.meta.get(SITEMAP_STORED_AT)} "
+        f"(sitemap lastmod {listed.get('lastmod')}), not re-fetched"
+    )
 
 
 class SitemapReader:

@@ -19,7 +19,7 @@ from scrapy.http.request import NO_CALLBACK
 from govcheck.items import EntryItem, PageItem
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
-from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_UNCHANGED_FLAG
+from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_STORED_AT, SITEMAP_UNCHANGED_FLAG
 from tests.helpers import portal_spider
 
 HOME = "https://www.example.gov.cn/"
@@ -146,14 +146,19 @@ def test_a_page_read_from_the_store_is_no_fetch_and_costs_no_budget() -> None:
     details = _requests(spider.dispatch(_xml(sitemap, _urlset((HOME + "a/content_0.html", "2024-02-01")))))
     charged = site.requests_made
     body = '<html><head><meta name="PubDate" content="2024-02-20 10:00"></head><body>正文</body></html>'
+    details[0].meta[SITEMAP_STORED_AT] = "2024-02-27T02:00:00+00:00"  # as the sitemap middleware says
     out = list(spider.dispatch(_html(details[0], body, flags=[SITEMAP_UNCHANGED_FLAG])))
     assert not [o for o in out if isinstance(o, PageItem)]
     (dated,) = [o for o in out if isinstance(o, EntryItem) and o.date_source == "detail"]
     assert dated.url == HOME + "a/content_0.html"
+    assert dated.date_evidence == (
+        "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-01), not re-fetched"
+    )
     assert site.requests_made == charged - 1
     assert spider.crawler.stats.get_value("govcheck/sitemap/skipped_unchanged") == 1
     fetched = list(spider.dispatch(_html(details[1], body)))
     assert [o for o in fetched if isinstance(o, PageItem)] and site.requests_made == charged - 1
+    assert [o.date_evidence for o in fetched if isinstance(o, EntryItem)] == [None]  # read live
 
 
 def test_no_sitemap_when_nothing_can_be_spared_when_unaffordable_or_off() -> None:
