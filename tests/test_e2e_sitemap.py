@@ -7,10 +7,13 @@ through its link check. A hostile sitemap is silence."""
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import create_engine, select
 
 from govcheck.db.models import Column, Crawl, Entry, Site
@@ -22,6 +25,8 @@ from tests.farm.sites_sitemap import (
     GONE,
     HOST,
     HOSTILE_HOST,
+    LASTMODS,
+    NOTICE_DAYS,
     NOTICES,
     SKIPPED_IN_ROUND_2,
     STALE_COLUMN,
@@ -125,6 +130,75 @@ def test_round_two_skips_the_pages_its_sitemap_calls_unchanged(
         f"\nround 2 requests to the site: {len(round_2)} GETs with sitemaps (round 1: {len(round_1)}); "
         f"pages read from the store: {stats_2['govcheck/sitemap/skipped_unchanged']}"
     )
+    # The entries dated from a page read from the store say so; those read live (round 1, and round 2's
+    # fetched pages) say nothing.
+    read = {url: note for url, note in _date_evidence(database_url).items() if note}
+    assert set(read) == {notice_url(HOST, index) for index in SKIPPED_IN_ROUND_2}
+    assert STORED_NOTE.fullmatch(read[notice_url(HOST, 0)]), read
+    assert read[notice_url(HOST, 0)].endswith(f"(sitemap lastmod {LASTMODS[0]}), not re-fetched")
+    # A finding built on such an entry carries it: 通知公告 judged half a year on, its newest notice
+    # (notice 0) read from the store.
+    _evidence_of_a_stale_notices_column(env, tmp_path, read[notice_url(HOST, 0)])
+
+
+LATER = "2024-09-01"  # past 通知公告's six months since its newest notice (2024-02-22)
+STORED_NOTE = re.compile(
+    r"date read from the page stored at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00 "
+    r"\(sitemap lastmod [0-9T:+Z-]+\), not re-fetched"
+)
+
+
+def _date_evidence(database_url: str) -> dict[str, str | None]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(Entry.url, Entry.date_evidence)
+                .join(Column, Column.id == Entry.column_id)
+                .join(Site, Site.id == Column.site_id)
+                .where(Site.host == HOST)
+            ).all()
+    finally:
+        engine.dispose()
+    return dict(rows)
+
+
+def _evidence_of_a_stale_notices_column(env: dict[str, str], cwd: Path, note: str) -> None:
+    """Round 2 evaluated at LATER: the column_stale finding of 通知公告 says its newest date was read
+    from a stored page, in json (its evidence), xlsx and html (the 证据 table's 日期原文 and 证据);
+    markdown shows no evidence (the 附件 table alone)."""
+    env = {**env, "GOVCHECK_MAX_CRAWL_AGE_DAYS": "365"}
+    selected = ("--as-of", LATER, "--round", "r2", "--site", HOST)
+    evaluated = govcheck("evaluate", *selected, env=env, cwd=cwd)
+    assert evaluated.returncode == 0, evaluated.stderr
+    shown = govcheck("report", "--format", "json", *selected, env=env, cwd=cwd)
+    assert shown.returncode == 0, shown.stderr
+    (site,) = json.loads(shown.stdout)["sites"]
+    (stale,) = [
+        f
+        for f in site["findings"]
+        if f["code"] == "column_stale" and f["column_url"] == f"http://{HOST}/tzgg/"
+    ]
+    assert stale["evidence"]["newest_url"] == notice_url(HOST, 0)
+    assert stale["evidence"]["newest_date_evidence"] == note
+    # Findings on entries read live carry no such key.
+    assert not [
+        f for f in site["findings"] if f is not stale and "newest_date_evidence" in (f["evidence"] or {})
+    ]
+    for fmt, name in (("xlsx", "r.xlsx"), ("html", "r.html"), ("markdown", "r.md")):
+        written = govcheck(
+            "report", "--format", fmt, *selected, "--output", str(cwd / name), env=env, cwd=cwd
+        )
+        assert written.returncode == 0, written.stderr
+    sheet = load_workbook(cwd / "r.xlsx")["证据"]
+    headers = [cell.value for cell in sheet[3]]
+    rows = [
+        dict(zip(headers, (cell.value for cell in row), strict=False)) for row in sheet.iter_rows(min_row=4)
+    ]
+    (row,) = [r for r in rows if r.get("代码") == "column_stale" and r.get("地址") == f"http://{HOST}/tzgg/"]
+    assert row["日期原文"] == f"{NOTICE_DAYS[0]}；{note}" and note in row["证据"]
+    assert f"{NOTICE_DAYS[0]}；{note}" in (cwd / "r.html").read_text(encoding="utf-8")
+    assert "date read from the page stored at" not in (cwd / "r.md").read_text(encoding="utf-8")
 
 
 def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None:
