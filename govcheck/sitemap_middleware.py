@@ -13,10 +13,10 @@ failing store.
 The stored answer (status, type and charset headers, the body as the downloader decoded it) is handed
 to the callbacks flagged ``sitemap-unchanged``, its request's meta saying when it was downloaded
 (``SITEMAP_STORED_AT``), so extraction runs unchanged and an entry dated from it says so in its
-evidence (spiders/sitemaps.py ``stored_date_evidence``). It is never a live check of the URL: the spider neither charges the
-budget for it nor records it as a fetched page (spiders/handlers.py), link checks of the URL go to the
-network as ever (their route is never skipped), and the page cache does not store it again (its
-``fetched_at`` stays the time the page was really downloaded).
+evidence (spiders/sitemaps.py ``stored_date_evidence``). It is never a live check of the URL: the
+spider neither charges the budget for it nor records it as a fetched page (spiders/handlers.py), link
+checks of the URL go to the network as ever (their route is never skipped), and the page cache does
+not store it again (its ``fetched_at`` stays the time the page was really downloaded).
 
 Sits just below robots.txt (100): a page robots.txt now forbids is forbidden, not read from the store;
 above the page cache (580), which never sees the request. Needs GOVCHECK_PAGE_CACHE (the store) and

@@ -8,9 +8,9 @@ are all dated in their lists never pays for them. The files are those the robots
 homepage's host names (``Sitemap:`` lines of the robots.txt the robots middleware fetched as the
 column pages went, or earlier for another site's crawl on that host: govcheck/robots_sitemaps.py keeps
 them for the crawl, and the spider hands each site its lookup, :data:`RobotsLookup`), else
-``/sitemap.xml`` on that host. Each is a page request like any other (destination policy, robots.txt, politeness,
-the budget); when the budget could not fetch them and every waiting page, they are not asked (they
-would only cut pages). A sitemap index leads to the files it names, at most GOVCHECK_SITEMAP_MAX_FILES
+``/sitemap.xml`` on that host. Each is a page request like any other (destination policy, robots.txt,
+politeness, the budget); when the budget could not fetch them and every waiting page, they are not
+asked (they would only cut pages). A sitemap index leads to the files it names, at most GOVCHECK_SITEMAP_MAX_FILES
 in all; a gzip file is unpacked up to GOVCHECK_SITEMAP_MAXSIZE bytes. Only files and pages on the
 site's own hosts are kept. Whatever goes wrong (a 404, HTML, broken or hostile XML, a failed download)
 is silence: never a finding, never an error of the site.
@@ -40,9 +40,8 @@ logger = logging.getLogger(__name__)
 
 SITEMAP_LISTED = "govcheck_sitemap_listed"  # request meta: {"url", "lastmod"} as the site's sitemap listed it
 SITEMAP_UNCHANGED_FLAG = "sitemap-unchanged"  # a response read from the store, never requested
-SITEMAP_STORED_AT = (
-    "govcheck_sitemap_stored_at"  # request meta: when that stored page was downloaded (ISO, UTC)
-)
+# Request meta of such a response: when the stored page was downloaded (ISO, UTC).
+SITEMAP_STORED_AT = "govcheck_sitemap_stored_at"
 # The pages a sitemap may spare: an entry's own page (for its date), a letter's and a 办事指南's.
 SKIPPABLE_ROUTES = frozenset({Route.DETAIL, Route.LETTER, Route.GUIDE})
 GZIP_MAGIC = b"\x1f\x8b"
