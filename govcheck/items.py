@@ -67,6 +67,9 @@ class EntryItem(SiteScoped):
     published: dt.date | None = None
     date_source: str | None = None  # row | detail | url
     date_error: str | None = None
+    # How the date was read when not from a page downloaded now (a page read from the store on its
+    # sitemap's word: spiders/sitemaps.py stored_date_evidence); None: as seen live.
+    date_evidence: str | None = None
     context_year: int | None = None  # the year of year-less row dates (the page's 页面生成时间), if known
     # True once the crawl has read the date (published, date_source, date_error set, undated or not): the
     # DateNormalizationPipeline leaves such an entry alone, so a date is normalised once.

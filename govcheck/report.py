@@ -162,6 +162,13 @@ def _date(value: str | None) -> dt.date | str:
         return value or ""
 
 
+def _date_text(proof: dict[str, Any]) -> str:
+    """The newest date's text as seen and, when it was not read live (a page read from the store on
+    its sitemap's word), how it was read."""
+    parts = (proof.get("newest_text"), proof.get("newest_date_evidence"))
+    return "；".join(str(part) for part in parts if part)
+
+
 def _status(proof: dict[str, Any]) -> int | str:
     status = proof.get("http_status", proof.get("status"))
     return status if isinstance(status, int) and not isinstance(status, bool) else plain(status or "")
@@ -200,7 +207,7 @@ def document(report: dict[str, Any], *, problems_only: bool = False) -> Document
                     f["message"],
                     f["column_url"] or f["url"] or "",
                     _date(f["newest"]),
-                    proof.get("newest_text") or "",
+                    _date_text(proof),
                     _status(proof),
                     f["code"],
                     json.dumps(f["evidence"], ensure_ascii=False, sort_keys=True, default=str),

@@ -92,6 +92,9 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "govcheck.extensions.EvaluateOnClose": 500,
     "govcheck.gc_tuning.GarbageCollectorTuning": 100,
+    # The Sitemap: lines of every robots.txt the crawl fetched, for each site on that host, whichever
+    # site's crawl fetched it; govcheck/robots_sitemaps.py.
+    "govcheck.robots_sitemaps.RobotsSitemaps": 600,
 }
 
 LOG_LEVEL = "INFO"

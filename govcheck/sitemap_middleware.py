@@ -11,11 +11,12 @@ the stored answer's ``fetched_at`` lets the request go as usual, and so does a m
 failing store.
 
 The stored answer (status, type and charset headers, the body as the downloader decoded it) is handed
-to the callbacks flagged ``sitemap-unchanged`` and marked in the request's meta (``SITEMAP_UNCHANGED``),
-so extraction runs unchanged. It is never a live check of the URL: the spider neither charges the
-budget for it nor records it as a fetched page (spiders/handlers.py), link checks of the URL go to the
-network as ever (their route is never skipped), and the page cache does not store it again (its
-``fetched_at`` stays the time the page was really downloaded).
+to the callbacks flagged ``sitemap-unchanged``, its request's meta saying when it was downloaded
+(``SITEMAP_STORED_AT``), so extraction runs unchanged and an entry dated from it says so in its
+evidence (spiders/sitemaps.py ``stored_date_evidence``). It is never a live check of the URL: the
+spider neither charges the budget for it nor records it as a fetched page (spiders/handlers.py), link
+checks of the URL go to the network as ever (their route is never skipped), and the page cache does
+not store it again (its ``fetched_at`` stays the time the page was really downloaded).
 
 Sits just below robots.txt (100): a page robots.txt now forbids is forbidden, not read from the store;
 above the page cache (580), which never sees the request. Needs GOVCHECK_PAGE_CACHE (the store) and
@@ -38,7 +39,12 @@ from govcheck.db.session import DatabaseError
 from govcheck.extract.sitemap import lastmod_time
 from govcheck.pagecache_store import PageStore, StoredPage
 from govcheck.spiders.routing import ROUTE
-from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_UNCHANGED_FLAG, SKIPPABLE_ROUTES
+from govcheck.spiders.sitemaps import (
+    SITEMAP_LISTED,
+    SITEMAP_STORED_AT,
+    SITEMAP_UNCHANGED_FLAG,
+    SKIPPABLE_ROUTES,
+)
 from govcheck.store_calls import StoreCalls, database_store
 
 if TYPE_CHECKING:
@@ -49,7 +55,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 
-SITEMAP_UNCHANGED = "govcheck_sitemap_unchanged"  # request meta: not requested; the body is the stored one
 STORE_ERRORS = (SQLAlchemyError, DatabaseError, OSError)
 
 
@@ -63,7 +68,9 @@ def unchanged_since(lastmod: str | None, fetched_at: dt.datetime | None, now: dt
 def stored_answer(request: Request, stored: StoredPage) -> Response:
     """The stored page as the callbacks would have had it downloaded, flagged and marked as never
     requested."""
-    request.meta[SITEMAP_UNCHANGED] = True
+    request.meta[SITEMAP_STORED_AT] = (
+        stored.fetched_at.isoformat(timespec="seconds") if stored.fetched_at else None
+    )
     body = stored.uncompressed()
     headers = Headers(stored.headers)
     kind = responsetypes.from_args(headers=headers, url=request.url, body=body)

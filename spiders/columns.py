@@ -39,6 +39,7 @@ from govcheck.spiders.outcomes import (
 from govcheck.spiders.routing import Route, Router
 from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
+from govcheck.spiders.sitemaps import stored_date_evidence
 from govcheck.spiders.waves import BUDGET, HeldPage, Phase
 from govcheck.statkeys import UNDATED_COLUMNS_KEY
 from govcheck.vocabulary import ROBOTS_TXT
@@ -291,6 +292,7 @@ class ColumnHandler:
         *,
         context_year: int | None = None,
         date_source: str | None = None,
+        date_evidence: str | None = None,
     ) -> EntryItem:
         """An entry with its date read (:func:`govcheck.dates.entry_date`, against the site's reference
         time): the pipelines store it as it is."""
@@ -308,6 +310,7 @@ class ColumnHandler:
             published=read.published,
             date_source=read.source or date_source,
             date_error=read.error,
+            date_evidence=date_evidence,
             context_year=context_year,
             date_normalized=True,
         )
@@ -389,7 +392,12 @@ class ColumnHandler:
         if facts.pub_date_text:
             site.stats.inc_value("govcheck/dates/detail")
             dated = self.entry(
-                entry["column_url"], entry["url"], entry["title"], facts.pub_date_text, date_source="detail"
+                entry["column_url"],
+                entry["url"],
+                entry["title"],
+                facts.pub_date_text,
+                date_source="detail",
+                date_evidence=stored_date_evidence(response),
             )
             yield dated
             yield from self._dated(entry["column_url"], [dated])

@@ -32,7 +32,7 @@ from govcheck.spiders.links import LinkChecker
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.service import ServiceHandler
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
-from govcheck.spiders.sitemaps import SitemapReader
+from govcheck.spiders.sitemaps import RobotsLookup, SitemapReader
 from govcheck.work_middleware import HANDED, THROUGH_MIDDLEWARES
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ LINK_WORK = frozenset({Route.LINK, Route.FINGERPRINT})
 class SiteHandlers:
     """One site's homepage, column, letter, service, article and link handlers over its :class:`SiteCrawl`."""
 
-    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
+    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router, robots: RobotsLookup) -> None:
         self.site = site
         # What stands for pages a wave released outside any callback left out (see :meth:`dropped`).
         self.standing: list[Any] = []
@@ -73,7 +73,7 @@ class SiteHandlers:
         self.columns = ColumnHandler(
             site, options, router, self.links, self.letters, self.service, self.articles
         )
-        self.sitemaps = SitemapReader(site, options, router)
+        self.sitemaps = SitemapReader(site, options, router, robots)
         self.homepage = HomepageHandler(site, options, router, self.columns, self.links)
         self.routes: dict[Route, tuple[OnAnswer, OnFailure]] = {
             Route.HOMEPAGE: (self.homepage.answered, self.homepage.failed),

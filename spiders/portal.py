@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -44,6 +43,7 @@ from govcheck import signals as govcheck_signals
 from govcheck.fleet.local import LocalRound
 from govcheck.fleet.worker import FleetWorker
 from govcheck.politeness import apply_politeness
+from govcheck.robots_sitemaps import RobotsSitemaps
 from govcheck.spiders.handlers import SiteHandlers
 from govcheck.spiders.routing import ROUTE, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl, SiteTarget
@@ -152,7 +152,6 @@ class PortalSpider(Spider):
             )
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
-        crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         # After Spider.close (connected by super().from_crawler), before every pipeline's handler.
         crawler.signals.connect(spider.close_open_sites, signal=signals.spider_closed)
         return spider
@@ -165,9 +164,16 @@ class PortalSpider(Spider):
         """A site's crawl state, with its handlers ready (a ConfigError or ValueError for a bad target)."""
         site = SiteCrawl(target, self.options, self.crawler)
         self.handlers[site.key] = SiteHandlers(
-            site, self.options, Router(self.dispatch, self.dispatch_failure)
+            site, self.options, Router(self.dispatch, self.dispatch_failure), self.robots_sitemaps
         )
         return site
+
+    def robots_sitemaps(self, netloc: str) -> list[str] | None:
+        """The sitemaps ``netloc``'s robots.txt names, as this crawl fetched it for whichever site
+        (govcheck/robots_sitemaps.py); None when it was not fetched or that extension is off. Looked
+        up when a site needs them: a one-site spider is made before the crawler's extensions."""
+        known = self.crawler.get_extension(RobotsSitemaps)
+        return known.of(netloc) if known is not None else None
 
     def site_of(self, meta: dict[str, Any]) -> SiteCrawl:
         """The site a request belongs to (in one-site mode, requests built by hand belong to it)."""
@@ -283,17 +289,6 @@ class PortalSpider(Spider):
             return
         for released in handlers.dropped(request):
             self.crawler.engine.crawl(self._stamp(handlers.site, released))
-
-    def robots_received(self, response: Response, request: Request, **kwargs: Any) -> None:
-        """A robots.txt the robots middleware downloaded (it answers before the host's first request
-        goes): the open sites on its host read the sitemaps it names (spiders/sitemaps.py)."""
-        # Every response passes here: the cheapest test first.
-        if not request.url.endswith("/robots.txt") or not request.meta.get("dont_obey_robotstxt"):
-            return
-        netloc = urlsplit(request.url).netloc
-        for key, site in self.sites.items():
-            if not site.closed and site.site_netloc == netloc:
-                self.handlers[key].sitemaps.robots_answered(response)
 
     def _handlers_of(self, request: Request) -> SiteHandlers | None:
         """The handlers of an open site's request (robots.txt and other requests of no site: None)."""

@@ -4,12 +4,13 @@ from the page cache instead of requested (govcheck/sitemap_middleware.py).
 
 They are read in a wave of their own (``Phase.SITEMAP``), after the column and list pages and right
 before the first wave of pages they can spare, and only when such pages wait: a site whose entries
-are all dated in their lists never pays for them. The files are those the site's robots.txt names
-(``Sitemap:`` lines of the robots.txt the robots middleware fetched as the column pages went: the
-spider hands it over, see :meth:`SitemapReader.robots_answered`), else ``/sitemap.xml`` on the
-homepage's host. Each is a page request like any other (destination policy, robots.txt, politeness,
-the budget); when the budget could not fetch them and every waiting page, they are not asked (they
-would only cut pages). A sitemap index leads to the files it names, at most GOVCHECK_SITEMAP_MAX_FILES
+are all dated in their lists never pays for them. The files are those the robots.txt of the
+homepage's host names (``Sitemap:`` lines of the robots.txt the robots middleware fetched as the
+column pages went, or earlier for another site's crawl on that host: govcheck/robots_sitemaps.py keeps
+them for the crawl, and the spider hands each site its lookup, :data:`RobotsLookup`), else
+``/sitemap.xml`` on that host. Each is a page request like any other (destination policy, robots.txt,
+politeness, the budget); when the budget could not fetch them and every waiting page, they are not
+asked (they would only cut pages). A sitemap index leads to the files it names, at most GOVCHECK_SITEMAP_MAX_FILES
 in all; a gzip file is unpacked up to GOVCHECK_SITEMAP_MAXSIZE bytes. Only files and pages on the
 site's own hosts are kept. Whatever goes wrong (a 404, HTML, broken or hostile XML, a failed download)
 is silence: never a finding, never an error of the site.
@@ -19,16 +20,16 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from govcheck.extract.sitemap import read_sitemap, robots_sitemaps
+from govcheck.extract.sitemap import read_sitemap
 from govcheck.spiders.outcomes import NON_REDIRECT_STATUSES
 from govcheck.spiders.routing import ROUTE, Route, Router
 from govcheck.spiders.sitecrawl import CrawlOptions, SiteCrawl
@@ -39,34 +40,47 @@ logger = logging.getLogger(__name__)
 
 SITEMAP_LISTED = "govcheck_sitemap_listed"  # request meta: {"url", "lastmod"} as the site's sitemap listed it
 SITEMAP_UNCHANGED_FLAG = "sitemap-unchanged"  # a response read from the store, never requested
+# Request meta of such a response: when the stored page was downloaded (ISO, UTC).
+SITEMAP_STORED_AT = "govcheck_sitemap_stored_at"
 # The pages a sitemap may spare: an entry's own page (for its date), a letter's and a 办事指南's.
 SKIPPABLE_ROUTES = frozenset({Route.DETAIL, Route.LETTER, Route.GUIDE})
 GZIP_MAGIC = b"\x1f\x8b"
+# A host's netloc -> the sitemaps its robots.txt names; None when this crawl has not fetched it.
+RobotsLookup = Callable[[str], list[str] | None]
+
+
+def stored_date_evidence(response: Response) -> str | None:
+    """What a date read from ``response`` must say when the page was read from the page cache's store
+    on its sitemap's word, never requested; None for a page downloaded now. The lastmod is the
+    sitemap's text, readable as a W3C date (the middleware weighed nothing else)."""
+    if SITEMAP_UNCHANGED_FLAG not in response.flags:
+        return None
+    listed = response.meta.get(SITEMAP_LISTED) or {}
+    return (
+        f"date read from the page stored at {response.meta.get(SITEMAP_STORED_AT)} "
+        f"(sitemap lastmod {listed.get('lastmod')}), not re-fetched"
+    )
 
 
 class SitemapReader:
     """One site's XML sitemaps: asked for once the homepage answered (:meth:`start`), read as they
     answer (:meth:`answered`); :meth:`mark` hands a released page request its URL's ``<lastmod>``."""
 
-    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router) -> None:
+    def __init__(self, site: SiteCrawl, options: CrawlOptions, router: Router, robots: RobotsLookup) -> None:
         self.site = site
         self.options = options
         self.router = router
-        self.from_robots: list[str] | None = None  # None: the site's robots.txt was not seen
+        self.robots = robots
         self.asked: set[str] = set()
         self.started = False
         self.lastmods: dict[str, str] = {}  # page URL -> its <lastmod> text, as the sitemap listed it
-
-    def robots_answered(self, response: Response) -> None:
-        """The site's robots.txt as the robots middleware downloaded it: the sitemaps it names."""
-        text = response.text if isinstance(response, TextResponse) and response.status == 200 else ""
-        self.from_robots = robots_sitemaps(text, response.url)
 
     def before_wave(self) -> None:
         """Once, when the next wave is the first that sitemaps can spare pages of (detail, letter and
         guide pages; robots.txt has been read by then): hold the files robots.txt names, else
         ``/sitemap.xml`` on the homepage's host. Not when the budget could not also fetch every page
-        waiting: then the sitemaps would only cut pages the budget fetches without them."""
+        waiting: then the sitemaps would only cut pages the budget fetches without them. The robots.txt
+        read is that of the homepage's host (where its pages went, after any redirect), else the site's."""
         site = self.site
         pages = site.pages
         if self.started or not self.options.sitemap or site.homepage_url is None or not pages:
@@ -78,7 +92,8 @@ class SitemapReader:
             site.stats.inc_value("govcheck/sitemap/not_afforded")
             return
         parts = urlsplit(site.homepage_url)
-        self._hold(self.from_robots or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"])
+        named = self.robots(parts.netloc) or self.robots(site.site_netloc)
+        self._hold(named or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"])
 
     def answered(self, response: Response) -> Iterator[Any]:
         """A sitemap file: the pages it lists (with their lastmod) or the further files it names."""

@@ -7,13 +7,17 @@ through its link check. A hostile sitemap is silence."""
 
 from __future__ import annotations
 
+import json
+import re
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import create_engine, select
 
 from govcheck.db.models import Column, Crawl, Entry, Site
+from tests.farm import sites_sitemap_shared as shared
 from tests.farm.process import FarmProcess
 from tests.farm.sites_sitemap import (
     BROKEN,
@@ -21,13 +25,15 @@ from tests.farm.sites_sitemap import (
     GONE,
     HOST,
     HOSTILE_HOST,
+    LASTMODS,
+    NOTICE_DAYS,
     NOTICES,
     SKIPPED_IN_ROUND_2,
     STALE_COLUMN,
     notice_url,
 )
 from tests.farm.truth import AS_OF
-from tests.helpers import environment, farm_json, report, scrapy_crawl
+from tests.helpers import environment, farm_json, govcheck, report, scrapy_crawl
 
 
 def _switch(farm: FarmProcess, round_number: int) -> None:
@@ -124,6 +130,75 @@ def test_round_two_skips_the_pages_its_sitemap_calls_unchanged(
         f"\nround 2 requests to the site: {len(round_2)} GETs with sitemaps (round 1: {len(round_1)}); "
         f"pages read from the store: {stats_2['govcheck/sitemap/skipped_unchanged']}"
     )
+    # The entries dated from a page read from the store say so; those read live (round 1, and round 2's
+    # fetched pages) say nothing.
+    read = {url: note for url, note in _date_evidence(database_url).items() if note}
+    assert set(read) == {notice_url(HOST, index) for index in SKIPPED_IN_ROUND_2}
+    assert STORED_NOTE.fullmatch(read[notice_url(HOST, 0)]), read
+    assert read[notice_url(HOST, 0)].endswith(f"(sitemap lastmod {LASTMODS[0]}), not re-fetched")
+    # A finding built on such an entry carries it: 通知公告 judged half a year on, its newest notice
+    # (notice 0) read from the store.
+    _evidence_of_a_stale_notices_column(env, tmp_path, read[notice_url(HOST, 0)])
+
+
+LATER = "2024-09-01"  # past 通知公告's six months since its newest notice (2024-02-22)
+STORED_NOTE = re.compile(
+    r"date read from the page stored at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00 "
+    r"\(sitemap lastmod [0-9T:+Z-]+\), not re-fetched"
+)
+
+
+def _date_evidence(database_url: str) -> dict[str, str | None]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(Entry.url, Entry.date_evidence)
+                .join(Column, Column.id == Entry.column_id)
+                .join(Site, Site.id == Column.site_id)
+                .where(Site.host == HOST)
+            ).all()
+    finally:
+        engine.dispose()
+    return dict(rows)
+
+
+def _evidence_of_a_stale_notices_column(env: dict[str, str], cwd: Path, note: str) -> None:
+    """Round 2 evaluated at LATER: the column_stale finding of 通知公告 says its newest date was read
+    from a stored page, in json (its evidence), xlsx and html (the 证据 table's 日期原文 and 证据);
+    markdown shows no evidence (the 附件 table alone)."""
+    env = {**env, "GOVCHECK_MAX_CRAWL_AGE_DAYS": "365"}
+    selected = ("--as-of", LATER, "--round", "r2", "--site", HOST)
+    evaluated = govcheck("evaluate", *selected, env=env, cwd=cwd)
+    assert evaluated.returncode == 0, evaluated.stderr
+    shown = govcheck("report", "--format", "json", *selected, env=env, cwd=cwd)
+    assert shown.returncode == 0, shown.stderr
+    (site,) = json.loads(shown.stdout)["sites"]
+    (stale,) = [
+        f
+        for f in site["findings"]
+        if f["code"] == "column_stale" and f["column_url"] == f"http://{HOST}/tzgg/"
+    ]
+    assert stale["evidence"]["newest_url"] == notice_url(HOST, 0)
+    assert stale["evidence"]["newest_date_evidence"] == note
+    # Findings on entries read live carry no such key.
+    assert not [
+        f for f in site["findings"] if f is not stale and "newest_date_evidence" in (f["evidence"] or {})
+    ]
+    for fmt, name in (("xlsx", "r.xlsx"), ("html", "r.html"), ("markdown", "r.md")):
+        written = govcheck(
+            "report", "--format", fmt, *selected, "--output", str(cwd / name), env=env, cwd=cwd
+        )
+        assert written.returncode == 0, written.stderr
+    sheet = load_workbook(cwd / "r.xlsx")["证据"]
+    headers = [cell.value for cell in sheet[3]]
+    rows = [
+        dict(zip(headers, (cell.value for cell in row), strict=False)) for row in sheet.iter_rows(min_row=4)
+    ]
+    (row,) = [r for r in rows if r.get("代码") == "column_stale" and r.get("地址") == f"http://{HOST}/tzgg/"]
+    assert row["日期原文"] == f"{NOTICE_DAYS[0]}；{note}" and note in row["证据"]
+    assert f"{NOTICE_DAYS[0]}；{note}" in (cwd / "r.html").read_text(encoding="utf-8")
+    assert "date read from the page stored at" not in (cwd / "r.md").read_text(encoding="utf-8")
 
 
 def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None:
@@ -138,3 +213,36 @@ def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None
     assert stats.get("govcheck/sitemap/urls", 0) <= 1  # at most the one well-formed <loc> recovered
     assert "govcheck/sitemap/skipped_unchanged" not in stats
     assert _findings(env, tmp_path, "with", HOSTILE_HOST) == _findings(env, tmp_path, "without", HOSTILE_HOST)
+
+
+def test_a_robots_txt_another_sites_crawl_fetched_names_the_sitemaps_of_both(
+    farm: FarmProcess, tmp_path: Path
+) -> None:
+    """Two sites on one host's robots.txt in one process, one after the other: the department's crawl
+    (first) makes the robots middleware fetch the portal host's robots.txt; the portal's crawl never
+    fetches it again, and both read the sitemap it names, not /sitemap.xml. Which robots.txt is read
+    does not depend on storage: on SQLite alone."""
+    database_url = f"sqlite:///{tmp_path / 'govcheck.db'}"
+    env = environment(farm, database_url, GOVCHECK_LINK_CHECK="false")
+    env.pop("REDIS_URL", None)
+    registry = tmp_path / "sites.csv"
+    registry.write_text(shared.registry_csv(), encoding="utf-8")
+    imported = govcheck("sites", "import", str(registry), env=env, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    farm_json(farm, "/_farm/reset", "POST")
+    as_of = AS_OF.isoformat()
+    arguments = ("--as-of", as_of, "--round", "shared", "--jobs", "1", "--processes", "1")
+    crawled = govcheck("crawl", "--all", *arguments, env=env, cwd=tmp_path)
+    assert crawled.returncode == 0, crawled.stderr[-3000:]
+
+    gets = _gets(farm)
+    assert gets.count(f"http://{shared.PORTAL}/robots.txt") == 1  # one fetch per host per process
+    assert gets.count(shared.SITEMAP) == 2  # once for each site
+    assert not [url for url in gets if url.endswith("/sitemap.xml")]
+    for site in shared.SHARED_SITES:
+        stats, entries = _stored(database_url, "shared", site)
+        assert (stats["govcheck/sitemap/files"], stats["govcheck/sitemap/urls"]) == (1, 2 * shared.NOTICES)
+        notices = {shared.notice_url(site, index) for index in range(shared.NOTICES)}
+        assert {url: source for url, _published, source in entries if url in notices} == dict.fromkeys(
+            notices, "detail"
+        )

@@ -211,6 +211,24 @@ def test_homepage_edge(age: int, stale: bool) -> None:
         assert findings[0][1].message == "首页监测时间点前2周内无信息更新"
 
 
+STORED = (
+    "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-20), not re-fetched"
+)
+
+
+def test_a_date_read_from_a_stored_page_says_so_in_the_findings_built_on_it() -> None:
+    read_from_store = column("图片新闻", days_ago(20))
+    read_from_store.newest_evidence = STORED
+    read_live = column("工作动态", days_ago(30), position=1)
+    _, _, _, findings = judge(
+        snapshot([read_from_store, read_live], homepage_newest=days_ago(20), homepage_newest_evidence=STORED)
+    )
+    evidence = {(rule.code, draft.evidence.get("column_url")): draft.evidence for rule, draft in findings}
+    assert evidence[("column_stale", read_from_store.url)]["newest_date_evidence"] == STORED
+    assert "newest_date_evidence" not in evidence[("column_stale", read_live.url)]
+    assert evidence[("homepage_stale", None)]["newest_date_evidence"] == STORED
+
+
 @pytest.mark.parametrize(("blank", "verdict"), [(4, "pass"), (5, "fail")])
 def test_blank_column_veto_edge(blank: int, verdict: str) -> None:
     columns = [column(f"栏目{i}", None, position=i, status="blank") for i in range(blank)]

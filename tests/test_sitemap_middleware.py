@@ -17,13 +17,17 @@ from scrapy.http import HtmlResponse
 from govcheck.pagecache_middleware import keepable
 from govcheck.pagecache_store import StoredPage
 from govcheck.sitemap_middleware import (
-    SITEMAP_UNCHANGED,
     SitemapUnchangedMiddleware,
     stored_answer,
     unchanged_since,
 )
 from govcheck.spiders.routing import ROUTE, Route
-from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_UNCHANGED_FLAG
+from govcheck.spiders.sitemaps import (
+    SITEMAP_LISTED,
+    SITEMAP_STORED_AT,
+    SITEMAP_UNCHANGED_FLAG,
+    stored_date_evidence,
+)
 from tests.helpers import project_crawler
 
 URL = "http://www.example.gov.cn/tzgg/content_1.html"
@@ -87,12 +91,20 @@ def test_the_stored_answer_is_the_page_as_downloaded_flagged_never_stored_again(
     answer = stored_answer(request, stored)
     assert isinstance(answer, HtmlResponse)
     assert (answer.status, answer.url, answer.text) == (200, URL, BODY.decode())
-    assert answer.flags == [SITEMAP_UNCHANGED_FLAG] and request.meta[SITEMAP_UNCHANGED] is True
+    assert (
+        answer.flags == [SITEMAP_UNCHANGED_FLAG]
+        and request.meta[SITEMAP_STORED_AT] == "2024-02-27T02:00:00+00:00"
+    )
+    # A date read from it says so (the callbacks' evidence): when the page was stored, and the lastmod.
+    assert stored_date_evidence(answer) == (
+        "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-20), not re-fetched"
+    )
     assert answer.request is request
     # The page cache keeps only what was downloaded: the stored fetched_at must stay.
     assert keepable(request, answer, site="www.example.gov.cn", round_name="r2") is None
     downloaded = HtmlResponse(URL, status=200, body=BODY, headers=headers, request=request)
     assert keepable(request, downloaded, site="www.example.gov.cn", round_name="r2") is not None
+    assert stored_date_evidence(downloaded) is None
 
 
 @pytest.mark.parametrize("off", [{"GOVCHECK_SITEMAP": False}, {"GOVCHECK_PAGE_CACHE": False}])

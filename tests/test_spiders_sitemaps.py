@@ -1,8 +1,9 @@
 """A site's XML sitemaps on in-memory requests and responses (spiders/sitemaps.py): asked in a wave of
-their own right before the first detail pages (robots.txt's files, else /sitemap.xml), an index leads
-to its files within the bound, a gzip file is unpacked, only the site's own URLs are kept; the detail
-pages released next carry their lastmod; a page read from the store is no fetch and costs no budget;
-nothing is asked when nothing can be spared, when the budget could not afford it, or switched off.
+their own right before the first detail pages (robots.txt's files, even when another site's crawl
+fetched it first, else /sitemap.xml), an index leads to its files within the bound, a gzip file is
+unpacked, only the site's own URLs are kept; the detail pages released next carry their lastmod; a
+page read from the store is no fetch and costs no budget; nothing is asked when nothing can be
+spared, when the budget could not afford it, or switched off.
 (Two rounds against the farm: tests/test_e2e_sitemap.py.)"""
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import asyncio
 import gzip
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.http.request import NO_CALLBACK
 
 from govcheck.items import EntryItem, PageItem
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.routing import ROUTE, Route
-from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_UNCHANGED_FLAG
+from govcheck.spiders.sitemaps import SITEMAP_LISTED, SITEMAP_STORED_AT, SITEMAP_UNCHANGED_FLAG
 from tests.helpers import portal_spider
 
 HOME = "https://www.example.gov.cn/"
@@ -52,16 +54,21 @@ def _to_details(spider: PortalSpider, rows: str = UNDATED, *, robots: str | None
 
     columns = _requests(spider.dispatch(_html(asyncio.run(first()), HOMEPAGE)))
     if robots is not None:
-        robots_request = Request(HOME + "robots.txt", meta={"dont_obey_robotstxt": True})
-        answer = TextResponse(
-            robots_request.url, body=robots.encode(), encoding="utf-8", request=robots_request
-        )
-        spider.robots_received(answer, robots_request)
+        _robots_fetched(spider, robots)
     page = f'<html><body><div class="main"><ul class="list">{rows}</ul></div></body></html>'
     released = _requests(spider.dispatch(_html(columns[0], page)))
     for column in columns[1:]:
         released += _requests(spider.dispatch(_html(column, "<html><body></body></html>")))
     return released
+
+
+def _robots_fetched(spider: PortalSpider, robots: str) -> None:
+    """The site's robots.txt as the robots middleware downloads it (Scrapy's engine says so to all)."""
+    request = Request(HOME + "robots.txt", meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
+    answer = TextResponse(request.url, body=robots.encode(), encoding="utf-8", request=request)
+    spider.crawler.signals.send_catch_log(
+        signals.response_received, response=answer, request=request, spider=spider
+    )
 
 
 def _xml(request: Request, body: bytes, status: int = 200) -> Response:
@@ -114,6 +121,15 @@ def test_robots_files_an_index_within_the_bound_and_a_gzip_file() -> None:
     assert details[0].meta[SITEMAP_LISTED]["lastmod"] == "2024-02-01"
 
 
+def test_a_robots_txt_fetched_before_the_site_began_names_its_sitemaps() -> None:
+    """Another site's crawl on the same host made the robots middleware fetch robots.txt before this
+    site's crawl began (one fetch per host per process): its Sitemap: lines still reach this site."""
+    spider = _spider()
+    _robots_fetched(spider, "User-agent: *\nSitemap: /from-robots.xml\n")
+    (sitemap,) = _to_details(spider)
+    assert sitemap.url == HOME + "from-robots.xml"
+
+
 def test_a_gzip_bomb_is_left_unread() -> None:
     spider = _spider(GOVCHECK_SITEMAP_MAXSIZE=1024)
     (sitemap,) = _to_details(spider)
@@ -130,14 +146,19 @@ def test_a_page_read_from_the_store_is_no_fetch_and_costs_no_budget() -> None:
     details = _requests(spider.dispatch(_xml(sitemap, _urlset((HOME + "a/content_0.html", "2024-02-01")))))
     charged = site.requests_made
     body = '<html><head><meta name="PubDate" content="2024-02-20 10:00"></head><body>正文</body></html>'
+    details[0].meta[SITEMAP_STORED_AT] = "2024-02-27T02:00:00+00:00"  # as the sitemap middleware says
     out = list(spider.dispatch(_html(details[0], body, flags=[SITEMAP_UNCHANGED_FLAG])))
     assert not [o for o in out if isinstance(o, PageItem)]
     (dated,) = [o for o in out if isinstance(o, EntryItem) and o.date_source == "detail"]
     assert dated.url == HOME + "a/content_0.html"
+    assert dated.date_evidence == (
+        "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-01), not re-fetched"
+    )
     assert site.requests_made == charged - 1
     assert spider.crawler.stats.get_value("govcheck/sitemap/skipped_unchanged") == 1
     fetched = list(spider.dispatch(_html(details[1], body)))
     assert [o for o in fetched if isinstance(o, PageItem)] and site.requests_made == charged - 1
+    assert [o.date_evidence for o in fetched if isinstance(o, EntryItem)] == [None]  # read live
 
 
 def test_no_sitemap_when_nothing_can_be_spared_when_unaffordable_or_off() -> None:

@@ -112,7 +112,7 @@ COLUMN_VALUES = (
     "is_homepage",
 )
 CHECK_VALUES = ("status", "reason", "http_status", "entry_count", "extractor", "encoding", "missing_metas")
-ENTRY_VALUES = ("title", "published", "date_text", "date_source", "date_error")
+ENTRY_VALUES = ("title", "published", "date_text", "date_source", "date_error", "date_evidence")
 LETTER_VALUES = ("title", "posted", "posted_text", "status", "status_text", "replied", "replied_text")
 LETTER_VALUES += ("reply_present", "unit", "reply", "evidence")
 

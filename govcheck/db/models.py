@@ -144,6 +144,9 @@ class Entry(Base):
     date_text: Mapped[str | None] = mapped_column(String(100))  # as seen on the page
     date_source: Mapped[str | None] = mapped_column(String(20))  # row | detail | url
     date_error: Mapped[str | None] = mapped_column(String(50))
+    # Not from a page downloaded now: read from the page cache's store on its sitemap's word (when
+    # stored, the lastmod); None: read live.
+    date_evidence: Mapped[str | None] = mapped_column(Text)
     first_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
     last_seen_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawls.id", ondelete="SET NULL"))
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)

@@ -104,6 +104,7 @@ class ColumnState:
     newest_text: str | None = None
     newest_url: str | None = None
     newest_source: str | None = None
+    newest_evidence: str | None = None  # how the newest date was read when not live (entries.date_evidence)
     undated_urls: list[str] = field(default_factory=list)  # the first ones stored, as evidence
     letters: list[LetterFact] = field(default_factory=list)  # a consultation column's letters
     missing_metas: list[str] | None = None  # 网页设计规范 metas the page lacked (None: not read)
@@ -127,6 +128,8 @@ class ColumnState:
             "newest_text": self.newest_text,
             "newest_url": self.newest_url,
             "newest_date_source": self.newest_source,
+            # Only when the date was not read live (a page read from the store): the others stay as they were.
+            **({"newest_date_evidence": self.newest_evidence} if self.newest_evidence else {}),
             "days_since_newest": (as_of - self.newest).days if self.newest else None,
             "entries": self.entry_count,
             "dated_entries": self.dated_count,
@@ -220,6 +223,7 @@ class SiteSnapshot:
     # The links a rule may read: those whose URL contains one of its ``link_terms`` (the engine reads
     # only these; a hand-built snapshot may hold all), and how many links the crawl stored in all.
     links: list[LinkTarget] = field(default_factory=list)
+    homepage_newest_evidence: str | None = None  # how its date was read when not live (entries.date_evidence)
     link_count: int | None = None  # None: len(links)
     refused_links: list[BrokenLink] = field(default_factory=list)  # never fetched (destination policy)
     footer: dict[str, Any] | None = None  # footer_facts() of the homepage, when the crawl stored them
@@ -384,22 +388,24 @@ class HomepageStale(Rule):
         if snapshot.homepage_status != "ok":
             return
         days = int(snapshot.settings["GOVCHECK_HOMEPAGE_STALE_DAYS"])
-        newest, text, url, basis = (
+        newest, text, url, basis, read = (
             snapshot.homepage_newest,
             snapshot.homepage_newest_text,
             snapshot.homepage_newest_url,
             "homepage",
+            snapshot.homepage_newest_evidence,
         )
         if newest is None:
             # A navigation-shell homepage: its second-level pages stand in for it.
             second_level = [c for c in snapshot.columns if c.depth == 1 and c.newest is not None]
             if second_level:
                 best = max(second_level, key=lambda c: c.newest or dt.date.min)
-                newest, text, url, basis = (
+                newest, text, url, basis, read = (
                     best.newest,
                     best.newest_text,
                     best.newest_url,
                     "second_level_pages",
+                    best.newest_evidence,
                 )
         if newest is not None and (snapshot.as_of - newest).days <= days:
             return
@@ -413,6 +419,7 @@ class HomepageStale(Rule):
                 "newest": newest.isoformat() if newest else None,
                 "newest_text": text,
                 "newest_url": url,
+                **({"newest_date_evidence": read} if read else {}),
                 "as_of": snapshot.as_of.isoformat(),
             },
         )

@@ -139,6 +139,7 @@ class SnapshotReader:
                 homepage_newest=f.homepage.newest if f.homepage else None,
                 homepage_newest_text=f.homepage.newest_text if f.homepage else None,
                 homepage_newest_url=f.homepage.newest_url if f.homepage else None,
+                homepage_newest_evidence=f.homepage.newest_evidence if f.homepage else None,
                 columns=list(f.columns.values()),
                 broken_links=f.broken,
                 refused_links=f.refused,
@@ -253,6 +254,7 @@ class SnapshotReader:
                 Entry.published,
                 Entry.date_text,
                 Entry.date_source,
+                Entry.date_evidence,
                 func.count().over(**by_column).label("entries"),
                 func.count(Entry.published).over(**by_column).label("dated"),
                 func.row_number()
@@ -266,18 +268,14 @@ class SnapshotReader:
             )
             .subquery()
         )
-        for column_id, url, published, text, source, entries, dated, _ in session.execute(
+        for column_id, url, published, text, source, evidence, entries, dated, _ in session.execute(
             select(ranked).where(ranked.c.rank == 1)
         ):
             state = states[column_id]
             state.entry_count, state.dated_count, state.undated_count = entries, dated, entries - dated
             if published is not None:
-                state.newest, state.newest_text, state.newest_url, state.newest_source = (
-                    published,
-                    text,
-                    url,
-                    source,
-                )
+                state.newest, state.newest_text, state.newest_url = published, text, url
+                state.newest_source, state.newest_evidence = source, evidence
         undated = [column_id for column_id, state in states.items() if state.undated_count]
         if not undated:
             return
@@ -342,7 +340,9 @@ class SnapshotReader:
             return
         since = self.as_of - dt.timedelta(days=int(self.settings["GOVCHECK_UPDATE_VOLUME_DAYS"]))
         rows = session.execute(
-            select(Entry.column_id, Entry.url, Entry.title, Entry.published, Entry.date_text)
+            select(
+                Entry.column_id, Entry.url, Entry.title, Entry.published, Entry.date_text, Entry.date_evidence
+            )
             .join(ColumnCheck, ColumnCheck.column_id == Entry.column_id)
             .where(
                 *self._shown(list(homepages), list(facts)),
@@ -351,9 +351,15 @@ class SnapshotReader:
             )
             .order_by(Entry.column_id, Entry.published.desc(), Entry.id)
         )
-        for column_id, url, title, published, text in rows:
+        for column_id, url, title, published, text, evidence in rows:
             homepages[column_id].homepage_recent.append(
-                {"url": url, "title": title, "published": published.isoformat(), "date_text": text}
+                {
+                    "url": url,
+                    "title": title,
+                    "published": published.isoformat(),
+                    "date_text": text,
+                    **({"date_evidence": evidence} if evidence else {}),
+                }
             )
 
     @staticmethod

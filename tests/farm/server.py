@@ -33,6 +33,7 @@ from tests.farm.sites_links import link_sites
 from tests.farm.sites_pagecache import pagecache_sites
 from tests.farm.sites_service import service_sites
 from tests.farm.sites_sitemap import sitemap_sites
+from tests.farm.sites_sitemap_shared import shared_sitemap_sites
 from tests.farm.sites_undated import undated_sites
 from tests.farm.sites_waves import waves_sites
 from tests.farm.truth import BACKEND_LATENCY, BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
@@ -252,6 +253,7 @@ class FarmServer(ThreadingHTTPServer):
             **waves_sites(),  # page work beyond a small budget: sites_waves.py
             **undated_sites(),  # an all-undated column whose detail pages a budget cuts: sites_undated.py
             **sitemap_sites(),  # XML sitemaps with lastmods, and a hostile one: sites_sitemap.py
+            **shared_sitemap_sites(),  # two sites on one robots.txt's host: sites_sitemap_shared.py
         }
         if epoch is not None:  # an older snapshot of the replicas: epochs.py
             from tests.farm.epochs import build_epoch
