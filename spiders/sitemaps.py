@@ -57,8 +57,8 @@ def stored_date_evidence(response: Response) -> str | None:
         return None
     listed = response.meta.get(SITEMAP_LISTED) or {}
     return (
-        f"date read from the page stored at {response.meta.get(SITEMAP_STORED_AT)} "
-        f"(sitemap lastmod {listed.get('lastmod')}), not re-fetched"
+        f"日期取自{response.meta.get(SITEMAP_STORED_AT)}保存的页面"
+        f"（站点地图lastmod {listed.get('lastmod')}），本轮未重新抓取"
     )
 
 

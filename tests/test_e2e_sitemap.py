@@ -135,7 +135,7 @@ def test_round_two_skips_the_pages_its_sitemap_calls_unchanged(
     read = {url: note for url, note in _date_evidence(database_url).items() if note}
     assert set(read) == {notice_url(HOST, index) for index in SKIPPED_IN_ROUND_2}
     assert STORED_NOTE.fullmatch(read[notice_url(HOST, 0)]), read
-    assert read[notice_url(HOST, 0)].endswith(f"(sitemap lastmod {LASTMODS[0]}), not re-fetched")
+    assert read[notice_url(HOST, 0)].endswith(f"（站点地图lastmod {LASTMODS[0]}），本轮未重新抓取")
     # A finding built on such an entry carries it: 通知公告 judged half a year on, its newest notice
     # (notice 0) read from the store.
     _evidence_of_a_stale_notices_column(env, tmp_path, read[notice_url(HOST, 0)])
@@ -143,8 +143,8 @@ def test_round_two_skips_the_pages_its_sitemap_calls_unchanged(
 
 LATER = "2024-09-01"  # past 通知公告's six months since its newest notice (2024-02-22)
 STORED_NOTE = re.compile(
-    r"date read from the page stored at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00 "
-    r"\(sitemap lastmod [0-9T:+Z-]+\), not re-fetched"
+    r"日期取自\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00保存的页面"
+    r"（站点地图lastmod [0-9T:+Z-]+），本轮未重新抓取"
 )
 
 
@@ -198,7 +198,7 @@ def _evidence_of_a_stale_notices_column(env: dict[str, str], cwd: Path, note: st
     (row,) = [r for r in rows if r.get("代码") == "column_stale" and r.get("地址") == f"http://{HOST}/tzgg/"]
     assert row["日期原文"] == f"{NOTICE_DAYS[0]}；{note}" and note in row["证据"]
     assert f"{NOTICE_DAYS[0]}；{note}" in (cwd / "r.html").read_text(encoding="utf-8")
-    assert "date read from the page stored at" not in (cwd / "r.md").read_text(encoding="utf-8")
+    assert "保存的页面" not in (cwd / "r.md").read_text(encoding="utf-8")
 
 
 def test_a_hostile_sitemap_is_silence(farm: FarmProcess, tmp_path: Path) -> None:

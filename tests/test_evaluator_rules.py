@@ -211,9 +211,7 @@ def test_homepage_edge(age: int, stale: bool) -> None:
         assert findings[0][1].message == "首页监测时间点前2周内无信息更新"
 
 
-STORED = (
-    "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-20), not re-fetched"
-)
+STORED = "日期取自2024-02-27T02:00:00+00:00保存的页面（站点地图lastmod 2024-02-20），本轮未重新抓取"
 
 
 def test_a_date_read_from_a_stored_page_says_so_in_the_findings_built_on_it() -> None:

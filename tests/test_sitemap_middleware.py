@@ -97,7 +97,7 @@ def test_the_stored_answer_is_the_page_as_downloaded_flagged_never_stored_again(
     )
     # A date read from it says so (the callbacks' evidence): when the page was stored, and the lastmod.
     assert stored_date_evidence(answer) == (
-        "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-20), not re-fetched"
+        "日期取自2024-02-27T02:00:00+00:00保存的页面（站点地图lastmod 2024-02-20），本轮未重新抓取"
     )
     assert answer.request is request
     # The page cache keeps only what was downloaded: the stored fetched_at must stay.

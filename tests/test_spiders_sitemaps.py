@@ -152,7 +152,7 @@ def test_a_page_read_from_the_store_is_no_fetch_and_costs_no_budget() -> None:
     (dated,) = [o for o in out if isinstance(o, EntryItem) and o.date_source == "detail"]
     assert dated.url == HOME + "a/content_0.html"
     assert dated.date_evidence == (
-        "date read from the page stored at 2024-02-27T02:00:00+00:00 (sitemap lastmod 2024-02-01), not re-fetched"
+        "日期取自2024-02-27T02:00:00+00:00保存的页面（站点地图lastmod 2024-02-01），本轮未重新抓取"
     )
     assert site.requests_made == charged - 1
     assert spider.crawler.stats.get_value("govcheck/sitemap/skipped_unchanged") == 1
