@@ -23,16 +23,12 @@ first is a race between the sites). Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -40,7 +36,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from crawl import Farm  # noqa: E402
-from gc_tuning import LOGSTATS_SECONDS, scraped  # noqa: E402
+from harness import Side, alternate  # noqa: E402
 from night import crawl_command, prepare, run  # noqa: E402
 
 # The last revision whose spider yields one item per link (main before PageLinksItem).
@@ -58,29 +54,6 @@ STORED = {
     "FROM column_checks k JOIN columns c ON c.id = k.column_id",
     "pages": "SELECT url, kind, status, error, encoding FROM pages WHERE url NOT LIKE '%/govcheck-%'",
 }
-
-
-@dataclass
-class Result:
-    code: str  # baseline | branch
-    seconds: float
-    cpu: float
-    responses: int
-    items: int
-    sites: int
-    load: float
-
-    @property
-    def ms_per_response(self) -> float:
-        return 1000 * self.cpu / max(self.responses, 1)
-
-    @property
-    def cpu_per_site(self) -> float:
-        return self.cpu / self.sites
-
-    @property
-    def responses_per_second(self) -> float:
-        return self.responses / self.seconds if self.seconds else 0.0
 
 
 def unpack(revision: str, into: Path) -> Path:
@@ -111,27 +84,15 @@ def which_code(env: dict[str, str], workdir: Path) -> str:
     ).stdout.strip()
 
 
-def measure(farm: Farm, args: argparse.Namespace, workdir: Path, code: Path | None) -> Result:
-    env, database = prepare(farm, workdir, args.sites)
-    env = with_code(env, code)
-    print(f"  code: {which_code(env, workdir)}", flush=True)
-    farm.reset()
-    began = time.time()
-    command = crawl_command(args, workdir)
-    command[1:1] = ["--set", f"LOGSTATS_INTERVAL={LOGSTATS_SECONDS}"]
-    samples, _tree = run(command, env, workdir, database, args.seconds, profiled=False)
-    answered = sum(status is not None for _m, _u, status in farm.log())
-    items, _items_cpu = scraped(workdir / "logs", began, samples)
-    last = samples[-1]
-    return Result(
-        "baseline" if code else "branch",
-        last.at,
-        last.cpu,
-        answered,
-        items,
-        args.sites,
-        statistics.mean(s.load for s in samples),
-    )
+def code_side(label: str, code: Path | None) -> Side:
+    """The crawls of one code: ``code`` (a source tree), or this checkout's with None."""
+
+    def environment(env: dict[str, str], workdir: Path) -> dict[str, str]:
+        env = with_code(env, code)
+        print(f"  code: {which_code(env, workdir)}", flush=True)
+        return env
+
+    return Side(label, label, label, environment)
 
 
 def stored(database: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -183,38 +144,16 @@ def main(argv: list[str] | None = None) -> None:
         f"in {baseline}; building the farm …",
         flush=True,
     )
-    results: list[Result] = []
-    with Farm(root, args.sites, args.columns, args.items) as farm:
-        print(f"big farm: {json.dumps(farm.summary)}", flush=True)
-        for number in range(args.rounds):
-            for code in (baseline, None):
-                label = "baseline" if code else "branch"
-                workdir = root / f"run{number}-{label}"
-                workdir.mkdir()
-                print(
-                    f"run {number + 1}, {label}: {args.sites} sites at once, default politeness, "
-                    f"cut at {args.seconds:.0f} s",
-                    flush=True,
-                )
-                results.append(measure(farm, args, workdir, code))
+    pairs = alternate(args, root, (code_side("baseline", baseline), code_side("branch", None)))
     print(f"\n== Baseline ({args.baseline[:10]}) / this checkout, {args.sites} sites ==")
-    print(
-        "| run | code | wall s | CPU s | responses | items | CPU ms/response | CPU s/site | responses/s | load |"
+    pairs.print_table(
+        "code",
+        [
+            ("CPU s/site", lambda r: f"{r.cpu_per_site:.2f}"),
+            ("responses/s", lambda r: f"{r.responses_per_second:.1f}"),
+        ],
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for index, r in enumerate(results):
-        print(
-            f"| {index // 2 + 1} | {r.code} | {r.seconds:.0f} | {r.cpu:.1f} | {r.responses:,} | {r.items:,} | "
-            f"{r.ms_per_response:.2f} | {r.cpu_per_site:.2f} | {r.responses_per_second:.1f} | {r.load:.1f} |"
-        )
-    before = [r for r in results if r.code == "baseline"]
-    after = [r for r in results if r.code == "branch"]
-
-    def ratio(measure: str) -> float:
-        return statistics.median(getattr(r, measure) for r in before) / max(
-            statistics.median(getattr(r, measure) for r in after), 1e-9
-        )
-
+    ratio = pairs.ratio
     print(
         f"baseline ÷ branch (medians): CPU per response {ratio('ms_per_response'):.2f}×, items "
         f"{ratio('items'):.2f}×; branch ÷ baseline: responses/s {1 / ratio('responses_per_second'):.2f}×"

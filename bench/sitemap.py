@@ -18,14 +18,11 @@ Round 1 fills the page cache; then round 2 with sitemaps, and round 2 with GOVCH
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,14 +32,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from pagecache import ConditionalFarmHandler, findings, govcheck  # noqa: E402
+from harness import ConditionalFarmHandler, crawl_all, demo_registry, findings  # noqa: E402
 
 from tests.farm.builder import Resource  # noqa: E402
-from tests.farm.server import FarmServer  # noqa: E402
 from tests.farm.sites_sitemap import HOST  # noqa: E402
 from tests.farm.truth import AS_OF  # noqa: E402
 
-REGISTRY = REPO / "tests" / "farm" / "sites.csv"
 LASTMOD = "2024-02-26"
 
 
@@ -81,7 +76,7 @@ def sitemaps_of(database: Path) -> dict[str, bytes]:
 
 def registry_round(env: dict[str, str], round_name: str) -> dict[str, int]:
     SitemapFarmHandler.gets.clear()
-    govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "4", "--round", round_name, env=env)
+    crawl_all(env, round_name)
     return dict(SitemapFarmHandler.gets)
 
 
@@ -113,26 +108,11 @@ def skipped(database: Path, round_name: str) -> int:
     return sum(json.loads(stats or "{}").get("govcheck/sitemap/skipped_unchanged", 0) for (stats,) in rows)
 
 
-def main() -> int:
-    server = FarmServer(("127.0.0.1", 0), timeout_delay=2.0)
-    server.RequestHandlerClass = SitemapFarmHandler
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    proxy = f"http://127.0.0.1:{server.server_address[1]}"
-    workdir = Path(tempfile.mkdtemp(prefix="govcheck-sitemap-"))
-    database = workdir / "bench.db"
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
     figures: dict[str, dict[str, Any]] = {}
-    try:
-        base = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env = {
-            **base,
-            "http_proxy": proxy,
-            "https_proxy": proxy,
-            "no_proxy": "127.0.0.1,localhost",
-            "GOVCHECK_DATABASE_URL": f"sqlite:///{database}",
-        }
-        env.pop("REDIS_URL", None)
+    with demo_registry(SitemapFarmHandler, "govcheck-sitemap-") as (env, database):
         off = {**env, "GOVCHECK_SITEMAP": "false"}
-        govcheck("sites", "import", str(REGISTRY), env=env)
         figures["demo: round 1"] = registry_round(env, "r1")
         SitemapFarmHandler.sitemaps.update(sitemaps_of(database))
         figures["demo: round 2, sitemaps"] = registry_round(env, "r2-sitemap")
@@ -147,9 +127,6 @@ def main() -> int:
             ("sitemap site: round 2, sitemaps", "s2-sitemap"),
         ):
             figures[name]["read from the store"] = skipped(database, round_name)
-    finally:
-        server.shutdown()
-        shutil.rmtree(workdir, ignore_errors=True)
     for name, counts in figures.items():
         print(
             f"{name:36} {counts.get('GET', 0):6d} GETs ({counts.get('sitemap GET', 0):3d} of sitemaps)"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from govcheck.items import LinkCheckItem
 
@@ -24,6 +24,22 @@ from govcheck.items import LinkCheckItem
 SHARED_CHECK = "govcheck_shared_check"
 # Response meta: the round's earlier outcome of the target (a CachedCheck as a dict), nothing fetched.
 CACHED_CHECK = "govcheck_cached_check"
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """A stored time with its zone: SQLite gives timestamps back without theirs; govcheck writes them in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+class StoredCheck(Protocol):
+    """A stored check (a ``link_cache`` or ``link_validators`` row): what a CachedCheck keeps of it."""
+
+    url: str
+    outcome: str
+    status: int | None
+    error: str | None
+    method: str | None
+    checked_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +79,12 @@ class CachedCheck:
             checked_by=item.checked_by or checked_by,
             checked_at=item.checked_at or dt.datetime.now(dt.UTC),
         )
+
+    @classmethod
+    def stored(cls, row: StoredCheck, checked_by: str) -> CachedCheck:
+        """A stored check's outcome and evidence."""
+        assert row.status is not None  # only answers with a status are stored
+        return cls(row.url, row.outcome, row.status, row.error, row.method, checked_by, aware(row.checked_at))
 
     def item(self, url: str) -> LinkCheckItem:
         """The check of ``url`` as this crawl stores it: the cached outcome and where it came from."""

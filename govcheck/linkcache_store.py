@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from govcheck.db.models import LinkCacheEntry
 from govcheck.db.session import open_database, with_retry
 from govcheck.fleet.round import redis_from_url
-from govcheck.linkcache import CachedCheck
+from govcheck.linkcache import CachedCheck, aware
 from govcheck.store_calls import database_store
 
 if TYPE_CHECKING:
@@ -163,9 +163,9 @@ class DatabaseLinkCache:
             row = self._locked(session, round_name, url)
             if row is None:
                 return Claim.BUSY  # released between the two statements: ask again
-            if row.outcome != PENDING and _aware(row.checked_at) >= now - self.ttl:
+            if row.outcome != PENDING and aware(row.checked_at) >= now - self.ttl:
                 return _cached(row)
-            if row.outcome == PENDING and _aware(row.checked_at) >= now - self.claim_ttl:
+            if row.outcome == PENDING and aware(row.checked_at) >= now - self.claim_ttl:
                 return Claim.BUSY
             session.execute(  # an old answer, or a claim its crawl never settled: ours now
                 update(LinkCacheEntry)
@@ -193,7 +193,7 @@ class DatabaseLinkCache:
             if (
                 row is not None
                 and row.outcome != PENDING
-                and _aware(row.checked_at) >= check.checked_at - self.ttl
+                and aware(row.checked_at) >= check.checked_at - self.ttl
             ):
                 return _cached(row)  # another crawl's answer came first: the round keeps it
             if row is not None:
@@ -244,19 +244,5 @@ class DatabaseLinkCache:
         ).one_or_none()
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives timestamps back without their zone; govcheck writes them in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def _cached(row: LinkCacheEntry) -> CachedCheck:
-    assert row.status is not None  # only answers with a status are recorded
-    return CachedCheck(
-        url=row.url,
-        outcome=row.outcome,
-        status=row.status,
-        error=row.error,
-        method=row.method,
-        checked_by=row.checked_by,
-        checked_at=_aware(row.checked_at),
-    )
+    return CachedCheck.stored(row, row.checked_by)

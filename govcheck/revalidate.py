@@ -16,7 +16,6 @@ which keeps their bodies, since their callbacks read them.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -112,9 +111,7 @@ class ValidatorStore:
 
 
 def _previous(row: LinkValidator) -> PreviousCheck:
-    checked_at = row.checked_at if row.checked_at.tzinfo else row.checked_at.replace(tzinfo=dt.UTC)
-    check = CachedCheck(row.url, row.outcome, row.status, row.error, row.method, row.host, checked_at)
-    return PreviousCheck(check, row.etag, row.last_modified)
+    return PreviousCheck(CachedCheck.stored(row, row.host), row.etag, row.last_modified)
 
 
 class RevalidateMiddleware:

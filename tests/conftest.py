@@ -25,7 +25,7 @@ from tests.helpers import (
     SiteRound,
     environment,
     farm_registry,
-    govcheck,
+    import_and_crawl,
     q4_site,
     redis_server_binary,
     run_round,
@@ -98,10 +98,7 @@ def farm_crawl(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> F
     env = environment(farm, f"sqlite:///{database}")
     env.pop("REDIS_URL", None)
     hosts = farm_registry(workdir / "sites.csv")
-    imported = govcheck("sites", "import", str(workdir / "sites.csv"), env=env, cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
-    result = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "8", env=env, cwd=workdir)
-    assert result.returncode == 0, result.stderr
+    import_and_crawl(env, workdir, workdir / "sites.csv", "--all", "--jobs", "8", as_of=AS_OF.isoformat())
     return FarmCrawl(f"sqlite:///{database}", database, env, hosts)
 
 

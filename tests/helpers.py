@@ -36,7 +36,7 @@ from govcheck.fleet.round import Round, task_for_site
 from govcheck.items import ColumnItem, EntryItem, LinkCheckItem, LinkItem, PageItem, SiteItem
 from govcheck.spiders.portal import PortalSpider
 from govcheck.spiders.sitecrawl import SiteCrawl
-from tests.farm.truth import AS_OF
+from tests.farm.truth import AS_OF, SITES
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -114,16 +114,43 @@ class FarmCrawl:
     hosts: list[str]
 
 
+REGISTRY_HEADER = "网站标识码,网站名称,首页地址"
+
+
+def registry_of(*hosts: str) -> str:
+    """A registry listing ``hosts``: a farm replica with the code and name its truth declares, any other
+    host bare (no code, no name)."""
+    rows = (f"{SITES[h].site_code or ''},{SITES[h].name},{h}\n" if h in SITES else f",,{h}\n" for h in hosts)
+    return REGISTRY_HEADER + "\n" + "".join(rows)
+
+
+def import_and_crawl(
+    env: dict[str, str], cwd: Path, registry: str | Path, *crawl: str, as_of: str = AS_OF.isoformat()
+) -> None:
+    """A round set up as a user sets it up: ``registry`` (a CSV file, or its text, written to
+    ``cwd``/sites.csv) imported with `govcheck sites import`, then, given crawl arguments (``--all
+    --jobs 2``, ``--site HOST``…), `govcheck crawl CRAWL… --as-of AS_OF`. Each step must succeed."""
+    if isinstance(registry, str):
+        path = cwd / "sites.csv"
+        path.write_text(registry, encoding="utf-8")
+        registry = path
+    imported = govcheck("sites", "import", str(registry), env=env, cwd=cwd)
+    assert imported.returncode == 0, imported.stderr
+    if crawl:
+        crawled = govcheck("crawl", *crawl, "--as-of", as_of, env=env, cwd=cwd)
+        assert crawled.returncode == 0, crawled.stderr
+
+
 def farm_registry(path: Path) -> list[str]:
     """A registry of every host the farm answers for (dead and blocked ones included), with the
     backend group the farm declares for each; returns the hosts."""
     from tests.farm.sites_depth import DEPTH_TRUTH
-    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS, SITES
+    from tests.farm.truth import BACKENDS, BLOCKED_HOSTS, DEAD_HOSTS
 
     rows = [(s.site_code or "", s.name, s.host) for s in SITES.values()]
     rows += [("", t.name, t.host) for t in DEPTH_TRUTH.values()]
     rows += [("", host, host) for host in (*DEAD_HOSTS, *BLOCKED_HOSTS)]
-    lines = ["网站标识码,网站名称,首页地址,backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
+    lines = [f"{REGISTRY_HEADER},backend", *(f"{c},{n},{h},{BACKENDS[h]}" for c, n, h in rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [host for _code, _name, host in rows]
 

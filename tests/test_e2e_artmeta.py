@@ -23,7 +23,7 @@ from govcheck.db.session import open_database, session_factory
 from govcheck.recheck import FIXED, NOT_FIXED
 from tests.farm.process import FarmProcess
 from tests.farm.sites_artmeta import ARTMETA_SITES, AS_OF, SAMPLE, registry_csv
-from tests.helpers import by_host, environment, farm_json, govcheck, report
+from tests.helpers import by_host, environment, farm_json, govcheck, import_and_crawl, report
 
 ON = {
     "GOVCHECK_LINK_CHECK": "false",
@@ -35,12 +35,7 @@ CLEAN = ARTMETA_SITES["clean.artmetafarm.gov.cn"]
 
 
 def crawl(env: dict[str, str], workdir: Path) -> dict[str, dict[str, Any]]:
-    registry = workdir / "sites.csv"
-    registry.write_text(registry_csv(), encoding="utf-8")
-    imported = govcheck("sites", "import", str(registry), env=env, cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
-    crawled = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "2", env=env, cwd=workdir)
-    assert crawled.returncode == 0, crawled.stderr
+    import_and_crawl(env, workdir, registry_csv(), "--all", "--jobs", "2", as_of=AS_OF.isoformat())
     return by_host(report(env, workdir))
 
 

@@ -18,7 +18,7 @@ from govcheck.recheck import FIXED
 from tests.farm.epochs import ANNEX2_2023Q4, EPOCH_2023Q4, EXPECTED_2023Q4
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, SITES
-from tests.helpers import environment, govcheck
+from tests.helpers import environment, govcheck, import_and_crawl, registry_of
 
 HOSTS = tuple(ANNEX2_2023Q4)
 JOBS = str(len(HOSTS))
@@ -41,14 +41,7 @@ def crawl_round(
 def two_rounds(farm: FarmProcess, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     workdir = tmp_path_factory.mktemp("recheck")
     database = f"sqlite:///{workdir / 'govcheck.db'}"
-    sites_csv = workdir / "sites.csv"
-    sites_csv.write_text(
-        "网站标识码,网站名称,首页地址\n"
-        + "".join(f"{SITES[h].site_code},{SITES[h].name},{h}\n" for h in HOSTS),
-        encoding="utf-8",
-    )
-    imported = govcheck("sites", "import", str(sites_csv), env=environment(farm, database), cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
+    import_and_crawl(environment(farm, database), workdir, registry_of(*HOSTS))
     with FarmProcess(timeout_delay=2.0, epoch=EPOCH_2023Q4) as old_farm:
         crawl_round(old_farm, database, workdir, EPOCH_2023Q4.isoformat(), "2023-Q4")
     env = crawl_round(farm, database, workdir, AS_OF.isoformat(), "2024-Q1")

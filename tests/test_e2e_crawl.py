@@ -13,7 +13,16 @@ import pytest
 
 from tests.farm.process import FarmProcess
 from tests.farm.truth import AS_OF, BLOCKED_HOSTS, DEAD_HOSTS, SITES
-from tests.helpers import REPO, by_host, environment, govcheck, report, scrapy_crawl
+from tests.helpers import (
+    REPO,
+    by_host,
+    environment,
+    govcheck,
+    import_and_crawl,
+    registry_of,
+    report,
+    scrapy_crawl,
+)
 
 BULLETIN_HOSTS = (
     "sjj.suizhou.gov.cn",
@@ -37,17 +46,7 @@ def bulletin_round(
     workdir = tmp_path_factory.mktemp("round")
     env = environment(farm, f"sqlite:///{workdir / 'govcheck.db'}")
     clean = ("www.zgsuixian.gov.cn", "zjj.suizhou.gov.cn")
-    hosts = [h for h in (*BULLETIN_HOSTS, *clean)]
-    sites_csv = workdir / "sites.csv"
-    sites_csv.write_text(
-        "网站标识码,网站名称,首页地址\n"
-        + "".join(f"{SITES[h].site_code},{SITES[h].name},{h}\n" for h in hosts),
-        encoding="utf-8",
-    )
-    imported = govcheck("sites", "import", str(sites_csv), env=env, cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
-    crawled = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "2", env=env, cwd=workdir)
-    assert crawled.returncode == 0, crawled.stderr
+    import_and_crawl(env, workdir, registry_of(*BULLETIN_HOSTS, *clean), "--all", "--jobs", "2")
     return report(env, workdir), workdir, env
 
 

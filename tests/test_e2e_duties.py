@@ -21,7 +21,7 @@ from govcheck.db.session import open_database, session_factory
 from govcheck.recheck import FIXED, NOT_FIXED
 from tests.farm.process import FarmProcess
 from tests.farm.sites_duties import AS_OF, CLEAN, DUTY_SITES, registry_csv
-from tests.helpers import by_host, environment, govcheck, report
+from tests.helpers import by_host, environment, govcheck, import_and_crawl, report
 
 DUTY_CODES = {
     "jiucuo_entry_missing",
@@ -39,16 +39,9 @@ DUTY_SETTINGS = {
 
 
 def crawl(env: dict[str, str], workdir: Path, hosts: list[str]) -> dict[str, dict[str, Any]]:
-    registry = workdir / "sites.csv"
     lines = registry_csv().splitlines()
-    registry.write_text(
-        "\n".join([lines[0], *(line for line in lines[1:] if line.split(",")[2] in hosts)]) + "\n",
-        encoding="utf-8",
-    )
-    imported = govcheck("sites", "import", str(registry), env=env, cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
-    crawled = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "4", env=env, cwd=workdir)
-    assert crawled.returncode == 0, crawled.stderr
+    registry = "\n".join([lines[0], *(line for line in lines[1:] if line.split(",")[2] in hosts)]) + "\n"
+    import_and_crawl(env, workdir, registry, "--all", "--jobs", "4", as_of=AS_OF.isoformat())
     return by_host(report(env, workdir))
 
 

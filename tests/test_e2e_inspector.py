@@ -18,7 +18,7 @@ from govcheck.db.session import open_database, session_factory
 from govcheck.fleet.round import Round, redis_from_url
 from govcheck.vocabulary import ADDRESS_NOT_FOUND, INSPECTOR_NETWORK
 from tests.farm.process import FarmProcess
-from tests.farm.truth import AS_OF, SITES
+from tests.farm.truth import AS_OF
 from tests.helpers import (
     FLEET_DEAD,
     FLEET_SITE,
@@ -28,7 +28,9 @@ from tests.helpers import (
     fleet_crawl,
     fleet_env,
     govcheck,
+    import_and_crawl,
     queue,
+    registry_of,
     report,
     run,
     scrapy_crawl,
@@ -41,17 +43,8 @@ FAST = {
 }
 
 
+# The registry: two farm replicas, plus a test's bare hosts (no code, no name).
 REGISTERED = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn")
-
-
-def import_registry(env: dict[str, str], cwd: Path, *extra: str) -> None:
-    """The registry: two farm replicas, plus bare hosts (no code, no name)."""
-    rows = "".join(f"{SITES[h].site_code},{SITES[h].name},{h}\n" for h in REGISTERED)
-    rows += "".join(f",,{host}\n" for host in extra)
-    path = cwd / "sites.csv"
-    path.write_text("网站标识码,网站名称,首页地址\n" + rows, encoding="utf-8")
-    imported = govcheck("sites", "import", str(path), env=env, cwd=cwd)
-    assert imported.returncode == 0, imported.stderr
 
 
 def closed_port() -> int:
@@ -73,7 +66,8 @@ def connectivity(database_url: str, host: str) -> dict[str, Any]:
 def test_typo_host_warns_and_is_unknown_not_unreachable(farm: FarmProcess, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'govcheck.db'}"
     env = environment(farm, database, **FAST)
-    import_registry(env, tmp_path, "nowhere.suizhou.gov.cn")  # registered, yet its name does not resolve
+    # nowhere.suizhou.gov.cn is registered, yet its name does not resolve.
+    import_and_crawl(env, tmp_path, registry_of(*REGISTERED, "nowhere.suizhou.gov.cn"))
     typo = "sjjj.suizhou.gov.cn"
     crawl = govcheck(
         "crawl", "--site", typo, "--site", "nowhere.suizhou.gov.cn", "--as-of", AS_OF.isoformat(),
@@ -101,7 +95,7 @@ def test_typo_host_warns_and_is_unknown_not_unreachable(farm: FarmProcess, tmp_p
 def test_own_network_down_makes_every_site_unknown(farm: FarmProcess, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'govcheck.db'}"
     env = environment(farm, database, **FAST)
-    import_registry(env, tmp_path, "www.dead-refused.gov.cn")
+    import_and_crawl(env, tmp_path, registry_of(*REGISTERED, "www.dead-refused.gov.cn"))
     dead_proxy = f"http://127.0.0.1:{closed_port()}"  # the inspector's proxy is down: nothing answers
     env |= {key: dead_proxy for key in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
     crawl = govcheck("crawl", "--all", "--as-of", AS_OF.isoformat(), "--jobs", "3", env=env, cwd=tmp_path)
@@ -121,7 +115,7 @@ def test_own_network_down_makes_every_site_unknown(farm: FarmProcess, tmp_path: 
 def test_one_dead_site_while_references_answer_is_unreachable(farm: FarmProcess, tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'govcheck.db'}"
     env = environment(farm, database, **FAST)
-    import_registry(env, tmp_path, "www.dead-refused.gov.cn")
+    import_and_crawl(env, tmp_path, registry_of(*REGISTERED, "www.dead-refused.gov.cn"))
     dead = "www.dead-refused.gov.cn"
     crawl = govcheck("crawl", "--site", dead, "--as-of", AS_OF.isoformat(), env=env, cwd=tmp_path)
     assert crawl.returncode == 0, crawl.stderr

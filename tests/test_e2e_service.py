@@ -18,7 +18,7 @@ from govcheck.db.models import Column, ColumnCheck
 from govcheck.db.session import open_database, session_factory
 from tests.farm.process import FarmProcess
 from tests.farm.sites_service import BLANK, CONTROL, SERVICE, SERVICE_TRUTH
-from tests.helpers import AS_OF, by_host, environment, govcheck, report
+from tests.helpers import AS_OF, REGISTRY_HEADER, by_host, environment, govcheck, import_and_crawl, report
 
 HOSTS = (SERVICE, BLANK, CONTROL)
 SERVICE_CODES = {"online_system_down", "service_guide_incomplete", "service_impractical"}
@@ -26,17 +26,10 @@ SERVICE_CODES = {"online_system_down", "service_guide_incomplete", "service_impr
 
 def _crawl(farm: FarmProcess, database_url: str, workdir: Path) -> dict[str, str]:
     env = environment(farm, database_url)
-    sites_csv = workdir / "sites.csv"
-    sites_csv.write_text(
-        "网站标识码,网站名称,首页地址\n"
-        + "".join(f",{SERVICE_TRUTH[h].name if h in SERVICE_TRUTH else h},{h}\n" for h in HOSTS),
-        encoding="utf-8",
-    )
-    imported = govcheck("sites", "import", str(sites_csv), env=env, cwd=workdir)
-    assert imported.returncode == 0, imported.stderr
+    registry = REGISTRY_HEADER + "\n"
+    registry += "".join(f",{SERVICE_TRUTH[h].name if h in SERVICE_TRUTH else h},{h}\n" for h in HOSTS)
     sites = [part for host in HOSTS for part in ("--site", host)]
-    crawled = govcheck("crawl", *sites, "--as-of", AS_OF.isoformat(), "--jobs", "3", env=env, cwd=workdir)
-    assert crawled.returncode == 0, crawled.stderr
+    import_and_crawl(env, workdir, registry, *sites, "--jobs", "3")
     return env
 
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from tests.farm.process import FarmProcess
-from tests.farm.truth import AS_OF, SITES
+from tests.farm.truth import AS_OF
 from tests.faults.measure import run_measured
 from tests.faults.record import FaultReport
-from tests.helpers import by_host, environment, govcheck, report
+from tests.helpers import by_host, environment, import_and_crawl, registry_of, report
 
 REGISTERED = ("sjj.suizhou.gov.cn", "jtj.suizhou.gov.cn", "www.dead-refused.gov.cn")
 TYPO = "sjjj.suizhou.gov.cn"
@@ -90,15 +90,7 @@ def test_inspector_network_down_fails_no_site(
     farm: FarmProcess, tmp_path: Path, fault_report: FaultReport, mode: str, fault: str
 ) -> None:
     env = environment(farm, f"sqlite:///{tmp_path / 'govcheck.db'}", **FAST)
-    sites_csv = tmp_path / "sites.csv"
-    sites_csv.write_text(
-        "网站标识码,网站名称,首页地址\n"
-        + "".join(
-            f"{SITES[h].site_code},{SITES[h].name},{h}\n" if h in SITES else f",,{h}\n" for h in REGISTERED
-        ),
-        encoding="utf-8",
-    )
-    assert govcheck("sites", "import", str(sites_csv), env=env, cwd=tmp_path).returncode == 0
+    import_and_crawl(env, tmp_path, registry_of(*REGISTERED))
     with proxy(mode) as url:
         crawl_env = env | {key: url for key in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
         args = [a for host in (*REGISTERED, TYPO) for a in ("--site", host)]
