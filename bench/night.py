@@ -1,7 +1,7 @@
 """The national night at default politeness: N big-farm sites at once on one node, measured in CPU-seconds.
 
 Run: .venv/bin/python bench/night.py [--sites 100] [--columns 30] [--items 60] [--seconds 540]
-     [--processes 1] [--links all] [--budget 600] [--profile FILE]
+     [--processes CORES] [--links all] [--budget 600] [--profile FILE]
 
 The big farm (bench/bigfarm.py, in a process of its own) serves N realistic sites (30 columns × 60 items,
 ~2 % broken links, generic/TRS/Hanweb in turn); `govcheck crawl --all --jobs N --links all` crawls every
@@ -228,8 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        default=1,
-        help="govcheck crawl --processes: Scrapy processes sharing the sites",
+        default=CORES,
+        help="govcheck crawl --processes: Scrapy processes sharing the sites (default: one per core, as govcheck crawl)",
     )
     parser.add_argument(
         "--budget",
@@ -321,23 +321,26 @@ def report(
     so_far = statistics.median(per_host.values()) if per_host else 0
     rate = so_far / last.at
     # Issue 12's target in its own words: ≥ 100 sites open at once, CPU under 80 %, RSS under 4 GB. The
-    # CPU figure only counts when it is the crawl's own measure, not a starved one: no Scrapy process
-    # near 100 % of its one core (sites would wait on it) and every site answered. A lone site's pace
-    # (~3 requests/s) is printed beside it, not required: 100 sites at that pace need 300 requests/s,
-    # more than a 2-core node's 80 % at today's CPU per request (printed above).
+    # CPU figure only counts when the sites were not starved for it: no Scrapy process near 100 % of its
+    # one core, and the sites fast enough that the national night fits in 2 nodes at this many sites a
+    # node (a run whose other jobs held the cores once read 68 % "under" at 0.51 requests/s per site).
+    # A lone site's pace (~3 requests/s) is printed, not required: 100 sites at that pace need more than
+    # 80 % of a 2-core node at today's CPU per request.
     cpu_ok, rss_ok, unbound = steady_share < CPU_CEILING, peak < RSS_CEILING, busiest / last.at < 0.8
-    every_site = len(per_host) >= args.sites
-    met = cpu_ok and rss_ok and unbound and every_site and args.sites >= 100
+    night_rate = args.budget * NATIONAL_SITES / (2 * args.sites * NIGHT_SECONDS)
+    fed = rate >= night_rate
+    met = cpu_ok and rss_ok and unbound and fed and args.sites >= 100
     print(
-        f"  target ≥ 100 sites at once with CPU < {CPU_CEILING:.0%} and RSS < 4 GB: {args.sites} sites open "
-        f"({len(per_host)} answered), CPU {100 * steady_share:.0f} % steady ({'under' if cpu_ok else 'OVER'}), "
-        f"RSS {peak / 2**30:.2f} GB ({'under' if rss_ok else 'OVER'}), busiest process "
-        f"{'not ' if unbound else ''}CPU-bound: {'met' if met else 'NOT met'}"
+        f"  target ≥ 100 sites at once with CPU < {CPU_CEILING:.0%} and RSS < 4 GB: {args.sites} sites open, "
+        f"CPU {100 * steady_share:.0f} % steady ({'under' if cpu_ok else 'OVER'}), RSS {peak / 2**30:.2f} GB "
+        f"({'under' if rss_ok else 'OVER'}), busiest process {'not ' if unbound else ''}CPU-bound, sites at "
+        f"{rate:.2f} requests/s each ({'' if fed else 'NOT '}≥ {night_rate:.2f}/s, what a 2-node night needs): "
+        f"{'met' if met else 'NOT met'}"
     )
     print(
-        f"  pace: {rate:.2f} requests/s per site ({rate / POLITE_RATE:.0%} of a lone site's ~{POLITE_RATE}/s at "
-        f"default politeness; at that pace the {args.sites} sites would need "
-        f"{100 * POLITE_RATE * args.sites * cpu_ms / 1000 / CORES:.0f} % of the node's cores)"
+        f"  pace: {rate / POLITE_RATE:.0%} of a lone site's ~{POLITE_RATE}/s at default politeness; at that pace "
+        f"the {args.sites} sites would need {100 * POLITE_RATE * args.sites * cpu_ms / 1000 / CORES:.0f} % of "
+        "the node's cores"
     )
     print(f"  requests per site so far: median {so_far:.0f} ({rate:.2f}/s per site)")
     if sites:
