@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, select
+from sqlalchemy import Connection, Row, create_engine, select
 
 from govcheck.db.models import Column, Crawl, Entry, Site
 from tests.farm import sites_sitemap_shared as shared
@@ -65,12 +65,7 @@ def _stored(
                 .join(Site, Site.id == Crawl.site_id)
                 .where(Crawl.round == round_name, Site.host == host)
             )
-            entries = connection.execute(
-                select(Entry.url, Entry.published, Entry.date_source)
-                .join(Column, Column.id == Entry.column_id)
-                .join(Site, Site.id == Column.site_id)
-                .where(Site.host == host)
-            ).all()
+            entries = _site_entries(connection, host, Entry.url, Entry.published, Entry.date_source)
     finally:
         engine.dispose()
     return stats or {}, sorted(tuple(entry) for entry in entries)
@@ -148,19 +143,26 @@ STORED_NOTE = re.compile(
 )
 
 
+def _site_entries(connection: Connection, host: str, *fields: Any) -> list[Row[Any]]:
+    """The stored entries of ``host``'s columns, ``fields`` of each."""
+    return list(
+        connection.execute(
+            select(*fields)
+            .join(Column, Column.id == Entry.column_id)
+            .join(Site, Site.id == Column.site_id)
+            .where(Site.host == host)
+        ).all()
+    )
+
+
 def _date_evidence(database_url: str) -> dict[str, str | None]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(
-                select(Entry.url, Entry.date_evidence)
-                .join(Column, Column.id == Entry.column_id)
-                .join(Site, Site.id == Column.site_id)
-                .where(Site.host == HOST)
-            ).all()
+            rows = _site_entries(connection, HOST, Entry.url, Entry.date_evidence)
     finally:
         engine.dispose()
-    return dict(rows)
+    return {url: evidence for url, evidence in rows}
 
 
 def _evidence_of_a_stale_notices_column(env: dict[str, str], cwd: Path, note: str) -> None:
